@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# KVM stage-2 teardown stall suite, built out of tree against a kernel
+# tree's KVM selftest library. See README.md.
+#
+#   make [KSRC=dir] [ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-]
+#   make run [RUN_ARGS="-b 1G -t madvise -B 2M,all"]
+#   make check
+#   make install-tree KSRC=dir
+
+HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+override ARCH := $(patsubst aarch64,arm64,$(patsubst x86,x86_64,$(ARCH)))
+ifeq ($(ARCH),x86_64)
+KARCH := x86
+else ifeq ($(ARCH),arm64)
+KARCH := arm64
+else
+$(error ARCH=$(ARCH) is not supported: use x86_64 or arm64)
+endif
+
+BUILD ?= $(CURDIR)/build
+KVERSION ?= 6.12
+DEFAULT_KSRC := $(BUILD)/src/linux-source-$(KVERSION)
+KSRC ?= $(DEFAULT_KSRC)
+override KSRC := $(abspath $(KSRC))
+
+# One output directory per architecture and kernel tree.
+TREE_ID := $(subst /,_,$(patsubst $(BUILD)/src/%,%,$(KSRC)))
+OUT := $(BUILD)/$(ARCH)/$(notdir $(TREE_ID))
+KVM_OUT := $(OUT)/kvm
+HDR_OUT := $(OUT)/kobj
+
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?= aarch64-linux-gnu-
+STALL_LDFLAGS ?= -static
+endif
+
+KVM_MAKE = $(MAKE) -s -C $(KSRC)/tools/testing/selftests/kvm -f Makefile \
+	-f $(CURDIR)/scripts/kvm-overlay.mk ARCH=$(KARCH) \
+	CROSS_COMPILE=$(CROSS_COMPILE) OUTPUT=$(KVM_OUT) abs_objdir=$(HDR_OUT) \
+	KHDR_INCLUDES="-isystem $(HDR_OUT)/usr/include" STALL_ROOT=$(CURDIR) \
+	STALL_LDFLAGS="$(STALL_LDFLAGS)"
+
+RUN_ARGS ?=
+
+all: $(HDR_OUT)/.headers
+	+$(KVM_MAKE) stall-all
+	@echo "built: $(KVM_OUT)/kvm_page_table_stall_test $(KVM_OUT)/stall_probe_test"
+
+# Debian's source package, fetched and unpacked once under $(BUILD)/src.
+$(DEFAULT_KSRC)/.unpacked:
+	scripts/get-ksrc.sh $(KVERSION) $(BUILD)/src
+
+$(KSRC)/Makefile: | $(if $(filter $(DEFAULT_KSRC),$(KSRC)),$(DEFAULT_KSRC)/.unpacked)
+	@test -f $@ || { echo "KSRC=$(KSRC) is not a kernel source tree" >&2; exit 1; }
+
+# Exported headers go to $(HDR_OUT), so the kernel tree stays untouched.
+$(HDR_OUT)/.headers: $(KSRC)/Makefile
+	+$(MAKE) -C $(KSRC) O=$(HDR_OUT) ARCH=$(KARCH) headers >/dev/null
+	@mkdir -p $(HDR_OUT)/tools
+	@touch $@
+
+run: all
+	$(KVM_OUT)/kvm_page_table_stall_test $(RUN_ARGS)
+
+# Unit tests of the library's arithmetic: no KVM and no kernel tree needed.
+UNIT_OBJ := $(addprefix $(BUILD)/unit/,stall_hist.o stall_parse.o stall_budget.o)
+UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
+	-Iinclude
+
+$(BUILD)/unit/%.o: lib/%.c include/*.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
+
+HOSTCC ?= gcc
+
+$(BUILD)/unit/stall_unit_test: tests/stall_unit_test.c $(UNIT_OBJ) include/*.h
+	$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_OBJ) -lm -o $@
+
+unit: $(BUILD)/unit/stall_unit_test
+
+check: all unit
+	tests/run-checks.sh $(BUILD) $(KVM_OUT)
+
+install-tree:
+	@test -n "$(filter-out $(DEFAULT_KSRC),$(KSRC))" || \
+		{ echo "install-tree needs KSRC=<kernel tree to install into>" >&2; exit 1; }
+	scripts/install-tree.sh $(CURDIR) $(KSRC)
+
+clean:
+	rm -rf $(BUILD)/x86_64 $(BUILD)/arm64 $(BUILD)/unit
+
+distclean:
+	rm -rf $(BUILD)
+
+.PHONY: all run unit check install-tree clean distclean

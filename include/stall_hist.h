@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Latency histogram for the stall probe.
+ *
+ * Linear 1 us buckets up to a limit, like rt-tests' cyclictest, plus an
+ * overflow count and the exact maximum, so that a long stall is never
+ * rounded into the last bucket.
+ */
+#ifndef SELFTEST_KVM_STALL_HIST_H
+#define SELFTEST_KVM_STALL_HIST_H
+
+#include <stdint.h>
+
+#define STALL_HIST_BUCKET_NS	1000ULL
+
+struct stall_hist {
+	uint64_t *bucket;
+	uint32_t nr_buckets;
+	uint64_t overflow;
+	uint64_t count;
+	uint64_t sum_ns;
+	uint64_t max_ns;
+};
+
+int stall_hist_init(struct stall_hist *h, uint32_t nr_buckets);
+void stall_hist_free(struct stall_hist *h);
+void stall_hist_reset(struct stall_hist *h);
+uint64_t stall_hist_percentile_ns(const struct stall_hist *h, double pct);
+
+/* Called from the probe's hot loop: keep it branch-light and allocation-free. */
+static inline void stall_hist_add(struct stall_hist *h, uint64_t ns)
+{
+	uint64_t idx = ns / STALL_HIST_BUCKET_NS;
+
+	if (idx < h->nr_buckets)
+		h->bucket[idx]++;
+	else
+		h->overflow++;
+	h->count++;
+	h->sum_ns += ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+static inline uint64_t stall_hist_mean_ns(const struct stall_hist *h)
+{
+	return h->count ? h->sum_ns / h->count : 0;
+}
+
+#endif /* SELFTEST_KVM_STALL_HIST_H */

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Command-line parsers of the stall tests: sizes, durations and lists.
+ *
+ * Unlike test_util's parse_size(), which asserts, these return -EINVAL so
+ * that a test can print a usage error naming the bad value.
+ */
+#ifndef SELFTEST_KVM_STALL_PARSE_H
+#define SELFTEST_KVM_STALL_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "all" in a batch list: the whole region in one operation. */
+#define STALL_BATCH_ALL		UINT64_MAX
+
+#define STALL_MAX_LIST		32
+
+int stall_parse_size(const char *str, uint64_t *bytes);
+int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns);
+int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
+			   int max, int *nr, const char **bad);
+int stall_parse_name_list(const char *str, const char *const *names, int nr_names,
+			  uint64_t *mask, const char **bad);
+int stall_parse_cpu(const char *str, long *cpu);
+const char *stall_fmt_size(uint64_t bytes, char *buf, size_t len);
+
+#endif /* SELFTEST_KVM_STALL_PARSE_H */

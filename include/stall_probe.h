@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Stall probe: a SCHED_FIFO thread pinned on the test CPU that wakes from a
+ * timer at a fixed period, against absolute deadlines as cyclictest does,
+ * and records its wake-up latency and the longest gap between two
+ * consecutive wake-ups. While a non-preemptible section holds the CPU (a
+ * stage-2 unmap batch under mmu_lock), the timer interrupt still fires but
+ * the woken thread cannot run: the gap is the stall the rest of the system
+ * sees on that CPU.
+ */
+#ifndef SELFTEST_KVM_STALL_PROBE_H
+#define SELFTEST_KVM_STALL_PROBE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stall_hist.h"
+
+#define STALL_PROBE_DEFAULT_PERIOD_NS	100000ULL	/* 100 us */
+#define STALL_PROBE_DEFAULT_PRIO	90
+#define STALL_PROBE_HIST_US		20000		/* 20 ms of 1 us buckets */
+
+struct stall_window {
+	struct stall_hist lat;
+	uint64_t max_gap_ns;
+	uint64_t max_gap_end_ns;
+	uint64_t missed;
+	uint64_t first_ns;
+	uint64_t last_ns;
+};
+
+struct stall_probe {
+	int cpu;
+	int prio;
+	uint64_t period_ns;
+	pthread_t thread;
+	bool running;
+	bool stop;
+	/* window the main thread asks for, and the one the probe records into */
+	struct stall_window *req;
+	struct stall_window *ack;
+};
+
+int stall_window_init(struct stall_window *w);
+void stall_window_reset(struct stall_window *w);
+void stall_window_free(struct stall_window *w);
+
+int stall_probe_start(struct stall_probe *p, int cpu, uint64_t period_ns, int prio);
+int stall_probe_switch(struct stall_probe *p, struct stall_window *w);
+void stall_probe_stop(struct stall_probe *p);
+
+uint64_t stall_now_ns(void);
+void stall_sleep_ns(uint64_t ns);
+
+#endif /* SELFTEST_KVM_STALL_PROBE_H */

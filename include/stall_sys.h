@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the stall tests read from, and hold on, the host: CPU and NUMA
+ * topology, free memory, huge pages, and the cpu_dma_latency request.
+ *
+ * Nothing here writes a system setting that outlives the process: the
+ * cpu_dma_latency request is a file descriptor the kernel drops when the
+ * process ends, however it ends.
+ */
+#ifndef SELFTEST_KVM_STALL_SYS_H
+#define SELFTEST_KVM_STALL_SYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+int stall_sys_cpu_node(int cpu);
+int stall_sys_nr_nodes(void);
+int stall_sys_bind(void *addr, size_t len, int node);
+int stall_sys_pin_self(int cpu);
+bool stall_sys_cpu_allowed(int cpu);
+int stall_sys_pick_cpus(int avoid, int *cpus, int nr);
+uint64_t stall_sys_mem_available(void);
+uint64_t stall_sys_free_hugepages(uint64_t page_size);
+bool stall_sys_thp_enabled(void);
+int stall_sys_hold_dma_latency(void);
+int stall_sys_read_line(const char *path, char *buf, size_t len);
+
+#endif /* SELFTEST_KVM_STALL_SYS_H */

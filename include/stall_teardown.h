@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Teardown modes of kvm_page_table_stall_test, one table entry each, in the
+ * manner of memslot_perf_test's tests[]: what a mode needs, how it builds
+ * its populated guest, and the operation that tears stage-2 down. The
+ * operation runs on the test CPU and is the only timed part.
+ */
+#ifndef SELFTEST_KVM_STALL_TEARDOWN_H
+#define SELFTEST_KVM_STALL_TEARDOWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stall_vm.h"
+
+struct stall_point {
+	const struct stall_mode *mode;
+	uint64_t batch;			/* bytes per operation, STALL_BATCH_ALL */
+	struct stall_vm_cfg cfg;
+	uint64_t populate_timeout_ns;
+
+	struct stall_vm *v;
+	pid_t child;
+	int pidfd;
+	int go_fd;
+	unsigned long *bitmap;
+
+	uint64_t populate_ns;
+	uint64_t op_ns;
+	uint64_t nr_ops;
+};
+
+struct stall_mode {
+	const char *name;
+	const char *help;
+	bool batched;
+	bool slot_per_batch;
+	const char *(*unsupported)(const struct stall_point *pt);
+	void (*setup)(struct stall_point *pt);
+	void (*run)(struct stall_point *pt);
+	void (*cleanup)(struct stall_point *pt);
+	/* for the modes that stall_run_chunks() drives: one batch */
+	void (*chunk)(struct userspace_mem_region *r, uint64_t off, uint64_t len);
+};
+
+extern const struct stall_mode stall_modes[];
+extern const int stall_nr_modes;
+
+uint64_t stall_point_batch_bytes(const struct stall_point *pt);
+int stall_point_nr_slots(const struct stall_mode *mode, uint64_t size, uint64_t batch);
+
+#endif /* SELFTEST_KVM_STALL_TEARDOWN_H */

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Latency histogram for the stall probe.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stall_hist.h"
+
+int stall_hist_init(struct stall_hist *h, uint32_t nr_buckets)
+{
+	memset(h, 0, sizeof(*h));
+	if (!nr_buckets)
+		return -EINVAL;
+	h->bucket = calloc(nr_buckets, sizeof(*h->bucket));
+	if (!h->bucket)
+		return -ENOMEM;
+	h->nr_buckets = nr_buckets;
+	return 0;
+}
+
+void stall_hist_free(struct stall_hist *h)
+{
+	free(h->bucket);
+	memset(h, 0, sizeof(*h));
+}
+
+void stall_hist_reset(struct stall_hist *h)
+{
+	memset(h->bucket, 0, h->nr_buckets * sizeof(*h->bucket));
+	h->overflow = 0;
+	h->count = 0;
+	h->sum_ns = 0;
+	h->max_ns = 0;
+}
+
+/*
+ * Smallest bucket upper bound below which at least @pct percent of the
+ * samples lie (nearest-rank). Reporting the upper bound errs on the side of
+ * a longer latency. A rank that falls into the overflow returns the exact
+ * maximum, the only value known there; so does pct >= 100.
+ */
+uint64_t stall_hist_percentile_ns(const struct stall_hist *h, double pct)
+{
+	uint64_t rank, seen = 0;
+	uint32_t i;
+
+	if (!h->count)
+		return 0;
+	if (pct >= 100.0)
+		return h->max_ns;
+	if (pct < 0.0)
+		pct = 0.0;
+
+	/* nearest rank: ceil(pct / 100 * count), at least the first sample */
+	rank = (uint64_t)(pct / 100.0 * (double)h->count);
+	if ((double)rank < pct / 100.0 * (double)h->count)
+		rank++;
+	if (!rank)
+		rank = 1;
+
+	for (i = 0; i < h->nr_buckets; i++) {
+		seen += h->bucket[i];
+		if (seen >= rank) {
+			uint64_t upper = (i + 1) * STALL_HIST_BUCKET_NS;
+
+			return upper < h->max_ns ? upper : h->max_ns;
+		}
+	}
+	return h->max_ns;
+}

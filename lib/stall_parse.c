@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Command-line parsers of the stall tests.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "stall_parse.h"
+
+/* also built without the kernel's tools/include, for the unit tests */
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Bad tokens are copied here so that callers can name them after strtok. */
+static char stall_bad_token[64];
+
+static const char *stall_remember_bad(const char *tok)
+{
+	snprintf(stall_bad_token, sizeof(stall_bad_token), "%s", tok);
+	return stall_bad_token;
+}
+
+static int stall_suffix_shift(const char *s, unsigned int *shift)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+
+	if (!*s) {
+		*shift = 0;
+		return 0;
+	}
+	u = strchr(units, toupper((unsigned char)*s));
+	if (!u || !*u)
+		return -EINVAL;
+	s++;
+	/* accept K, KB and KiB alike */
+	if (!strcasecmp(s, "") || !strcasecmp(s, "B") || !strcasecmp(s, "iB")) {
+		*shift = 10 * (unsigned int)(u - units + 1);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* A positive size with an optional binary suffix: 4096, 4K, 2M, 1G, 1T. */
+int stall_parse_size(const char *str, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned int shift;
+	char *end;
+
+	if (!str || !isdigit((unsigned char)*str))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(str, &end, 10);
+	if (errno || !v || stall_suffix_shift(end, &shift))
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+static int stall_unit_ns(const char *s, uint64_t default_unit_ns, uint64_t *unit)
+{
+	static const struct {
+		const char *name;
+		uint64_t ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+	};
+	size_t i;
+
+	if (!*s) {
+		*unit = default_unit_ns;
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (!strcmp(s, units[i].name)) {
+			*unit = units[i].ns;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A non-negative duration, decimal allowed: 100, 250us, 1.5ms, 2s. */
+int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns)
+{
+	uint64_t unit;
+	double v;
+	char *end;
+
+	if (!str || !(isdigit((unsigned char)*str) || *str == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(str, &end);
+	if (errno || end == str || stall_unit_ns(end, default_unit_ns, &unit))
+		return -EINVAL;
+	if (v * (double)unit > 1e18)
+		return -EINVAL;
+	*ns = (uint64_t)(v * (double)unit + 0.5);
+	return 0;
+}
+
+static int stall_parse_batch(const char *tok, uint64_t granule, uint64_t *batch)
+{
+	if (!strcmp(tok, "all")) {
+		*batch = STALL_BATCH_ALL;
+		return 0;
+	}
+	if (!strcmp(tok, "granule")) {
+		*batch = granule;
+		return 0;
+	}
+	return stall_parse_size(tok, batch);
+}
+
+/*
+ * Comma-separated batch sizes ("granule,2M,1G,all"). Duplicates are
+ * dropped, the order given is kept.
+ */
+int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
+			   int max, int *nr, const char **bad)
+{
+	char *copy, *tok, *save;
+	int i, n = 0, ret = 0;
+
+	*bad = NULL;
+	copy = strdup(str ? str : "");
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t b;
+
+		if (stall_parse_batch(tok, granule, &b) || n == max) {
+			*bad = stall_remember_bad(tok);
+			ret = -EINVAL;
+			break;
+		}
+		for (i = 0; i < n && batch[i] != b; i++)
+			;
+		if (i == n)
+			batch[n++] = b;
+	}
+	free(copy);
+	if (!ret && !n) {
+		*bad = stall_remember_bad(str ? str : "");
+		ret = -EINVAL;
+	}
+	*nr = n;
+	return ret;
+}
+
+/* Comma-separated names out of @names, or "all"; sets one bit per name. */
+int stall_parse_name_list(const char *str, const char *const *names, int nr_names,
+			  uint64_t *mask, const char **bad)
+{
+	char *copy, *tok, *save;
+	int i, ret = 0;
+
+	*bad = NULL;
+	*mask = 0;
+	copy = strdup(str ? str : "");
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "all")) {
+			*mask |= (nr_names >= 64) ? ~0ULL : (1ULL << nr_names) - 1;
+			continue;
+		}
+		for (i = 0; i < nr_names && strcmp(tok, names[i]); i++)
+			;
+		if (i == nr_names) {
+			*bad = stall_remember_bad(tok);
+			ret = -EINVAL;
+			break;
+		}
+		*mask |= 1ULL << i;
+	}
+	free(copy);
+	if (!ret && !*mask) {
+		*bad = stall_remember_bad(str ? str : "");
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+int stall_parse_cpu(const char *str, long *cpu)
+{
+	char *end;
+
+	if (!str || !isdigit((unsigned char)*str))
+		return -EINVAL;
+	errno = 0;
+	*cpu = strtol(str, &end, 10);
+	if (errno || *end || *cpu < 0 || *cpu >= 4096)
+		return -EINVAL;
+	return 0;
+}
+
+/* "4K", "2M", "1G", "1536K", "all": the shortest exact binary unit. */
+const char *stall_fmt_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "BKMGT";
+	int u = 0;
+
+	if (bytes == STALL_BATCH_ALL) {
+		snprintf(buf, len, "all");
+		return buf;
+	}
+	while (u < 4 && bytes && !(bytes & 1023)) {
+		bytes >>= 10;
+		u++;
+	}
+	if (u)
+		snprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	return buf;
+}

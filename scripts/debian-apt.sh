@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# apt-get with a private state directory, so that packages of another suite
+# (Debian unstable) or architecture (arm64) can be downloaded without
+# touching the machine's apt configuration.
+#
+#   debian-apt.sh STATE_DIR SUITE ARCH apt-get-args...
+# e.g. debian-apt.sh build/apt sid amd64 download linux-source-7.2
+
+set -euo pipefail
+
+state=$1 suite=$2 arch=$3
+shift 3
+mkdir -p "$state/$suite-$arch/lists/partial" "$state/$suite-$arch/parts" \
+	"$state/$suite-$arch/archives/partial"
+d=$(cd "$state/$suite-$arch" && pwd)
+
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+cat > "$d/parts/suite.sources" <<SRC
+Types: deb
+URIs: $mirror
+Suites: $suite
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+
+opts=(-q -o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
+      -o "Dir::State::Lists=$d/lists" -o "Dir::Etc::SourceList=/dev/null"
+      -o "Dir::Etc::SourceParts=$d/parts" -o "Dir::Cache::Archives=$d/archives"
+      -o "Dir::State::Status=/dev/null" -o "APT::Sandbox::User=root")
+
+# refresh the index once a day at most
+if [ -z "$(find "$d/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+	apt-get "${opts[@]}" update >&2
+fi
+exec apt-get "${opts[@]}" "$@"

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Read after a kernel tree's tools/testing/selftests/kvm/Makefile (make -f
+# Makefile -f this), so that the suite is compiled with that tree's CFLAGS,
+# headers and KVM library objects, into $(OUTPUT), without writing to the tree.
+# STALL_ROOT is the project root.
+
+STALL_LIB_SRC := $(wildcard $(STALL_ROOT)/lib/*.c)
+STALL_LIB_OBJ := $(patsubst $(STALL_ROOT)/lib/%.c,$(OUTPUT)/stall/lib/%.o,$(STALL_LIB_SRC))
+STALL_TESTS := $(patsubst $(STALL_ROOT)/selftests/%.c,%,$(wildcard $(STALL_ROOT)/selftests/*.c))
+STALL_PROGS := $(addprefix $(OUTPUT)/,$(STALL_TESTS))
+STALL_TEST_OBJ := $(patsubst %,$(OUTPUT)/stall/%.o,$(STALL_TESTS))
+
+-include $(STALL_LIB_OBJ:.o=.d) $(STALL_TEST_OBJ:.o=.d)
+
+$(OUTPUT)/stall/lib/%.o: $(STALL_ROOT)/lib/%.c $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(STALL_ROOT)/include $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@
+
+$(OUTPUT)/stall/%.o: $(STALL_ROOT)/selftests/%.c $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(STALL_ROOT)/include $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@
+
+# Object lists, not an archive: an archive would drop the strong overrides
+# of the library's __weak symbols.
+$(STALL_PROGS): $(OUTPUT)/%: $(OUTPUT)/stall/%.o $(STALL_LIB_OBJ) $(LIBKVM_OBJS)
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(STALL_LDFLAGS) $(TARGET_ARCH) $< \
+		$(STALL_LIB_OBJ) $(LIBKVM_OBJS) $(LDLIBS) -o $@
+
+stall-all: $(STALL_PROGS)
+
+stall-print-%:
+	@echo '$($*)'
+
+.PHONY: stall-all

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM page table stall test
+ *
+ * Populates a guest's stage-2 (every page written by the vCPUs), then tears
+ * it down on one host CPU, the test CPU, while a SCHED_FIFO probe thread on
+ * that same CPU wakes from a timer at a fixed period. On arm64,
+ * stage2_apply_range() (arch/arm64/kvm/mmu.c) unmaps in batches of
+ * kvm_granule_size(KVM_PGTABLE_MIN_BLOCK_LEVEL) with mmu_lock write-held,
+ * so preemption is off for a whole batch (1 GiB with 4K pages) and nothing
+ * else runs on that CPU: not the woken thread, not softirq-driven IO.
+ *
+ * Sweeps teardown modes and batch sizes; for each point reports the
+ * teardown time and throughput, the probe's latency and its longest gap
+ * between two wake-ups (the stall), and judges the stall against a budget
+ * on top of the baseline measured just before, in one KTAP result.
+ *
+ * Needs /dev/kvm, root (SCHED_FIFO), and free memory for the region; for
+ * hugepage backings, enough free hugepages reserved beforehand.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "kvm_util.h"
+#include "test_util.h"
+#include "guest_modes.h"
+#include "stall_budget.h"
+#include "stall_parse.h"
+#include "stall_probe.h"
+#include "stall_sys.h"
+#include "stall_teardown.h"
+
+#define DEFAULT_TEST_MEM_SIZE	(512ULL << 20)
+#define DEFAULT_BASELINE_NS	(200ULL * 1000 * 1000)
+#define DEFAULT_BATCHES		"granule,2M,32M,512M,1G,all"
+#define OP_TIMEOUT_S		(10 * 60)
+
+struct test_params {
+	uint64_t size;
+	int nr_vcpus;
+	enum vm_mem_backing_src_type src;
+	int test_cpu;
+	int node;
+	uint64_t modes;
+	uint64_t batch[STALL_MAX_LIST];
+	int nr_batch;
+	uint64_t period_ns;
+	uint64_t baseline_ns;
+	int reps;
+	struct stall_budget budget;
+	bool mode_given;
+};
+
+/* One repetition of one sweep point. */
+struct rep_result {
+	uint64_t base_gap_ns;
+	uint64_t gap_ns;
+	uint64_t p99_ns;
+	uint64_t lat_max_ns;
+	uint64_t time_ns;
+	uint64_t populate_ns;
+	uint64_t nr_ops;
+};
+
+struct point_result {
+	uint64_t batch;
+	const char *skip;
+	struct rep_result rep[STALL_MAX_REPS];
+	uint64_t time_ns;
+	uint64_t gap_ns;
+	uint64_t base_gap_ns;
+};
+
+static struct stall_probe probe;
+static struct stall_window base_win, meas_win;
+
+struct op_thread {
+	struct stall_point *pt;
+	int cpu;
+	uint64_t ns;
+};
+
+static void *op_thread_main(void *data)
+{
+	struct op_thread *op = data;
+	uint64_t t0;
+
+	TEST_ASSERT(!stall_sys_pin_self(op->cpu), "pinning the teardown to CPU %d", op->cpu);
+	t0 = stall_now_ns();
+	op->pt->mode->run(op->pt);
+	op->ns = stall_now_ns() - t0;
+	return NULL;
+}
+
+/* Run the mode's operation on the test CPU; the join is bounded. */
+static uint64_t run_op_on_test_cpu(struct stall_point *pt)
+{
+	struct op_thread op = { .pt = pt, .cpu = pt->cfg.test_cpu };
+	struct timespec bound;
+	pthread_t th;
+	int ret;
+
+	ret = pthread_create(&th, NULL, op_thread_main, &op);
+	TEST_ASSERT(!ret, "pthread_create() for the teardown: %s", strerror(ret));
+	clock_gettime(CLOCK_REALTIME, &bound);
+	bound.tv_sec += OP_TIMEOUT_S;
+	ret = pthread_timedjoin_np(th, NULL, &bound);
+	TEST_ASSERT(!ret, "%s did not finish within %d s", pt->mode->name, OP_TIMEOUT_S);
+	return op.ns;
+}
+
+static void switch_window(struct stall_window *w)
+{
+	int ret = stall_probe_switch(&probe, w);
+
+	TEST_ASSERT(!ret, "stall probe on CPU %d did not wake up for 2 s", probe.cpu);
+}
+
+static void run_rep(struct test_params *p, struct stall_point *pt, struct rep_result *r)
+{
+	pt->nr_ops = 0;
+	pt->mode->setup(pt);
+
+	stall_window_reset(&base_win);
+	stall_window_reset(&meas_win);
+	switch_window(&base_win);
+	stall_sleep_ns(p->baseline_ns);
+	switch_window(&meas_win);
+	r->time_ns = run_op_on_test_cpu(pt);
+	/* let the probe's first wake-up after the operation land in the window */
+	stall_sleep_ns(2 * p->period_ns + 1000000);
+	switch_window(NULL);
+
+	pt->mode->cleanup(pt);
+
+	r->base_gap_ns = base_win.max_gap_ns;
+	r->gap_ns = meas_win.max_gap_ns;
+	r->p99_ns = stall_hist_percentile_ns(&meas_win.lat, 99.0);
+	r->lat_max_ns = meas_win.lat.max_ns;
+	r->populate_ns = pt->populate_ns;
+	r->nr_ops = pt->nr_ops;
+}
+
+static void run_point(struct test_params *p, enum vm_guest_mode gmode,
+		      const struct stall_mode *mode, struct point_result *res)
+{
+	struct stall_point pt = {
+		.mode = mode,
+		.batch = res->batch,
+		.populate_timeout_ns = 1800ULL * 1000000000ULL,
+		.cfg = {
+			.mode = gmode,
+			.src = p->src,
+			.size = p->size,
+			.nr_vcpus = p->nr_vcpus,
+			.node = p->node,
+			.test_cpu = p->test_cpu,
+		},
+	};
+	uint64_t t[STALL_MAX_REPS], g[STALL_MAX_REPS], b[STALL_MAX_REPS];
+	int i;
+
+	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
+	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
+	if (res->skip)
+		return;
+
+	for (i = 0; i < p->reps; i++) {
+		run_rep(p, &pt, &res->rep[i]);
+		t[i] = res->rep[i].time_ns;
+		g[i] = res->rep[i].gap_ns;
+		b[i] = res->rep[i].base_gap_ns;
+	}
+	res->time_ns = stall_median_u64(t, p->reps);
+	res->gap_ns = stall_median_u64(g, p->reps);
+	res->base_gap_ns = stall_median_u64(b, p->reps);
+}
+
+static const char *fmt_size(uint64_t bytes, char *buf)
+{
+	return stall_fmt_size(bytes, buf, 16);
+}
+
+/*
+ * The batch stage2_apply_range() uses on this host: the smallest block,
+ * the level-1 block with 4K pages (arch/arm64/include/asm/kvm_pgtable.h).
+ */
+static const char *kernel_batch(char *buf)
+{
+#ifdef __aarch64__
+	switch (getpagesize()) {
+	case 4096:
+		return fmt_size(1ULL << 30, buf);
+	case 16384:
+		return fmt_size(32ULL << 20, buf);
+	default:
+		return fmt_size(512ULL << 20, buf);
+	}
+#else
+	snprintf(buf, 16, "n/a");
+	return buf;
+#endif
+}
+
+static double gibps(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes / (1 << 30) / ((double)ns / 1e9) : 0.0;
+}
+
+#define US(ns) ((unsigned long)((ns) / 1000))
+
+/* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
+static void print_point(struct test_params *p, const struct stall_mode *mode,
+			struct point_result *res, uint64_t best_time_ns,
+			const struct stall_verdict *v)
+{
+	uint64_t p99[STALL_MAX_REPS], lat[STALL_MAX_REPS], gaps[STALL_MAX_REPS];
+	struct rep_result *r = &res->rep[0];
+	char line[512], bs[16], ks[16], ss[16];
+	size_t n;
+	int i;
+
+	for (i = 0; i < p->reps; i++) {
+		p99[i] = res->rep[i].p99_ns;
+		lat[i] = res->rep[i].lat_max_ns;
+		gaps[i] = res->rep[i].gap_ns;
+	}
+	n = snprintf(line, sizeof(line), "point mode=%s batch=%s kbatch=%s size=%s ops=%lu",
+		     mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
+		     kernel_batch(ks), fmt_size(p->size, ss), (unsigned long)r->nr_ops);
+	n += snprintf(line + n, sizeof(line) - n, " time_us=%lu gibps=%.2f", US(res->time_ns),
+		      gibps(p->size, res->time_ns));
+	n += snprintf(line + n, sizeof(line) - n, " populate_us=%lu populate_gibps=%.2f",
+		      US(r->populate_ns), gibps(p->size, r->populate_ns));
+	n += snprintf(line + n, sizeof(line) - n, " p99_us=%lu lat_max_us=%lu",
+		      US(stall_median_u64(p99, p->reps)), US(stall_max_u64(lat, p->reps)));
+	n += snprintf(line + n, sizeof(line) - n, " stall_us=%lu stall_max_us=%lu base_us=%lu",
+		      US(res->gap_ns), US(stall_max_u64(gaps, p->reps)), US(res->base_gap_ns));
+	snprintf(line + n, sizeof(line) - n, " budget_us=%lu time_x=%.2f%s",
+		 US(v->stall_limit_ns), best_time_ns ? (double)res->time_ns / best_time_ns : 0.0,
+		 v->noisy ? " noisy_baseline" : "");
+	ksft_print_msg("%s\n", line);
+}
+
+static void report_point(struct test_params *p, const struct stall_mode *mode,
+			 struct point_result *res, uint64_t best_time_ns)
+{
+	char bs[16], gs[16], ss[16], name[96];
+	struct stall_verdict v;
+
+	snprintf(name, sizeof(name), "%s batch=%s granule=%s backing=%s", mode->name,
+		 mode->batched ? fmt_size(res->batch, bs) : "n/a",
+		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss));
+	if (res->skip) {
+		ksft_test_result_skip("%s: %s\n", name, res->skip);
+		return;
+	}
+	stall_budget_judge(&p->budget, res->base_gap_ns, res->gap_ns, res->time_ns,
+			   best_time_ns, &v);
+	print_point(p, mode, res, best_time_ns, &v);
+	if (!v.time_ok)
+		ksft_print_msg("%s: teardown %lu us is over %.2fx the fastest batch (%lu us)\n",
+			       name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
+	ksft_test_result(v.stall_ok && v.time_ok, "%s\n", name);
+}
+
+static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
+		     const struct stall_mode *mode)
+{
+	static struct point_result res[STALL_MAX_LIST];
+	int i, n = mode->batched ? p->nr_batch : 1;
+	uint64_t best = 0;
+
+	/* all batches first: the time budget compares against the fastest */
+	for (i = 0; i < n; i++) {
+		memset(&res[i], 0, sizeof(res[i]));
+		res[i].batch = mode->batched ? p->batch[i] : STALL_BATCH_ALL;
+		run_point(p, gmode, mode, &res[i]);
+		if (!res[i].skip && (!best || res[i].time_ns < best))
+			best = res[i].time_ns;
+	}
+	for (i = 0; i < n; i++)
+		report_point(p, mode, &res[i], best);
+}
+
+static void run_test(enum vm_guest_mode gmode, void *arg)
+{
+	struct test_params *p = arg;
+	int i;
+
+	ksft_print_msg("guest mode: %s\n", vm_guest_mode_string(gmode));
+	for (i = 0; i < stall_nr_modes; i++)
+		if (p->modes & (1ULL << i))
+			run_mode(p, gmode, &stall_modes[i]);
+}
+
+static int count_points(struct test_params *p)
+{
+	int i, n = 0, gm = 0;
+
+	for (i = 0; i < stall_nr_modes; i++)
+		if (p->modes & (1ULL << i))
+			n += stall_modes[i].batched ? p->nr_batch : 1;
+	for (i = 0; i < NUM_VM_MODES; i++)
+		gm += guest_modes[i].enabled && guest_modes[i].supported;
+	return n * gm;
+}
+
+static void help(char *name)
+{
+	int i;
+
+	puts("");
+	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
+	       "          [-c cpu] [-t modes] [-B batches] [-i period] [-w baseline]\n"
+	       "          [-r reps] [-l allowance] [-T ratio] [-n node]\n", name);
+	puts("");
+	guest_modes_help();
+	printf(" -b: size of the memory region to tear down, e.g. 256M or 64G (default: 512M)\n");
+	printf(" -v: number of vCPUs populating it (default: 1)\n");
+	backing_src_help("-s");
+	printf(" -c: test CPU: the teardown and the probe run there (default: first allowed)\n");
+	printf(" -t: comma-separated teardown modes, or all (default: all):\n");
+	for (i = 0; i < stall_nr_modes; i++)
+		printf("     %-17s %s\n", stall_modes[i].name, stall_modes[i].help);
+	printf(" -B: comma-separated batch sizes; 'granule' is the host page size and\n"
+	       "     'all' the whole region in one operation (default: %s,\n"
+	       "     keeping those smaller than the region)\n", DEFAULT_BATCHES);
+	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
+	printf(" -w: baseline window before each operation, e.g. 200ms (default: 200ms)\n");
+	printf(" -r: repetitions of each point; verdicts use the median (default: 1)\n");
+	printf(" -l: stall allowance over the baseline's longest gap, e.g. 1ms (default: 1ms)\n");
+	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
+	       "     (default: 0)\n");
+	printf(" -n: NUMA node for guest memory, -1 for no binding (default: the test CPU's)\n");
+	puts("");
+}
+
+static void __noreturn usage_error(char *name, const char *what, const char *val)
+{
+	fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", name, what, val);
+	exit(KSFT_FAIL);
+}
+
+static void default_batches(struct test_params *p)
+{
+	const char *bad;
+	uint64_t all[STALL_MAX_LIST];
+	int i, n;
+
+	stall_parse_batch_list(DEFAULT_BATCHES, getpagesize(), all, STALL_MAX_LIST, &n, &bad);
+	p->nr_batch = 0;
+	for (i = 0; i < n; i++)
+		if (all[i] == STALL_BATCH_ALL || all[i] < p->size)
+			p->batch[p->nr_batch++] = all[i];
+}
+
+static void parse_guest_mode(char *prog, const char *arg, struct test_params *p)
+{
+	char *end;
+	long m = strtol(arg, &end, 10);
+
+	if (*arg < '0' || *arg > '9' || *end || m >= NUM_VM_MODES || !guest_modes[m].supported)
+		usage_error(prog, "or unsupported guest mode", arg);
+	guest_modes_cmdline(arg);
+	p->mode_given = true;
+}
+
+static void parse_args(int argc, char *argv[], struct test_params *p)
+{
+	const char *names[64], *bad;
+	uint64_t v;
+	long l;
+	int opt, i;
+
+	for (i = 0; i < stall_nr_modes; i++)
+		names[i] = stall_modes[i].name;
+
+	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:T:n:")) != -1) {
+		switch (opt) {
+		case 'm':
+			parse_guest_mode(argv[0], optarg, p);
+			break;
+		case 'b':
+			if (stall_parse_size(optarg, &p->size))
+				usage_error(argv[0], "memory size (-b)", optarg);
+			break;
+		case 'v':
+			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_VM_MAX_VCPUS)
+				usage_error(argv[0], "vCPU count (-v, 1-64)", optarg);
+			p->nr_vcpus = l;
+			break;
+		case 's':
+			for (i = 0; i < NUM_SRC_TYPES; i++)
+				if (!strcmp(optarg, vm_mem_backing_src_alias(i)->name))
+					break;
+			if (i == NUM_SRC_TYPES)
+				usage_error(argv[0], "backing source type (-s)", optarg);
+			p->src = i;
+			break;
+		case 'c':
+			if (stall_parse_cpu(optarg, &l) || !stall_sys_cpu_allowed(l))
+				usage_error(argv[0], "or disallowed test CPU (-c)", optarg);
+			p->test_cpu = l;
+			break;
+		case 't':
+			if (stall_parse_name_list(optarg, names, stall_nr_modes, &p->modes, &bad))
+				usage_error(argv[0], "teardown mode (-t)", bad);
+			break;
+		case 'B':
+			if (stall_parse_batch_list(optarg, getpagesize(), p->batch, STALL_MAX_LIST,
+						   &p->nr_batch, &bad))
+				usage_error(argv[0], "batch size (-B)", bad);
+			break;
+		case 'i':
+			if (stall_parse_duration(optarg, 1000, &p->period_ns) ||
+			    p->period_ns < 10000 || p->period_ns > 100000000)
+				usage_error(argv[0], "probe period (-i, 10us-100ms)", optarg);
+			break;
+		case 'w':
+			if (stall_parse_duration(optarg, 1000000, &p->baseline_ns) ||
+			    p->baseline_ns < 10000000 || p->baseline_ns > 60000000000ULL)
+				usage_error(argv[0], "baseline window (-w, 10ms-60s)", optarg);
+			break;
+		case 'r':
+			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_MAX_REPS)
+				usage_error(argv[0], "repetitions (-r, 1-64)", optarg);
+			p->reps = l;
+			break;
+		case 'l':
+			if (stall_parse_duration(optarg, 1000, &v))
+				usage_error(argv[0], "stall allowance (-l)", optarg);
+			p->budget.stall_allow_ns = v;
+			break;
+		case 'T':
+			p->budget.time_ratio = strtod(optarg, (char **)&bad);
+			if (bad == optarg || *bad || p->budget.time_ratio < 0)
+				usage_error(argv[0], "time ratio (-T)", optarg);
+			break;
+		case 'n':
+			l = strtol(optarg, (char **)&bad, 10);
+			if (bad == optarg || *bad || l < -1 || l >= stall_sys_nr_nodes())
+				usage_error(argv[0], "NUMA node (-n)", optarg);
+			p->node = l;
+			break;
+		case 'h':
+			help(argv[0]);
+			exit(KSFT_PASS);
+		default:
+			help(argv[0]);
+			exit(KSFT_FAIL);
+		}
+	}
+	if (optind < argc)
+		usage_error(argv[0], "argument", argv[optind]);
+}
+
+/* Unmet requirements are skips, reported before the plan. */
+static void check_requirements(struct test_params *p)
+{
+	uint64_t pagesz = get_backing_src_pagesz(p->src);
+	uint64_t need = p->size + p->size / 8 + (256ULL << 20);
+
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
+	__TEST_REQUIRE(!geteuid(), "root is needed for the SCHED_FIFO probe");
+	__TEST_REQUIRE(p->size % pagesz == 0, "-b %lu is not a multiple of the %lu-byte backing page",
+		       (unsigned long)p->size, (unsigned long)pagesz);
+	if (is_backing_src_hugetlb(p->src))
+		__TEST_REQUIRE(stall_sys_free_hugepages(pagesz) >= p->size / pagesz,
+			       "%lu free %lu kB hugepages needed (reserve them in /sys/kernel/mm/hugepages)",
+			       (unsigned long)(p->size / pagesz), (unsigned long)(pagesz >> 10));
+	else
+		__TEST_REQUIRE(stall_sys_mem_available() >= need,
+			       "%lu MiB of available memory needed for -b %lu MiB, %lu MiB available",
+			       (unsigned long)(need >> 20), (unsigned long)(p->size >> 20),
+			       (unsigned long)(stall_sys_mem_available() >> 20));
+	if (p->src == VM_MEM_SRC_ANONYMOUS_THP)
+		__TEST_REQUIRE(stall_sys_thp_enabled(), "transparent hugepages are disabled");
+}
+
+static void start_probe(struct test_params *p)
+{
+	int ret, cpus[1];
+
+	ret = stall_probe_start(&probe, p->test_cpu, p->period_ns, STALL_PROBE_DEFAULT_PRIO);
+	__TEST_REQUIRE(!ret, "SCHED_FIFO probe on CPU %d: %s", p->test_cpu, strerror(-ret));
+	TEST_ASSERT(!stall_window_init(&base_win) && !stall_window_init(&meas_win),
+		    "probe histograms");
+	/* no page fault in the probe's path; later guest memory stays unlocked */
+	if (mlockall(MCL_CURRENT))
+		ksft_print_msg("mlockall: %s (continuing)\n", strerror(errno));
+	if (stall_sys_hold_dma_latency() < 0)
+		ksft_print_msg("/dev/cpu_dma_latency unavailable: deep C-states may add latency\n");
+	/* keep this thread's own work off the test CPU */
+	if (stall_sys_pick_cpus(p->test_cpu, cpus, 1) > 0 && cpus[0] != p->test_cpu)
+		TEST_ASSERT(!stall_sys_pin_self(cpus[0]), "pinning the main thread to CPU %d",
+			    cpus[0]);
+}
+
+static void print_setup(struct test_params *p)
+{
+	char gs[16], ks[16], ss[16];
+
+	ksft_print_msg("test CPU %d on node %d of %d; guest memory %s; %s of %s backing, %d vCPU(s)\n",
+		       p->test_cpu, stall_sys_cpu_node(p->test_cpu), stall_sys_nr_nodes(),
+		       p->node < 0 ? "not bound" : p->node == stall_sys_cpu_node(p->test_cpu) ?
+		       "bound to the test CPU's node" : "bound to another node",
+		       fmt_size(p->size, ss), vm_mem_backing_src_alias(p->src)->name, p->nr_vcpus);
+	ksft_print_msg("host granule %s, kernel stage-2 unmap batch %s\n",
+		       fmt_size(getpagesize(), gs), kernel_batch(ks));
+	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us\n",
+		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
+		       US(p->budget.stall_allow_ns));
+}
+
+int main(int argc, char *argv[])
+{
+	struct test_params p = {
+		.size = DEFAULT_TEST_MEM_SIZE,
+		.nr_vcpus = 1,
+		.src = DEFAULT_VM_MEM_SRC,
+		.test_cpu = -1,
+		.node = -2,
+		.period_ns = STALL_PROBE_DEFAULT_PERIOD_NS,
+		.baseline_ns = DEFAULT_BASELINE_NS,
+		.reps = 1,
+		.budget = {
+			.stall_allow_ns = STALL_DEFAULT_ALLOW_NS,
+			.time_ratio = STALL_DEFAULT_TIME_RATIO,
+		},
+		.modes = (1ULL << stall_nr_modes) - 1,
+	};
+	int i;
+
+	guest_modes_append_default();
+	parse_args(argc, argv, &p);
+	if (!p.mode_given)
+		for (i = 0; i < NUM_VM_MODES; i++)
+			guest_modes[i].enabled = i == VM_MODE_DEFAULT;
+	if (p.test_cpu < 0)
+		stall_sys_pick_cpus(-1, &p.test_cpu, 1);
+	if (p.node == -2)
+		p.node = stall_sys_cpu_node(p.test_cpu);
+	if (!p.nr_batch)
+		default_batches(&p);
+
+	ksft_print_header();
+	check_requirements(&p);
+	start_probe(&p);
+	print_setup(&p);
+	ksft_set_plan(count_points(&p));
+
+	for_each_guest_mode(run_test, &p);
+
+	stall_probe_stop(&probe);
+	ksft_finished();
+}

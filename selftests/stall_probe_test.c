@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Stall probe self-test: does the instrument of kvm_page_table_stall_test
+ * see a stall of known length on the machine it runs on?
+ *
+ * Injects stalls on the test CPU with a SCHED_FIFO spinner one priority
+ * above the probe, pinned there, spinning for D; the probe cannot run
+ * meanwhile, exactly as behind a non-preemptible unmap batch. The probe's
+ * longest gap must then lie between D and D + one period + a tolerance
+ * for wake-up latency. A quiet window, with nothing injected, must show no
+ * gap longer than the stall test's default allowance over the period.
+ * Each check takes the median of several repetitions, so that one
+ * disturbance from the host does not decide it.
+ *
+ * Needs root (SCHED_FIFO); no KVM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "stall_budget.h"
+#include "stall_parse.h"
+#include "stall_probe.h"
+#include "stall_sys.h"
+
+#define DEFAULT_STALLS		"2ms,5ms,20ms"
+#define DEFAULT_QUIET_NS	(500ULL * 1000 * 1000)
+#define DEFAULT_TOLERANCE_NS	(250ULL * 1000)
+#define DEFAULT_REPS		3
+#define LOW_TOLERANCE_NS	(20ULL * 1000)
+/* stay well inside the default RT bandwidth (950 ms of every second) */
+#define MAX_STALL_NS		(200ULL * 1000 * 1000)
+#define SPIN_JOIN_MARGIN_S	5
+#define EXCESS_OFFSET		(1ULL << 62)
+
+struct probe_test {
+	int cpu;
+	uint64_t period_ns;
+	uint64_t stall_ns[STALL_MAX_LIST];
+	int nr_stalls;
+	uint64_t quiet_ns;
+	uint64_t tolerance_ns;
+	int reps;
+};
+
+struct spinner {
+	uint64_t want_ns;
+	uint64_t start_ns;
+	uint64_t end_ns;
+};
+
+static struct stall_probe probe;
+static struct stall_window win;
+
+static void *spinner_main(void *data)
+{
+	struct spinner *s = data;
+	uint64_t now;
+
+	s->start_ns = stall_now_ns();
+	do {
+		now = stall_now_ns();
+	} while (now - s->start_ns < s->want_ns);
+	s->end_ns = now;
+	return NULL;
+}
+
+/* Hold @cpu for @ns with a SCHED_FIFO thread above the probe; returns the time held. */
+static uint64_t inject_stall(int cpu, uint64_t ns)
+{
+	struct sched_param sp = { .sched_priority = STALL_PROBE_DEFAULT_PRIO + 1 };
+	struct spinner s = { .want_ns = ns };
+	struct timespec bound;
+	pthread_attr_t attr;
+	cpu_set_t set;
+	pthread_t th;
+	int ret;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	pthread_attr_setschedparam(&attr, &sp);
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	ret = pthread_create(&th, &attr, spinner_main, &s);
+	pthread_attr_destroy(&attr);
+	if (ret)
+		ksft_exit_fail_msg("spinner thread: %s\n", strerror(ret));
+
+	clock_gettime(CLOCK_REALTIME, &bound);
+	bound.tv_sec += ns / 1000000000ULL + SPIN_JOIN_MARGIN_S;
+	ret = pthread_timedjoin_np(th, NULL, &bound);
+	if (ret)
+		ksft_exit_fail_msg("spinner did not end within %d s of its stall\n",
+				   SPIN_JOIN_MARGIN_S);
+	return s.end_ns - s.start_ns;
+}
+
+static void switch_window(struct stall_window *w)
+{
+	if (stall_probe_switch(&probe, w))
+		ksft_exit_fail_msg("probe on CPU %d did not wake up for 2 s\n", probe.cpu);
+}
+
+static uint64_t quiet_gap(struct probe_test *t)
+{
+	stall_window_reset(&win);
+	switch_window(&win);
+	stall_sleep_ns(t->quiet_ns);
+	switch_window(NULL);
+	return win.max_gap_ns;
+}
+
+static void test_quiet(struct probe_test *t)
+{
+	uint64_t gap[STALL_MAX_REPS], median, limit;
+	int i;
+
+	for (i = 0; i < t->reps; i++)
+		gap[i] = quiet_gap(t);
+	median = stall_median_u64(gap, t->reps);
+	limit = t->period_ns + STALL_DEFAULT_ALLOW_NS;
+	ksft_print_msg("quiet %lu ms: longest gap %lu us median, %lu us max (limit %lu us)\n",
+		       (unsigned long)(t->quiet_ns / 1000000), (unsigned long)(median / 1000),
+		       (unsigned long)(stall_max_u64(gap, t->reps) / 1000),
+		       (unsigned long)(limit / 1000));
+	ksft_test_result(median <= limit, "quiet window shows no stall\n");
+}
+
+/* Longest gap seen around one injected stall, minus the time actually held. */
+static int64_t injected_excess(struct probe_test *t, uint64_t ns, uint64_t *held)
+{
+	stall_window_reset(&win);
+	switch_window(&win);
+	stall_sleep_ns(5 * t->period_ns);
+	*held = inject_stall(t->cpu, ns);
+	stall_sleep_ns(5 * t->period_ns + 1000000);
+	switch_window(NULL);
+	return (int64_t)win.max_gap_ns - (int64_t)*held;
+}
+
+static void test_injected(struct probe_test *t, uint64_t ns)
+{
+	uint64_t excess[STALL_MAX_REPS], held = 0, hi = t->period_ns + t->tolerance_ns;
+	int64_t e, lo = -(int64_t)LOW_TOLERANCE_NS, median;
+	int i;
+
+	/* the median of signed values, offset to stay unsigned */
+	for (i = 0; i < t->reps; i++) {
+		e = injected_excess(t, ns, &held);
+		excess[i] = (uint64_t)e + EXCESS_OFFSET;
+	}
+	median = (int64_t)(stall_median_u64(excess, t->reps) - EXCESS_OFFSET);
+	ksft_print_msg("injected %lu us (held %lu us): gap - held = %ld us median (allowed %ld..%lu us)\n",
+		       (unsigned long)(ns / 1000),
+		       (unsigned long)(held / 1000), (long)(median / 1000), (long)(lo / 1000),
+		       (unsigned long)(hi / 1000));
+	ksft_test_result(median >= lo && median <= (int64_t)hi, "injected stall %lu us\n",
+			 (unsigned long)(ns / 1000));
+}
+
+static void help(const char *name)
+{
+	printf("usage: %s [-h] [-c cpu] [-i period] [-d stalls] [-q quiet] [-t tolerance]\n"
+	       "          [-r reps]\n\n", name);
+	printf(" -c: CPU to stall and probe (default: first allowed)\n");
+	printf(" -i: probe period (default: 100us)\n");
+	printf(" -d: comma-separated stall lengths to inject, up to 200ms (default: %s)\n",
+	       DEFAULT_STALLS);
+	printf(" -q: quiet window length (default: 500ms)\n");
+	printf(" -t: tolerance over one period for the measured gap (default: 250us)\n");
+	printf(" -r: repetitions, judged by their median (default: %d)\n\n", DEFAULT_REPS);
+}
+
+static void __noreturn usage_error(const char *name, const char *what, const char *val)
+{
+	fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", name, what, val);
+	exit(KSFT_FAIL);
+}
+
+static int parse_stalls(const char *arg, struct probe_test *t)
+{
+	char *copy = strdup(arg), *tok, *save;
+	int ret = 0;
+
+	t->nr_stalls = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t ns;
+
+		if (stall_parse_duration(tok, 1000, &ns) || !ns || ns > MAX_STALL_NS ||
+		    t->nr_stalls == STALL_MAX_LIST)
+			ret = -EINVAL;
+		else
+			t->stall_ns[t->nr_stalls++] = ns;
+	}
+	free(copy);
+	return ret || !t->nr_stalls ? -EINVAL : 0;
+}
+
+static void parse_args(int argc, char *argv[], struct probe_test *t)
+{
+	long l;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "hc:i:d:q:t:r:")) != -1) {
+		switch (opt) {
+		case 'c':
+			if (stall_parse_cpu(optarg, &l) || !stall_sys_cpu_allowed(l))
+				usage_error(argv[0], "or disallowed CPU (-c)", optarg);
+			t->cpu = l;
+			break;
+		case 'i':
+			if (stall_parse_duration(optarg, 1000, &t->period_ns) ||
+			    t->period_ns < 10000 || t->period_ns > 100000000)
+				usage_error(argv[0], "probe period (-i, 10us-100ms)", optarg);
+			break;
+		case 'd':
+			if (parse_stalls(optarg, t))
+				usage_error(argv[0], "stall list (-d, each 1ns-200ms)", optarg);
+			break;
+		case 'q':
+			if (stall_parse_duration(optarg, 1000000, &t->quiet_ns) ||
+			    t->quiet_ns < 10000000 || t->quiet_ns > 60000000000ULL)
+				usage_error(argv[0], "quiet window (-q, 10ms-60s)", optarg);
+			break;
+		case 't':
+			if (stall_parse_duration(optarg, 1000, &t->tolerance_ns))
+				usage_error(argv[0], "tolerance (-t)", optarg);
+			break;
+		case 'r':
+			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_MAX_REPS)
+				usage_error(argv[0], "repetitions (-r, 1-64)", optarg);
+			t->reps = l;
+			break;
+		case 'h':
+			help(argv[0]);
+			exit(KSFT_PASS);
+		default:
+			help(argv[0]);
+			exit(KSFT_FAIL);
+		}
+	}
+	if (optind < argc)
+		usage_error(argv[0], "argument", argv[optind]);
+}
+
+int main(int argc, char *argv[])
+{
+	struct probe_test t = {
+		.cpu = -1,
+		.period_ns = STALL_PROBE_DEFAULT_PERIOD_NS,
+		.quiet_ns = DEFAULT_QUIET_NS,
+		.tolerance_ns = DEFAULT_TOLERANCE_NS,
+		.reps = DEFAULT_REPS,
+	};
+	int i, ret, other;
+
+	parse_stalls(DEFAULT_STALLS, &t);
+	parse_args(argc, argv, &t);
+	if (t.cpu < 0)
+		stall_sys_pick_cpus(-1, &t.cpu, 1);
+
+	ksft_print_header();
+	if (geteuid())
+		ksft_exit_skip("root is needed for the SCHED_FIFO probe\n");
+	ret = stall_probe_start(&probe, t.cpu, t.period_ns, STALL_PROBE_DEFAULT_PRIO);
+	if (ret)
+		ksft_exit_skip("SCHED_FIFO probe on CPU %d: %s\n", t.cpu, strerror(-ret));
+	if (stall_window_init(&win))
+		ksft_exit_fail_msg("probe histogram: out of memory\n");
+	stall_sys_hold_dma_latency();
+	/* keep this thread's sleeps and wake-ups off the probed CPU */
+	if (stall_sys_pick_cpus(t.cpu, &other, 1) > 0 && other != t.cpu)
+		stall_sys_pin_self(other);
+	ksft_set_plan(1 + t.nr_stalls);
+	ksft_print_msg("CPU %d, period %lu us, %d repetition(s)\n", t.cpu,
+		       (unsigned long)(t.period_ns / 1000), t.reps);
+
+	test_quiet(&t);
+	for (i = 0; i < t.nr_stalls; i++)
+		test_injected(&t, t.stall_ns[i]);
+
+	stall_probe_stop(&probe);
+	stall_window_free(&win);
+	ksft_finished();
+}

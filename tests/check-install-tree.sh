@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The suite as a lab runs it: installed into a copy of Debian's 6.12 tree
+# (6.12 selftest layout) and of 7.2's (6.14+ layout), built by the kernel's
+# own "make -C tools/testing/selftests TARGETS=kvm", and on 6.12, where the
+# KVM library runs on this host, installed and run by the kselftest runner
+# under the kvm directory's timeout.
+#
+#   check-install-tree.sh BUILD
+
+set -uo pipefail
+
+build=$(cd "$1" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+trees=$build/trees
+n=0
+
+result() {	# result OK DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
+}
+
+# step LOG DESCRIPTION CMD...: run, keep the log, show its tail on failure
+step() {
+	local log=$1 what=$2 rc
+	shift 2
+	"$@" > "$log" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || sed -e 's/^/#   /' "$log" | tail -n 15
+	result $rc "$what"
+	return $rc
+}
+
+fresh_tree() {	# fresh_tree VERSION: a writable copy of the unpacked source
+	local src
+	"$root/scripts/get-ksrc.sh" "$1" "$build/src" || return 1
+	src=$(readlink -f "$build/src/linux-source-$1")
+	rm -rf "$trees/linux-$1"
+	mkdir -p "$trees"
+	cp -a "$src" "$trees/linux-$1"
+}
+
+echo "TAP version 13"
+echo "1..7"
+for ver in 6.12 7.2; do
+	t=$trees/linux-$ver
+	log=$trees/$ver
+	mkdir -p "$trees"
+	if ! step "$log-copy.log" "$ver: tree unpacked" fresh_tree "$ver"; then
+		for i in 1 2; do result 1 "$ver: not built after a failed unpack"; done
+		continue
+	fi
+	make -C "$t" headers > "$log-headers.log" 2>&1
+	step "$log-install.log" "$ver: make install-tree" make -C "$root" install-tree KSRC="$t"
+	step "$log-build.log" "$ver: make -C tools/testing/selftests TARGETS=kvm builds the suite" \
+		bash -c "make -C '$t/tools/testing/selftests' TARGETS=kvm -j2 &&
+			 test -x '$t/tools/testing/selftests/kvm/kvm_page_table_stall_test' &&
+			 test -x '$t/tools/testing/selftests/kvm/stall_probe_test'"
+done
+
+# The runner applies kvm/settings' timeout to each test, as labs see it.
+k=$trees/kselftest-6.12
+rm -rf "$k"
+step "$trees/runner.log" "6.12: kselftest runner runs both tests within the kvm timeout" \
+	bash -c "make -C '$trees/linux-6.12/tools/testing/selftests' TARGETS=kvm install \
+			INSTALL_PATH='$k' >/dev/null &&
+		 cd '$k' && ./run_kselftest.sh -t kvm:stall_probe_test \
+			-t kvm:kvm_page_table_stall_test > '$trees/runner-out.log' 2>&1;
+		 cat '$trees/runner-out.log';
+		 grep -q '^ok [0-9]* selftests: kvm: stall_probe_test' '$trees/runner-out.log' &&
+		 grep -q '^ok [0-9]* selftests: kvm: kvm_page_table_stall_test' '$trees/runner-out.log'"
+sed -n -e 's/^/# /' -e '/selftests: kvm/p' "$trees/runner-out.log" 2>/dev/null

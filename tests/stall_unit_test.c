@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of the stall suite's arithmetic: histogram percentiles, budget
+ * verdicts, medians and the command-line parsers. Needs neither KVM nor
+ * root; prints KTAP.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stall_budget.h"
+#include "stall_hist.h"
+#include "stall_parse.h"
+
+static int unit_nr, unit_failed;
+
+#define UNIT_CHECK(cond, ...) unit_report(!!(cond), #cond, __VA_ARGS__)
+
+static void unit_report(int ok, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	unit_nr++;
+	if (!ok) {
+		unit_failed++;
+		printf("# failed: %s\n", cond);
+	}
+	printf("%s %d ", ok ? "ok" : "not ok", unit_nr);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static void test_hist(void)
+{
+	struct stall_hist h;
+	int i;
+
+	UNIT_CHECK(stall_hist_init(&h, 0) != 0, "hist: zero buckets rejected");
+	UNIT_CHECK(!stall_hist_init(&h, 100), "hist: init");
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 99) == 0, "hist: empty percentile is 0");
+
+	/* 1..100 us, one sample each */
+	for (i = 1; i <= 100; i++)
+		stall_hist_add(&h, i * 1000ULL - 1);
+	UNIT_CHECK(h.count == 100 && h.max_ns == 99999, "hist: count and exact max");
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 50) == 50000, "hist: p50 is the 50th bucket's top");
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 99) == 99000, "hist: p99 nearest rank");
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 100) == 99999, "hist: p100 is the exact max");
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 0) == 1000, "hist: p0 is the first sample's bucket");
+	UNIT_CHECK(stall_hist_mean_ns(&h) == 50499, "hist: mean");
+
+	/* one long stall past the buckets: only the overflow knows it */
+	stall_hist_add(&h, 5000000);
+	UNIT_CHECK(h.overflow == 1 && h.max_ns == 5000000, "hist: overflow keeps the max");
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 99.9) == 5000000,
+		   "hist: percentile in the overflow is the max");
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 99) == 100000,
+		   "hist: p99 of 101 samples is the 100th, below the overflow");
+
+	stall_hist_reset(&h);
+	UNIT_CHECK(!h.count && !h.overflow && !h.max_ns, "hist: reset");
+	stall_hist_add(&h, 10);
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 99) == 10, "hist: bucket top capped at the max");
+	stall_hist_free(&h);
+}
+
+static void test_budget(void)
+{
+	struct stall_budget b = { .stall_allow_ns = 1000000, .time_ratio = 0 };
+	struct stall_verdict v;
+	uint64_t odd[] = { 5, 1, 9 }, even[] = { 4, 1, 3, 2 }, one[] = { 7 };
+
+	stall_budget_judge(&b, 120000, 1100000, 10, 5, &v);
+	UNIT_CHECK(v.stall_ok && v.stall_limit_ns == 1120000 && v.time_ok && !v.noisy,
+		   "budget: stall under baseline + allowance passes, no time budget");
+	stall_budget_judge(&b, 120000, 1120001, 10, 5, &v);
+	UNIT_CHECK(!v.stall_ok, "budget: 1 ns over the limit fails");
+	stall_budget_judge(&b, 3000000, 3500000, 10, 5, &v);
+	UNIT_CHECK(v.stall_ok && v.noisy, "budget: noisy baseline raises the bar and is flagged");
+	UNIT_CHECK(stall_budget_stall_limit(&b, UINT64_MAX - 5) == UINT64_MAX,
+		   "budget: limit saturates");
+
+	b.time_ratio = 1.5;
+	stall_budget_judge(&b, 0, 0, 150, 100, &v);
+	UNIT_CHECK(v.time_ok && v.time_limit_ns == 150, "budget: time at the ratio passes");
+	stall_budget_judge(&b, 0, 0, 151, 100, &v);
+	UNIT_CHECK(!v.time_ok, "budget: time over the ratio fails");
+
+	UNIT_CHECK(stall_median_u64(odd, 3) == 5, "median: odd count");
+	UNIT_CHECK(stall_median_u64(even, 4) == 2, "median: even count takes the lower middle");
+	UNIT_CHECK(stall_median_u64(one, 1) == 7 && stall_median_u64(one, 0) == 0,
+		   "median: one and none");
+	UNIT_CHECK(odd[0] == 5 && odd[1] == 1, "median: input left unsorted");
+	UNIT_CHECK(stall_max_u64(odd, 3) == 9, "max");
+}
+
+static void test_parse_size(void)
+{
+	uint64_t v;
+
+	UNIT_CHECK(!stall_parse_size("4096", &v) && v == 4096, "size: plain bytes");
+	UNIT_CHECK(!stall_parse_size("4K", &v) && v == 4096, "size: K");
+	UNIT_CHECK(!stall_parse_size("2m", &v) && v == 2 << 20, "size: lower-case m");
+	UNIT_CHECK(!stall_parse_size("1GiB", &v) && v == 1 << 30, "size: GiB");
+	UNIT_CHECK(!stall_parse_size("64T", &v) && v == 64ULL << 40, "size: T");
+	UNIT_CHECK(stall_parse_size("0", &v), "size: zero rejected");
+	UNIT_CHECK(stall_parse_size("-1G", &v), "size: negative rejected");
+	UNIT_CHECK(stall_parse_size("1X", &v), "size: unknown suffix rejected");
+	UNIT_CHECK(stall_parse_size("1GG", &v), "size: trailing garbage rejected");
+	UNIT_CHECK(stall_parse_size("", &v) && stall_parse_size(NULL, &v), "size: empty rejected");
+	UNIT_CHECK(stall_parse_size("99999999999T", &v), "size: overflow rejected");
+}
+
+static void test_parse_duration(void)
+{
+	uint64_t v;
+
+	UNIT_CHECK(!stall_parse_duration("100", 1000, &v) && v == 100000,
+		   "duration: default unit");
+	UNIT_CHECK(!stall_parse_duration("1.5ms", 1000, &v) && v == 1500000, "duration: decimal ms");
+	UNIT_CHECK(!stall_parse_duration("250us", 1, &v) && v == 250000, "duration: us");
+	UNIT_CHECK(!stall_parse_duration("2s", 1, &v) && v == 2000000000ULL, "duration: s");
+	UNIT_CHECK(!stall_parse_duration("7ns", 1000, &v) && v == 7, "duration: ns");
+	UNIT_CHECK(stall_parse_duration("1min", 1, &v), "duration: unknown unit rejected");
+	UNIT_CHECK(stall_parse_duration("-1ms", 1, &v), "duration: negative rejected");
+	UNIT_CHECK(stall_parse_duration("ms", 1, &v), "duration: no number rejected");
+}
+
+static void test_parse_lists(void)
+{
+	static const char *const names[] = { "munmap", "madvise", "punch" };
+	uint64_t b[STALL_MAX_LIST], mask;
+	const char *bad;
+	char buf[16];
+	int n;
+
+	UNIT_CHECK(!stall_parse_batch_list("granule,2M,all,2M", 4096, b, STALL_MAX_LIST, &n, &bad) &&
+		   n == 3 && b[0] == 4096 && b[1] == 2 << 20 && b[2] == STALL_BATCH_ALL,
+		   "batches: granule, size, all; duplicate dropped");
+	UNIT_CHECK(stall_parse_batch_list("2M,3Q", 4096, b, STALL_MAX_LIST, &n, &bad) &&
+		   bad && !strcmp(bad, "3Q"), "batches: bad token named");
+	UNIT_CHECK(stall_parse_batch_list("", 4096, b, STALL_MAX_LIST, &n, &bad),
+		   "batches: empty list rejected");
+	UNIT_CHECK(stall_parse_batch_list("1M,2M,3M", 4096, b, 2, &n, &bad) && !strcmp(bad, "3M"),
+		   "batches: too many rejected");
+
+	UNIT_CHECK(!stall_parse_name_list("punch,munmap", names, 3, &mask, &bad) && mask == 5,
+		   "names: two names");
+	UNIT_CHECK(!stall_parse_name_list("all", names, 3, &mask, &bad) && mask == 7, "names: all");
+	UNIT_CHECK(stall_parse_name_list("munmap,zap", names, 3, &mask, &bad) &&
+		   !strcmp(bad, "zap"), "names: bad name named");
+
+	UNIT_CHECK(!strcmp(stall_fmt_size(4096, buf, sizeof(buf)), "4K"), "fmt: 4K");
+	UNIT_CHECK(!strcmp(stall_fmt_size(1536 << 10, buf, sizeof(buf)), "1536K"), "fmt: 1536K");
+	UNIT_CHECK(!strcmp(stall_fmt_size(1ULL << 30, buf, sizeof(buf)), "1G"), "fmt: 1G");
+	UNIT_CHECK(!strcmp(stall_fmt_size(1000, buf, sizeof(buf)), "1000"), "fmt: bytes");
+	UNIT_CHECK(!strcmp(stall_fmt_size(STALL_BATCH_ALL, buf, sizeof(buf)), "all"), "fmt: all");
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_hist();
+	test_budget();
+	test_parse_size();
+	test_parse_duration();
+	test_parse_lists();
+	printf("1..%d\n", unit_nr);
+	printf("# %d passed, %d failed\n", unit_nr - unit_failed, unit_failed);
+	return unit_failed ? 1 : 0;
+}
