@@ -20,6 +20,7 @@ $(error ARCH=$(ARCH) is not supported: use x86_64 or arm64)
 endif
 
 BUILD ?= $(CURDIR)/build
+override BUILD := $(abspath $(BUILD))
 KVERSION ?= 6.12
 DEFAULT_KSRC := $(BUILD)/src/linux-source-$(KVERSION)
 KSRC ?= $(DEFAULT_KSRC)
@@ -48,15 +49,18 @@ all: $(HDR_OUT)/.headers
 	+$(KVM_MAKE) stall-all
 	@echo "built: $(KVM_OUT)/kvm_page_table_stall_test $(KVM_OUT)/stall_probe_test"
 
+deps:
+	@scripts/deps.sh build $(if $(CROSS_COMPILE),arm64)
+
 # Debian's source package, fetched and unpacked once under $(BUILD)/src.
-$(DEFAULT_KSRC)/.unpacked:
+$(DEFAULT_KSRC)/.unpacked: | deps
 	scripts/get-ksrc.sh $(KVERSION) $(BUILD)/src
 
 $(KSRC)/Makefile: | $(if $(filter $(DEFAULT_KSRC),$(KSRC)),$(DEFAULT_KSRC)/.unpacked)
 	@test -f $@ || { echo "KSRC=$(KSRC) is not a kernel source tree" >&2; exit 1; }
 
 # Exported headers go to $(HDR_OUT), so the kernel tree stays untouched.
-$(HDR_OUT)/.headers: $(KSRC)/Makefile
+$(HDR_OUT)/.headers: $(KSRC)/Makefile | deps
 	+$(MAKE) -C $(KSRC) O=$(HDR_OUT) ARCH=$(KARCH) headers >/dev/null
 	@mkdir -p $(HDR_OUT)/tools
 	@touch $@
@@ -81,6 +85,7 @@ $(BUILD)/unit/stall_unit_test: tests/stall_unit_test.c $(UNIT_OBJ) include/*.h
 unit: $(BUILD)/unit/stall_unit_test
 
 check: all unit
+	@scripts/deps.sh arm64
 	tests/run-checks.sh $(BUILD) $(KVM_OUT)
 
 install-tree:
@@ -94,4 +99,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all run unit check install-tree clean distclean
+.PHONY: all deps run unit check install-tree clean distclean

@@ -30,8 +30,12 @@ opts=(-q -o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
       -o "Dir::Etc::SourceParts=$d/parts" -o "Dir::Cache::Archives=$d/archives"
       -o "Dir::State::Status=/dev/null" -o "APT::Sandbox::User=root")
 
-# refresh the index once a day at most
-if [ -z "$(find "$d/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
-	apt-get "${opts[@]}" update >&2
-fi
+# refresh the index once a day at most, unless this is the update
+case " $* " in
+*" update "*) ;;
+*)
+	if [ -z "$(find "$d/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+		apt-get "${opts[@]}" update >&2
+	fi ;;
+esac
 exec apt-get "${opts[@]}" "$@"

@@ -9,8 +9,9 @@
  * longest gap must then lie between D and D + one period + a tolerance
  * for wake-up latency. A quiet window, with nothing injected, must show no
  * gap longer than the stall test's default allowance over the period.
- * Each check takes the median of several repetitions, so that one
- * disturbance from the host does not decide it.
+ * Each injected stall is judged by the median of several repetitions, so
+ * that one disturbance from the host does not decide it; of the quiet
+ * windows, one clean one proves the probe adds no stall of its own.
  *
  * Needs root (SCHED_FIFO); no KVM.
  */
@@ -31,7 +32,7 @@
 #include "stall_sys.h"
 
 #define DEFAULT_STALLS		"2ms,5ms,20ms"
-#define DEFAULT_QUIET_NS	(500ULL * 1000 * 1000)
+#define DEFAULT_QUIET_NS	(200ULL * 1000 * 1000)
 #define DEFAULT_TOLERANCE_NS	(250ULL * 1000)
 #define DEFAULT_REPS		3
 #define LOW_TOLERANCE_NS	(20ULL * 1000)
@@ -119,20 +120,28 @@ static uint64_t quiet_gap(struct probe_test *t)
 	return win.max_gap_ns;
 }
 
+/*
+ * The probe must not make stalls up: at least one quiet window has to come
+ * out clean. Real disturbances in the others (on a PREEMPT_NONE host any
+ * kernel thread can hold a CPU for milliseconds) are reported, not judged;
+ * the stall test judges against a baseline for that reason.
+ */
 static void test_quiet(struct probe_test *t)
 {
-	uint64_t gap[STALL_MAX_REPS], median, limit;
-	int i;
+	uint64_t gap[STALL_MAX_REPS + 1], best = UINT64_MAX, limit;
+	int i, n = 2 * t->reps + 1;
 
-	for (i = 0; i < t->reps; i++)
+	for (i = 0; i < n; i++) {
 		gap[i] = quiet_gap(t);
-	median = stall_median_u64(gap, t->reps);
+		if (gap[i] < best)
+			best = gap[i];
+	}
 	limit = t->period_ns + STALL_DEFAULT_ALLOW_NS;
-	ksft_print_msg("quiet %lu ms: longest gap %lu us median, %lu us max (limit %lu us)\n",
-		       (unsigned long)(t->quiet_ns / 1000000), (unsigned long)(median / 1000),
-		       (unsigned long)(stall_max_u64(gap, t->reps) / 1000),
-		       (unsigned long)(limit / 1000));
-	ksft_test_result(median <= limit, "quiet window shows no stall\n");
+	ksft_print_msg("%d quiet windows of %lu ms: longest gap %lu us at best, %lu us median, %lu us at worst (limit %lu us)\n",
+		       n, (unsigned long)(t->quiet_ns / 1000000), (unsigned long)(best / 1000),
+		       (unsigned long)(stall_median_u64(gap, n) / 1000),
+		       (unsigned long)(stall_max_u64(gap, n) / 1000), (unsigned long)(limit / 1000));
+	ksft_test_result(best <= limit, "quiet window shows no stall\n");
 }
 
 /* Longest gap seen around one injected stall, minus the time actually held. */
@@ -175,7 +184,7 @@ static void help(const char *name)
 	printf(" -i: probe period (default: 100us)\n");
 	printf(" -d: comma-separated stall lengths to inject, up to 200ms (default: %s)\n",
 	       DEFAULT_STALLS);
-	printf(" -q: quiet window length (default: 500ms)\n");
+	printf(" -q: quiet window length; 2 * reps + 1 of them (default: 200ms)\n");
 	printf(" -t: tolerance over one period for the measured gap (default: 250us)\n");
 	printf(" -r: repetitions, judged by their median (default: %d)\n\n", DEFAULT_REPS);
 }
@@ -236,8 +245,8 @@ static void parse_args(int argc, char *argv[], struct probe_test *t)
 				usage_error(argv[0], "tolerance (-t)", optarg);
 			break;
 		case 'r':
-			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_MAX_REPS)
-				usage_error(argv[0], "repetitions (-r, 1-64)", optarg);
+			if (stall_parse_cpu(optarg, &l) || !l || l > (STALL_MAX_REPS - 1) / 2)
+				usage_error(argv[0], "repetitions (-r, 1-31)", optarg);
 			t->reps = l;
 			break;
 		case 'h':

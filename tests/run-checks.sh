@@ -17,7 +17,7 @@ logs=$build/check
 mkdir -p "$logs"
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli install-tree)
+[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli arm64 install-tree)
 
 pass=0 fail=0 skip=0
 
@@ -57,6 +57,8 @@ for c in "${checks[@]}"; do
 		run contrast 1200 "$here/check-contrast.sh" "$kvm_out" ;;
 	cli)
 		run cli 300 "$here/check-cli.sh" "$kvm_out" ;;
+	arm64)
+		run arm64 900 "$here/check-arm64-build.sh" "$build" ;;
 	install-tree)
 		run install-tree 2400 "$here/check-install-tree.sh" "$build" ;;
 	*)

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install the Debian packages a target needs, if missing; nothing else on
+# the system is changed. Called by the Makefile, so that "make run" and
+# "make check" work on a fresh Debian 12 machine with gcc, make and git.
+#
+#   deps.sh build|arm64|testbed ...
+
+set -euo pipefail
+
+pkgs=()
+for what in "$@"; do
+	case $what in
+	build)
+		pkgs+=(xz-utils perl libc6-dev) ;;
+	arm64)
+		pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+	testbed)
+		pkgs+=(qemu-system-arm busybox-static cpio flex bison bc libssl-dev libelf-dev
+		       dwarves debian-archive-keyring) ;;
+	*)
+		echo "deps: unknown set '$what'" >&2
+		exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+apt-get -q update >&2
+DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends "${missing[@]}" >&2
