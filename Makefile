@@ -7,6 +7,8 @@
 #   make run [RUN_ARGS="-b 1G -t madvise -B 2M,all"]
 #   make check
 #   make install-tree KSRC=dir
+#   make vm-run [KVER=6.12|7.2] [GRANULE=4k|16k|64k] [ARGS="..."]
+#   make matrix
 
 HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
 ARCH ?= $(HOST_ARCH)
@@ -88,6 +90,42 @@ check: all unit
 	@scripts/deps.sh arm64
 	tests/run-checks.sh $(BUILD) $(KVM_OUT)
 
+# The arm64 testbed: arm64 KVM inside QEMU (see README.md, "arm64 testbed").
+KVER ?= 6.12
+GRANULE ?= 4k
+ICOUNT ?= 1
+NUMA ?= 0
+VM_TEST ?= kvm_page_table_stall_test
+ARGS ?= -b 256M -t madvise -B 2M,all -l 20ms
+VM_TIMEOUT ?= 1800
+BUILD_KERNEL ?=
+PATCHES ?=
+TESTBED := $(BUILD)/testbed
+ARM64_OUT := $(BUILD)/arm64/linux-source-$(KVERSION)/kvm
+INITRAMFS := $(TESTBED)/initramfs-$(KVERSION).cpio.gz
+KERNEL_DEPS = testbed $(if $(filter 64k,$(GRANULE))$(BUILD_KERNEL)$(PATCHES),kernel)
+
+initramfs:
+	@scripts/deps.sh testbed arm64
+	+$(MAKE) ARCH=arm64 KVERSION=$(KVERSION)
+	scripts/mkinitramfs.sh $(INITRAMFS) $(ARM64_OUT) $(TESTBED)
+
+kernel:
+	@scripts/deps.sh $(KERNEL_DEPS)
+	@BUILD_KERNEL="$(BUILD_KERNEL)" PATCHES="$(PATCHES)" \
+		scripts/get-kernel.sh $(KVER) $(GRANULE) $(TESTBED)
+
+vm-run: initramfs
+	@scripts/deps.sh $(KERNEL_DEPS)
+	k=$$(BUILD_KERNEL="$(BUILD_KERNEL)" PATCHES="$(PATCHES)" \
+		scripts/get-kernel.sh $(KVER) $(GRANULE) $(TESTBED)) && \
+	scripts/vm-run.sh --kernel $$k --initrd $(INITRAMFS) $(if $(filter 1,$(ICOUNT)),--icount) \
+		$(if $(filter 1,$(NUMA)),--numa) --timeout $(VM_TIMEOUT) -- ./$(VM_TEST) $(ARGS)
+
+matrix: initramfs
+	@scripts/deps.sh testbed kernel
+	scripts/matrix.sh $(TESTBED) $(INITRAMFS) $(ARGS)
+
 install-tree:
 	@test -n "$(filter-out $(DEFAULT_KSRC),$(KSRC))" || \
 		{ echo "install-tree needs KSRC=<kernel tree to install into>" >&2; exit 1; }
@@ -99,4 +137,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run unit check install-tree clean distclean
+.PHONY: all deps run unit check install-tree initramfs kernel vm-run matrix clean distclean

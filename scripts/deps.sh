@@ -5,7 +5,7 @@
 # the system is changed. Called by the Makefile, so that "make run" and
 # "make check" work on a fresh Debian 12 machine with gcc, make and git.
 #
-#   deps.sh build|arm64|testbed ...
+#   deps.sh build|arm64|testbed|kernel ...
 
 set -euo pipefail
 
@@ -17,8 +17,9 @@ for what in "$@"; do
 	arm64)
 		pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
 	testbed)
-		pkgs+=(qemu-system-arm busybox-static cpio flex bison bc libssl-dev libelf-dev
-		       dwarves debian-archive-keyring) ;;
+		pkgs+=(qemu-system-arm cpio gzip debian-archive-keyring) ;;
+	kernel)
+		pkgs+=(gcc-aarch64-linux-gnu flex bison bc libssl-dev libelf-dev patch) ;;
 	*)
 		echo "deps: unknown set '$what'" >&2
 		exit 2 ;;

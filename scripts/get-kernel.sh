@@ -4,7 +4,7 @@
 # An arm64 host kernel for the QEMU testbed, cached under DIR. Debian ships
 # 4K and 16K kernels: 6.12 from bookworm-backports, 7.2 from unstable, both
 # downloaded with a private apt state (apt checks their hashes; a .deb that
-# does not unpack is fetched again). Anything else (64K, or BUILD=1 for any
+# does not unpack is fetched again). Anything else (64K, or BUILD_KERNEL=1 for any
 # granule, optionally with PATCHES) is built from source by build-kernel.sh.
 # Prints the kernel image's path.
 #
@@ -29,7 +29,7 @@ case $kver in
 *) echo "get-kernel: kernel version '$kver' is not 6.12 or 7.2" >&2; exit 1 ;;
 esac
 
-if [ -z "$flavour" ] || [ -n "${BUILD:-}" ] || [ -n "${PATCHES:-}" ]; then
+if [ -z "$flavour" ] || [ -n "${BUILD_KERNEL:-}" ] || [ -n "${PATCHES:-}" ]; then
 	exec "$here/build-kernel.sh" "$kver" "$granule" "$dir"
 fi
 

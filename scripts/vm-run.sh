@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boot an arm64 host kernel at EL2 under QEMU (virt, virtualization=on,
+# GICv3, -cpu max), so that arm64 KVM and its real stage-2 code run inside,
+# run a command from the initramfs's /tests, and print what it printed
+# (KTAP) apart from kernel messages. Exits with the command's status; 124
+# when the bound ran out (QEMU is killed), 125 when the guest panicked or
+# ended without finishing. With --icount, time inside is virtual (one
+# instruction = 2^3 ns) and does not depend on the host's load.
+#
+#   vm-run.sh --kernel IMG --initrd CPIO.GZ [--icount] [--numa] [--smp N]
+#             [--mem MiB] [--timeout S] [--append ARGS] [--log FILE] -- CMD...
+
+set -uo pipefail
+
+kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--icount) icount=1; shift ;;
+	--numa) numa=1; shift ;;
+	--smp) smp=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--timeout) limit=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "vm-run: unknown option '$1'" >&2; exit 2 ;;
+	esac
+done
+[ -f "$kernel" ] || { echo "vm-run: kernel '$kernel' not found" >&2; exit 2; }
+[ -f "$initrd" ] || { echo "vm-run: initramfs '$initrd' not found" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "vm-run: no command to run" >&2; exit 2; }
+case $smp$mem$limit in *[!0-9]*) echo "vm-run: --smp, --mem, --timeout take numbers" >&2; exit 2 ;; esac
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+[ -n "$log" ] || log=$work/console.log
+
+# the command travels as a second, uncompressed cpio appended to the initramfs
+mkdir -p "$work/args"
+printf '%q ' "$@" > "$work/args/run.sh"
+echo >> "$work/args/run.sh"
+(cd "$work/args" && echo run.sh | cpio -o -H newc --quiet) > "$work/args.cpio"
+# the kernel finds the second archive at a 4-byte boundary after zero padding
+cp "$initrd" "$work/initrd"
+pad=$(( (4 - $(stat -c %s "$work/initrd") % 4) % 4 + 4 ))
+head -c "$pad" /dev/zero >> "$work/initrd"
+cat "$work/args.cpio" >> "$work/initrd"
+
+qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
+      -smp "$smp" -m "$mem" -nographic -no-reboot -kernel "$kernel" -initrd "$work/initrd"
+      -append "console=ttyAMA0 rdinit=/init panic=-1 printk.time=1 nokaslr norandmaps $append")
+[ $icount -eq 1 ] && qemu+=(-icount shift=3,sleep=off)
+if [ $numa -eq 1 ]; then
+	half=$((mem / 2))
+	qemu+=(-object "memory-backend-ram,id=m0,size=${half}M"
+	       -object "memory-backend-ram,id=m1,size=$((mem - half))M"
+	       -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1-$((smp - 1)),memdev=m1)
+fi
+
+timeout --kill-after=10 "$limit" "${qemu[@]}" < /dev/null > "$log" 2>&1
+qrc=$?
+tr -d '\r' < "$log" > "$work/clean.log"
+
+# KTAP and the tests' own lines: between the markers, not timestamped by printk
+sed -n '/^STALL-TESTBED-BEGIN$/,/^STALL-TESTBED-END/p' "$work/clean.log" |
+	grep -vE '^STALL-TESTBED-(BEGIN|END)' | grep -vE '^\[ *[0-9]+\.[0-9]+\]'
+grep -E '^STALL-TESTBED-(KERNEL|DMESG)' "$work/clean.log" | sed -e 's/^STALL-TESTBED-[A-Z]* /# testbed: /'
+
+end=$(grep -oE '^STALL-TESTBED-END rc=[0-9]+' "$work/clean.log" | tail -n 1)
+if [ -n "$end" ]; then
+	exit "${end#*rc=}"
+fi
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	echo "vm-run: no result within ${limit} s; QEMU killed (console: $log)" >&2
+	exit 124
+fi
+if grep -q 'Kernel panic' "$work/clean.log"; then
+	grep -A5 'Kernel panic' "$work/clean.log" | head -n 6 >&2
+	echo "vm-run: the emulated host panicked (console: $log)" >&2
+else
+	tail -n 20 "$work/clean.log" >&2
+	echo "vm-run: the guest ended without finishing (QEMU status $qrc, console: $log)" >&2
+fi
+exit 125
