@@ -86,9 +86,11 @@ $(BUILD)/unit/stall_unit_test: tests/stall_unit_test.c $(UNIT_OBJ) include/*.h
 
 unit: $(BUILD)/unit/stall_unit_test
 
+CHECKS ?=
+
 check: all unit
-	@scripts/deps.sh arm64
-	tests/run-checks.sh $(BUILD) $(KVM_OUT)
+	@scripts/deps.sh arm64 testbed kernel
+	tests/run-checks.sh $(BUILD) $(KVM_OUT) $(CHECKS)
 
 # The arm64 testbed: arm64 KVM inside QEMU (see README.md, "arm64 testbed").
 KVER ?= 6.12

@@ -70,3 +70,75 @@ uint64_t stall_max_u64(const uint64_t *v, int n)
 			m = v[i];
 	return m;
 }
+
+/*
+ * A teardown window fails the rate budget only when it is below both the
+ * budget's floor (baseline median x (1 - max_dip)) and the baseline's own
+ * worst window: a dip the machine showed without any teardown is noise.
+ * Operation latency gets the stall allowance on top of the baseline's worst.
+ */
+void stall_budget_judge_load(const struct stall_budget *b, double base_median, double base_worst,
+			     double meas_worst, uint64_t base_max_ns, uint64_t meas_max_ns,
+			     struct stall_load_verdict *v)
+{
+	double floor = base_median * (1.0 - b->max_dip);
+
+	memset(v, 0, sizeof(*v));
+	v->rate_floor = base_worst < floor ? base_worst : floor;
+	v->dip = base_median > 0.0 ? 1.0 - meas_worst / base_median : 0.0;
+	v->rate_ok = meas_worst >= v->rate_floor;
+	v->lat_limit_ns = stall_budget_stall_limit(b, base_max_ns);
+	v->lat_ok = meas_max_ns <= v->lat_limit_ns;
+}
+
+/*
+ * Units (bytes or operations) per second in each window of a phase of
+ * @phase_ns: every full window, and a last partial one if it covers at
+ * least half a window (a sliver would be all noise). Returns the count.
+ */
+int stall_window_rates(const uint64_t *units, uint64_t phase_ns, uint64_t window_ns,
+		       double *rates, int max)
+{
+	uint64_t full = phase_ns / window_ns, rest = phase_ns % window_ns;
+	int i, n = 0;
+
+	for (i = 0; i < (int)full && n < max; i++)
+		rates[n++] = (double)units[i] * 1e9 / (double)window_ns;
+	if (rest * 2 >= window_ns && n < max) {
+		rates[n] = (double)units[n] * 1e9 / (double)rest;
+		n++;
+	}
+	return n;
+}
+
+static int stall_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of up to STALL_MAX_WINDOWS values, the lower middle one when even. */
+double stall_median_double(const double *v, int n)
+{
+	static double tmp[STALL_MAX_WINDOWS];
+
+	if (n <= 0)
+		return 0.0;
+	if (n > STALL_MAX_WINDOWS)
+		n = STALL_MAX_WINDOWS;
+	memcpy(tmp, v, n * sizeof(*tmp));
+	qsort(tmp, n, sizeof(*tmp), stall_cmp_double);
+	return tmp[(n - 1) / 2];
+}
+
+double stall_min_double(const double *v, int n)
+{
+	double m = n > 0 ? v[0] : 0.0;
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
+}

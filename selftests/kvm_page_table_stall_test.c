@@ -27,11 +27,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "kvm_util.h"
 #include "test_util.h"
 #include "guest_modes.h"
 #include "stall_budget.h"
+#include "stall_irq.h"
+#include "stall_load.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
 #include "stall_sys.h"
@@ -41,6 +44,8 @@
 #define DEFAULT_BASELINE_NS	(200ULL * 1000 * 1000)
 #define DEFAULT_BATCHES		"granule,2M,32M,512M,1G,all"
 #define OP_TIMEOUT_S		(10 * 60)
+/* loads warm up before the baseline, and are watched for 5 windows at least */
+#define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
 
 struct test_params {
 	uint64_t size;
@@ -56,6 +61,11 @@ struct test_params {
 	int reps;
 	struct stall_budget budget;
 	bool mode_given;
+	struct stall_load loads[STALL_LOAD_MAX];
+	int nr_loads;
+	enum stall_load_placement where;
+	const char *blk_dir;
+	uint64_t window_ns;
 };
 
 /* One repetition of one sweep point. */
@@ -76,6 +86,8 @@ struct point_result {
 	uint64_t time_ns;
 	uint64_t gap_ns;
 	uint64_t base_gap_ns;
+	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
+	char load_skip[STALL_LOAD_MAX][128];
 };
 
 static struct stall_probe probe;
@@ -123,21 +135,59 @@ static void switch_window(struct stall_window *w)
 	TEST_ASSERT(!ret, "stall probe on CPU %d did not wake up for 2 s", probe.cpu);
 }
 
-static void run_rep(struct test_params *p, struct stall_point *pt, struct rep_result *r)
+static void start_loads(struct test_params *p)
 {
+	int ret;
+
+	if (!p->nr_loads)
+		return;
+	ret = stall_loads_start(p->loads, p->nr_loads, p->test_cpu, p->where);
+	TEST_ASSERT(!ret, "starting the IO loads: %s", strerror(-ret));
+	stall_sleep_ns(LOAD_WARMUP_NS);
+}
+
+/* Load results of repetition @rep, or why a load could not run. */
+static void collect_loads(struct test_params *p, struct point_result *res, int rep)
+{
+	int i;
+
+	for (i = 0; i < p->nr_loads; i++) {
+		if (p->loads[i].skipped)
+			snprintf(res->load_skip[i], sizeof(res->load_skip[i]), "%s",
+				 p->loads[i].err);
+		else
+			stall_load_summarize(&p->loads[i], &res->load[i][rep]);
+	}
+	stall_loads_stop(p->loads, p->nr_loads);
+}
+
+static void run_rep(struct test_params *p, struct stall_point *pt, struct point_result *res,
+		    int rep)
+{
+	struct rep_result *r = &res->rep[rep];
+	uint64_t t0;
+
 	pt->nr_ops = 0;
 	pt->mode->setup(pt);
+	start_loads(p);
 
 	stall_window_reset(&base_win);
 	stall_window_reset(&meas_win);
 	switch_window(&base_win);
+	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_BASE);
 	stall_sleep_ns(p->baseline_ns);
 	switch_window(&meas_win);
+	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_MEAS);
+	t0 = stall_now_ns();
 	r->time_ns = run_op_on_test_cpu(pt);
 	/* let the probe's first wake-up after the operation land in the window */
 	stall_sleep_ns(2 * p->period_ns + 1000000);
+	if (p->nr_loads && stall_now_ns() - t0 < 5 * p->window_ns)
+		stall_sleep_ns(5 * p->window_ns - (stall_now_ns() - t0));
+	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_IDLE);
 	switch_window(NULL);
 
+	collect_loads(p, res, rep);
 	pt->mode->cleanup(pt);
 
 	r->base_gap_ns = base_win.max_gap_ns;
@@ -173,7 +223,7 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 		return;
 
 	for (i = 0; i < p->reps; i++) {
-		run_rep(p, &pt, &res->rep[i]);
+		run_rep(p, &pt, res, i);
 		t[i] = res->rep[i].time_ns;
 		g[i] = res->rep[i].gap_ns;
 		b[i] = res->rep[i].base_gap_ns;
@@ -249,17 +299,71 @@ static void print_point(struct test_params *p, const struct stall_mode *mode,
 	ksft_print_msg("%s\n", line);
 }
 
+/* Medians over repetitions of one load's results. */
+static void load_medians(struct test_params *p, struct stall_load_result *rep,
+			 struct stall_load_result *m)
+{
+	double d[5][STALL_MAX_REPS];
+	uint64_t u[4][STALL_MAX_REPS];
+	int i;
+
+	for (i = 0; i < p->reps; i++) {
+		d[0][i] = rep[i].base_median;
+		d[1][i] = rep[i].base_worst;
+		d[2][i] = rep[i].meas_worst;
+		d[3][i] = rep[i].cpu_pct;
+		u[0][i] = rep[i].base_max_ns;
+		u[1][i] = rep[i].meas_p50_ns;
+		u[2][i] = rep[i].meas_p99_ns;
+		u[3][i] = rep[i].meas_max_ns;
+	}
+	m->base_median = stall_median_double(d[0], p->reps);
+	m->base_worst = stall_median_double(d[1], p->reps);
+	m->meas_worst = stall_median_double(d[2], p->reps);
+	m->cpu_pct = stall_median_double(d[3], p->reps);
+	m->base_max_ns = stall_median_u64(u[0], p->reps);
+	m->meas_p50_ns = stall_median_u64(u[1], p->reps);
+	m->meas_p99_ns = stall_median_u64(u[2], p->reps);
+	m->meas_max_ns = stall_median_u64(u[3], p->reps);
+}
+
+/* One KTAP result per load of a point: its throughput dip and operation latency. */
+static void report_load(struct test_params *p, const char *name, struct point_result *res,
+			int i)
+{
+	struct stall_load *l = &p->loads[i];
+	struct stall_load_verdict v;
+	struct stall_load_result m;
+
+	if (res->skip || res->load_skip[i][0]) {
+		ksft_test_result_skip("%s load=%s: %s\n", name, l->spec,
+				      res->skip ? res->skip : res->load_skip[i]);
+		return;
+	}
+	load_medians(p, res->load[i], &m);
+	stall_budget_judge_load(&p->budget, m.base_median, m.base_worst, m.meas_worst,
+				m.base_max_ns, m.meas_max_ns, &v);
+	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu base_max=%lu budget=%lu load_cpu_pct=%.1f\n",
+		       l->spec, l->kind->unit, m.base_median, m.base_worst, m.meas_worst,
+		       v.rate_floor, 100.0 * v.dip, US(m.meas_p50_ns), US(m.meas_p99_ns),
+		       US(m.meas_max_ns), US(m.base_max_ns), US(v.lat_limit_ns), m.cpu_pct);
+	ksft_test_result(v.rate_ok && v.lat_ok, "%s load=%s\n", name, l->spec);
+}
+
 static void report_point(struct test_params *p, const struct stall_mode *mode,
 			 struct point_result *res, uint64_t best_time_ns)
 {
 	char bs[16], gs[16], ss[16], name[96];
 	struct stall_verdict v;
+	int i;
 
 	snprintf(name, sizeof(name), "%s batch=%s granule=%s backing=%s", mode->name,
 		 mode->batched ? fmt_size(res->batch, bs) : "n/a",
 		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss));
 	if (res->skip) {
 		ksft_test_result_skip("%s: %s\n", name, res->skip);
+		for (i = 0; i < p->nr_loads; i++)
+			report_load(p, name, res, i);
 		return;
 	}
 	stall_budget_judge(&p->budget, res->base_gap_ns, res->gap_ns, res->time_ns,
@@ -269,6 +373,8 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 		ksft_print_msg("%s: teardown %lu us is over %.2fx the fastest batch (%lu us)\n",
 			       name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
 	ksft_test_result(v.stall_ok && v.time_ok, "%s\n", name);
+	for (i = 0; i < p->nr_loads; i++)
+		report_load(p, name, res, i);
 }
 
 static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
@@ -310,7 +416,7 @@ static int count_points(struct test_params *p)
 			n += stall_modes[i].batched ? p->nr_batch : 1;
 	for (i = 0; i < NUM_VM_MODES; i++)
 		gm += guest_modes[i].enabled && guest_modes[i].supported;
-	return n * gm;
+	return n * gm * (1 + p->nr_loads);
 }
 
 static void help(char *name)
@@ -320,7 +426,8 @@ static void help(char *name)
 	puts("");
 	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
 	       "          [-c cpu] [-t modes] [-B batches] [-i period] [-w baseline]\n"
-	       "          [-r reps] [-l allowance] [-T ratio] [-n node]\n", name);
+	       "          [-r reps] [-l allowance] [-T ratio] [-n node]\n"
+	       "          [-L loads] [-P cpu|irq] [-D dir] [-Q dip] [-W window]\n", name);
 	puts("");
 	guest_modes_help();
 	printf(" -b: size of the memory region to tear down, e.g. 256M or 64G (default: 512M)\n");
@@ -340,6 +447,14 @@ static void help(char *name)
 	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
 	       "     (default: 0)\n");
 	printf(" -n: NUMA node for guest memory, -1 for no binding (default: the test CPU's)\n");
+	printf(" -L: IO loads run through each point, comma-separated, each NAME[:key=value...]:\n");
+	for (i = 0; stall_load_kind_at(i); i++)
+		printf("     %-12s %s\n", stall_load_kind_at(i)->name, stall_load_kind_at(i)->help);
+	printf(" -P: load placement: cpu (threads on the test CPU) or irq (device\n"
+	       "     interrupts steered to the test CPU, threads elsewhere) (default: cpu)\n");
+	printf(" -D: directory for the blk load's file, on the disk to load (default: .)\n");
+	printf(" -Q: throughput dip budget, percent below the baseline median (default: 90)\n");
+	printf(" -W: throughput window (default: 10ms)\n");
 	puts("");
 }
 
@@ -373,6 +488,22 @@ static void parse_guest_mode(char *prog, const char *arg, struct test_params *p)
 	p->mode_given = true;
 }
 
+/* "tcp-stream,blk:bs=64k:qd=32": each a generator spec (see -h). */
+static void parse_loads(char *prog, const char *arg, struct test_params *p)
+{
+	char *copy = strdup(arg), *tok, *save;
+
+	p->nr_loads = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (p->nr_loads == STALL_LOAD_MAX)
+			usage_error(prog, "load list (-L, 4 loads at most)", arg);
+		if (stall_load_parse(&p->loads[p->nr_loads], tok, p->blk_dir))
+			usage_error(prog, "load (-L)", tok);
+		p->nr_loads++;
+	}
+	free(copy);
+}
+
 static void parse_args(int argc, char *argv[], struct test_params *p)
 {
 	const char *names[64], *bad;
@@ -383,7 +514,7 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 	for (i = 0; i < stall_nr_modes; i++)
 		names[i] = stall_modes[i].name;
 
-	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:T:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:T:n:L:P:D:Q:W:")) != -1) {
 		switch (opt) {
 		case 'm':
 			parse_guest_mode(argv[0], optarg, p);
@@ -449,6 +580,27 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			if (bad == optarg || *bad || l < -1 || l >= stall_sys_nr_nodes())
 				usage_error(argv[0], "NUMA node (-n)", optarg);
 			p->node = l;
+			break;
+		case 'L':
+			parse_loads(argv[0], optarg, p);
+			break;
+		case 'P':
+			if (strcmp(optarg, "cpu") && strcmp(optarg, "irq"))
+				usage_error(argv[0], "load placement (-P cpu|irq)", optarg);
+			p->where = strcmp(optarg, "irq") ? STALL_LOAD_ON_CPU : STALL_LOAD_IRQ;
+			break;
+		case 'D':
+			p->blk_dir = optarg;
+			break;
+		case 'W':
+			if (stall_parse_duration(optarg, 1000000, &p->window_ns) ||
+			    p->window_ns < 1000000 || p->window_ns > 10000000000ULL)
+				usage_error(argv[0], "throughput window (-W, 1ms-10s)", optarg);
+			break;
+		case 'Q':
+			p->budget.max_dip = strtod(optarg, (char **)&bad) / 100.0;
+			if (bad == optarg || *bad || p->budget.max_dip < 0 || p->budget.max_dip > 1)
+				usage_error(argv[0], "throughput dip (-Q, 0-100 percent)", optarg);
 			break;
 		case 'h':
 			help(argv[0]);
@@ -534,9 +686,13 @@ int main(int argc, char *argv[])
 		.budget = {
 			.stall_allow_ns = STALL_DEFAULT_ALLOW_NS,
 			.time_ratio = STALL_DEFAULT_TIME_RATIO,
+			.max_dip = STALL_DEFAULT_MAX_DIP,
 		},
+		.blk_dir = ".",
+		.window_ns = STALL_LOAD_DEFAULT_WINDOW_NS,
 		.modes = (1ULL << stall_nr_modes) - 1,
 	};
+	struct stat st;
 	int i;
 
 	guest_modes_append_default();
@@ -550,9 +706,20 @@ int main(int argc, char *argv[])
 		p.node = stall_sys_cpu_node(p.test_cpu);
 	if (!p.nr_batch)
 		default_batches(&p);
+	if (stat(p.blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
+		usage_error(argv[0], "directory or block device (-D)", p.blk_dir);
+	for (i = 0; i < p.nr_loads; i++) {
+		p.loads[i].dir = p.blk_dir;
+		p.loads[i].window_ns = p.window_ns;
+	}
 
 	ksft_print_header();
 	check_requirements(&p);
+	if (p.where == STALL_LOAD_IRQ) {
+		if (stall_irq_recover_stale())
+			ksft_print_msg("restored IRQ affinities left by an interrupted run\n");
+		stall_irq_install_handlers();
+	}
 	start_probe(&p);
 	print_setup(&p);
 	ksft_set_plan(count_points(&p));
@@ -560,5 +727,6 @@ int main(int argc, char *argv[])
 	for_each_guest_mode(run_test, &p);
 
 	stall_probe_stop(&probe);
+	stall_irq_restore_all();
 	ksft_finished();
 }

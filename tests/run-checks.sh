@@ -17,7 +17,7 @@ logs=$build/check
 mkdir -p "$logs"
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli arm64 install-tree)
+[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli loads arm64 install-tree testbed)
 
 pass=0 fail=0 skip=0
 
@@ -59,6 +59,11 @@ for c in "${checks[@]}"; do
 		run cli 300 "$here/check-cli.sh" "$kvm_out" ;;
 	arm64)
 		run arm64 900 "$here/check-arm64-build.sh" "$build" ;;
+	loads)
+		run loads 1800 "$here/check-loads.sh" "$kvm_out" "$build" ;;
+	testbed)
+		run testbed 4500 bash -c "make -C '$here/..' BUILD='$build' initramfs > '$logs/initramfs.log' 2>&1 &&
+			'$here/check-testbed.sh' '$build'" ;;
 	install-tree)
 		run install-tree 2400 "$here/check-install-tree.sh" "$build" ;;
 	*)

@@ -97,6 +97,39 @@ static void test_budget(void)
 	UNIT_CHECK(stall_max_u64(odd, 3) == 9, "max");
 }
 
+static void test_load_budget(void)
+{
+	struct stall_budget b = { .stall_allow_ns = 1000000, .max_dip = 0.9 };
+	uint64_t units[4] = { 100, 200, 300, 400 };
+	double rates[8], vals[] = { 3.0, 1.0, 2.0, 5.0 };
+	struct stall_load_verdict v;
+	int n;
+
+	/* 10 ms windows: 35 ms is 3 full ones and a half window, kept */
+	n = stall_window_rates(units, 35000000, 10000000, rates, 8);
+	UNIT_CHECK(n == 4 && rates[0] == 10000.0 && rates[3] == 80000.0,
+		   "windows: full ones plus a last one of at least half a window");
+	n = stall_window_rates(units, 34000000, 10000000, rates, 8);
+	UNIT_CHECK(n == 3, "windows: a sliver under half a window is dropped");
+	UNIT_CHECK(stall_window_rates(units, 40000000, 10000000, rates, 2) == 2,
+		   "windows: capped at the caller's room");
+	UNIT_CHECK(stall_median_double(vals, 4) == 2.0 && stall_min_double(vals, 4) == 1.0,
+		   "windows: median and minimum");
+
+	stall_budget_judge_load(&b, 1000.0, 900.0, 150.0, 2000, 2500, &v);
+	UNIT_CHECK(v.rate_ok && v.lat_ok && v.rate_floor > 99.999 && v.rate_floor < 100.001 &&
+		   v.dip > 0.849 && v.dip < 0.851,
+		   "load: an 85 %% dip passes a 90 %% budget");
+	stall_budget_judge_load(&b, 1000.0, 900.0, 0.0, 2000, 2500, &v);
+	UNIT_CHECK(!v.rate_ok && v.dip == 1.0, "load: a window with no IO at all fails");
+	stall_budget_judge_load(&b, 1000.0, 50.0, 60.0, 2000, 2500, &v);
+	UNIT_CHECK(v.rate_ok && v.rate_floor == 50.0,
+		   "load: a dip the baseline showed too is noise, not a failure");
+	stall_budget_judge_load(&b, 1000.0, 900.0, 500.0, 2000, 3000001, &v);
+	UNIT_CHECK(v.rate_ok && !v.lat_ok && v.lat_limit_ns == 1002000,
+		   "load: operation latency over baseline max + allowance fails");
+}
+
 static void test_parse_size(void)
 {
 	uint64_t v;
@@ -165,6 +198,7 @@ int main(void)
 	printf("TAP version 13\n");
 	test_hist();
 	test_budget();
+	test_load_budget();
 	test_parse_size();
 	test_parse_duration();
 	test_parse_lists();

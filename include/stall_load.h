@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * IO load generators that run on (or steer their interrupts to) the test
+ * CPU while a teardown runs there, as in the 2024 report: TCP stream,
+ * request/response and connect loops, and O_DIRECT random writes through
+ * native AIO. Each load records its operation latency in a histogram and
+ * the units it moved (bytes, or operations) in 10 ms windows, separately
+ * for the baseline and the teardown phase, and the CPU time its threads
+ * used, so that its own overhead is known.
+ */
+#ifndef SELFTEST_KVM_STALL_LOAD_H
+#define SELFTEST_KVM_STALL_LOAD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stall_budget.h"
+#include "stall_hist.h"
+
+#define STALL_LOAD_DEFAULT_WINDOW_NS	(10ULL * 1000 * 1000)
+#define STALL_LOAD_MAX		4
+#define STALL_LOAD_MAX_THREADS	2
+#define STALL_LOAD_MAX_IRQS	8
+
+enum stall_load_phase {
+	STALL_LOAD_IDLE,
+	STALL_LOAD_BASE,
+	STALL_LOAD_MEAS,
+	STALL_LOAD_NR_PHASES,
+};
+
+struct stall_load_phase_stats {
+	struct stall_hist lat;
+	uint64_t units[STALL_MAX_WINDOWS];
+	uint64_t start_ns;
+	uint64_t end_ns;
+	uint64_t cpu_start_ns;
+	uint64_t cpu_ns;
+};
+
+struct stall_load;
+
+struct stall_load_kind {
+	const char *name;
+	const char *help;
+	const char *unit;	/* what the windows count: "B" or "op" */
+	int nr_threads;
+	int (*setup)(struct stall_load *l);
+	void (*teardown)(struct stall_load *l);
+	int (*find_irqs)(struct stall_load *l);	/* device interrupts, for -P irq */
+
+	/* the generator's threads, nr_threads of them */
+	void *(*thread[STALL_LOAD_MAX_THREADS])(void *arg);
+};
+
+struct stall_load {
+	const struct stall_load_kind *kind;
+	char spec[64];
+	uint64_t size;		/* message or block size */
+	int depth;		/* block queue depth */
+	const char *dir;	/* where the block load's file goes */
+	uint64_t window_ns;	/* throughput window */
+
+	int phase;
+	bool stop;
+	struct stall_load_phase_stats ph[STALL_LOAD_NR_PHASES];
+	pthread_t thread[STALL_LOAD_MAX_THREADS];
+	int nr_running;
+	int irq[STALL_LOAD_MAX_IRQS];
+	int nr_irqs;
+	int fd[4];
+	void *priv;
+	bool skipped;		/* could not run in this placement: err says why */
+	char err[128];
+};
+
+enum stall_load_placement {
+	STALL_LOAD_ON_CPU,	/* the load's threads on the test CPU */
+	STALL_LOAD_IRQ,		/* its device interrupts there, its threads elsewhere */
+};
+
+/* What one repetition of a point measured on one load. */
+struct stall_load_result {
+	double base_median;	/* units per second */
+	double base_worst;
+	double meas_worst;
+	uint64_t base_max_ns;
+	uint64_t meas_p50_ns;
+	uint64_t meas_p99_ns;
+	uint64_t meas_max_ns;
+	uint64_t ops;
+	double cpu_pct;		/* the load's own threads, baseline, % of one CPU */
+};
+
+extern const struct stall_load_kind stall_load_net_kinds[3];
+extern const struct stall_load_kind stall_load_blk_kind;
+
+const struct stall_load_kind *stall_load_kind_at(int i);
+
+int stall_load_parse(struct stall_load *l, const char *spec, const char *dir);
+int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus);
+void stall_load_stop(struct stall_load *l);
+void stall_load_set_phase(struct stall_load *l, enum stall_load_phase phase);
+void stall_load_summarize(struct stall_load *l, struct stall_load_result *r);
+
+int stall_loads_start(struct stall_load *loads, int n, int test_cpu,
+		      enum stall_load_placement where);
+void stall_loads_phase(struct stall_load *loads, int n, enum stall_load_phase phase);
+void stall_loads_stop(struct stall_load *loads, int n);
+
+/* Called by the generators' recording thread: one per load, lock-free. */
+static inline void stall_load_record(struct stall_load *l, uint64_t now, uint64_t lat_ns,
+				     uint64_t units)
+{
+	int p = __atomic_load_n(&l->phase, __ATOMIC_ACQUIRE);
+	struct stall_load_phase_stats *s = &l->ph[p];
+	uint64_t w;
+
+	if (p == STALL_LOAD_IDLE || now < s->start_ns)
+		return;
+	stall_hist_add(&s->lat, lat_ns);
+	w = (now - s->start_ns) / l->window_ns;
+	if (w < STALL_MAX_WINDOWS)
+		s->units[w] += units;
+}
+
+static inline bool stall_load_stopping(struct stall_load *l)
+{
+	return __atomic_load_n(&l->stop, __ATOMIC_ACQUIRE);
+}
+
+#endif /* SELFTEST_KVM_STALL_LOAD_H */

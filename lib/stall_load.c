@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IO load generators: parsing, threads, phases and windows. The generators
+ * themselves are in stall_load_net.c and stall_load_blk.c.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/kernel.h>
+
+#include "stall_load.h"
+#include "stall_parse.h"
+#include "stall_irq.h"
+#include "stall_probe.h"
+#include "stall_sys.h"
+
+#define STALL_LOAD_JOIN_S	10
+
+static const struct stall_load_kind *const stall_load_table[] = {
+	&stall_load_net_kinds[0],
+	&stall_load_net_kinds[1],
+	&stall_load_net_kinds[2],
+	&stall_load_blk_kind,
+};
+
+const struct stall_load_kind *stall_load_kind_at(int i)
+{
+	return i < (int)ARRAY_SIZE(stall_load_table) ? stall_load_table[i] : NULL;
+}
+
+static const struct stall_load_kind *stall_load_kind(const char *name, size_t len)
+{
+	const struct stall_load_kind *k;
+	int i;
+
+	for (i = 0; (k = stall_load_kind_at(i)); i++)
+		if (strlen(k->name) == len && !strncmp(k->name, name, len))
+			return k;
+	return NULL;
+}
+
+static int stall_load_param(struct stall_load *l, const char *kv)
+{
+	uint64_t v;
+
+	if (!strncmp(kv, "msg=", 4) || !strncmp(kv, "bs=", 3))
+		return stall_parse_size(strchr(kv, '=') + 1, &l->size);
+	if (!strncmp(kv, "qd=", 3)) {
+		if (stall_parse_size(kv + 3, &v) || v > 1024)
+			return -EINVAL;
+		l->depth = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * "tcp-stream", "tcp-stream:msg=9001", "blk:bs=64k:qd=32". Defaults follow
+ * the 2024 report: 9001-byte messages, 4 KiB writes at queue depth 128.
+ */
+int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
+{
+	const char *colon = strchr(spec, ':');
+	char copy[64], *kv, *save;
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(l->spec, sizeof(l->spec), "%s", spec);
+	l->kind = stall_load_kind(spec, colon ? (size_t)(colon - spec) : strlen(spec));
+	if (!l->kind || strlen(spec) >= sizeof(copy))
+		return -EINVAL;
+	l->dir = dir;
+	l->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
+	l->size = strcmp(l->kind->name, "blk") ? 9001 : 4096;
+	if (!strcmp(l->kind->name, "tcp-rr"))
+		l->size = 64;
+	l->depth = 128;
+	if (colon) {
+		snprintf(copy, sizeof(copy), "%s", colon + 1);
+		for (kv = strtok_r(copy, ":", &save); kv; kv = strtok_r(NULL, ":", &save))
+			if (stall_load_param(l, kv))
+				return -EINVAL;
+	}
+	if (!l->size || l->size > (64 << 20) || !l->depth)
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		l->fd[i] = -1;
+	for (i = 0; i < STALL_LOAD_NR_PHASES; i++)
+		if (stall_hist_init(&l->ph[i].lat, STALL_PROBE_HIST_US))
+			return -ENOMEM;
+	return 0;
+}
+
+static uint64_t stall_load_cpu_ns(struct stall_load *l)
+{
+	struct timespec ts;
+	clockid_t cid;
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < l->nr_running; i++) {
+		if (pthread_getcpuclockid(l->thread[i], &cid) || clock_gettime(cid, &ts))
+			continue;
+		sum += ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	}
+	return sum;
+}
+
+/* Threads go round-robin onto @cpus: the test CPU, or the others for -P irq. */
+int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int i, ret;
+
+	ret = l->kind->setup(l);
+	if (ret)
+		return ret;
+	for (i = 0; i < l->kind->nr_threads; i++) {
+		CPU_ZERO(&set);
+		CPU_SET(cpus[i % nr_cpus], &set);
+		pthread_attr_init(&attr);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		ret = pthread_create(&l->thread[i], &attr, l->kind->thread[i], l);
+		pthread_attr_destroy(&attr);
+		if (ret) {
+			snprintf(l->err, sizeof(l->err), "pthread_create: %s", strerror(ret));
+			stall_load_stop(l);
+			return -ret;
+		}
+		l->nr_running++;
+	}
+	return 0;
+}
+
+/* Every generator loop checks the stop flag at least once a second. */
+void stall_load_stop(struct stall_load *l)
+{
+	struct timespec bound;
+	int i, ret;
+
+	__atomic_store_n(&l->stop, true, __ATOMIC_RELEASE);
+	clock_gettime(CLOCK_REALTIME, &bound);
+	bound.tv_sec += STALL_LOAD_JOIN_S;
+	for (i = 0; i < l->nr_running; i++) {
+		ret = pthread_timedjoin_np(l->thread[i], NULL, &bound);
+		if (ret)
+			fprintf(stderr, "load %s: thread %d did not stop within %d s\n", l->spec,
+				i, STALL_LOAD_JOIN_S);
+	}
+	l->nr_running = 0;
+	l->kind->teardown(l);
+}
+
+void stall_load_set_phase(struct stall_load *l, enum stall_load_phase phase)
+{
+	int old = __atomic_load_n(&l->phase, __ATOMIC_ACQUIRE);
+	uint64_t now = stall_now_ns(), cpu = stall_load_cpu_ns(l);
+	struct stall_load_phase_stats *s = &l->ph[phase];
+
+	if (old != STALL_LOAD_IDLE) {
+		l->ph[old].end_ns = now;
+		l->ph[old].cpu_ns = cpu - l->ph[old].cpu_start_ns;
+	}
+	if (phase != STALL_LOAD_IDLE) {
+		stall_hist_reset(&s->lat);
+		memset(s->units, 0, sizeof(s->units));
+		s->start_ns = now;
+		s->end_ns = 0;
+		s->cpu_start_ns = cpu;
+	}
+	__atomic_store_n(&l->phase, phase, __ATOMIC_RELEASE);
+}
+
+static int stall_load_rates(struct stall_load *l, enum stall_load_phase phase, double *rates)
+{
+	struct stall_load_phase_stats *s = &l->ph[phase];
+
+	return stall_window_rates(s->units, s->end_ns - s->start_ns, l->window_ns, rates,
+				  STALL_MAX_WINDOWS);
+}
+
+/* After a baseline and a teardown phase, with the load back in IDLE. */
+void stall_load_summarize(struct stall_load *l, struct stall_load_result *r)
+{
+	static double rates[STALL_MAX_WINDOWS];
+	struct stall_load_phase_stats *base = &l->ph[STALL_LOAD_BASE];
+	struct stall_load_phase_stats *meas = &l->ph[STALL_LOAD_MEAS];
+	int n;
+
+	memset(r, 0, sizeof(*r));
+	n = stall_load_rates(l, STALL_LOAD_BASE, rates);
+	r->base_median = stall_median_double(rates, n);
+	r->base_worst = stall_min_double(rates, n);
+	n = stall_load_rates(l, STALL_LOAD_MEAS, rates);
+	r->meas_worst = stall_min_double(rates, n);
+	r->base_max_ns = base->lat.max_ns;
+	r->meas_p50_ns = stall_hist_percentile_ns(&meas->lat, 50.0);
+	r->meas_p99_ns = stall_hist_percentile_ns(&meas->lat, 99.0);
+	r->meas_max_ns = meas->lat.max_ns;
+	r->ops = meas->lat.count;
+	if (base->end_ns > base->start_ns)
+		r->cpu_pct = 100.0 * base->cpu_ns / (base->end_ns - base->start_ns);
+}
+
+/* Steer the load's device interrupts to the test CPU; a load without any is skipped. */
+static void stall_load_place_irqs(struct stall_load *l, int test_cpu)
+{
+	int i, ret;
+
+	if (!l->kind->find_irqs || l->kind->find_irqs(l)) {
+		l->skipped = true;
+		return;
+	}
+	for (i = 0; i < l->nr_irqs; i++) {
+		ret = stall_irq_steer(l->irq[i], test_cpu);
+		if (ret) {
+			snprintf(l->err, sizeof(l->err), "IRQ %d cannot be steered to CPU %d: %s%s",
+				 l->irq[i], test_cpu, strerror(-ret),
+				 ret == -EIO ? " (managed by the kernel)" : "");
+			l->skipped = true;
+			return;
+		}
+	}
+}
+
+/*
+ * Start every load of the set for one repetition. A load that cannot run
+ * here (no interrupt to steer, no O_DIRECT, no memory) is marked skipped
+ * with its reason, and the others go on.
+ */
+int stall_loads_start(struct stall_load *loads, int n, int test_cpu,
+		      enum stall_load_placement where)
+{
+	int cpus[64], nr = 1, i, ret;
+
+	/* the reasons of the previous repetition are stale */
+	for (i = 0; i < n; i++)
+		loads[i].err[0] = '\0';
+
+	cpus[0] = test_cpu;
+	if (where == STALL_LOAD_IRQ) {
+		nr = stall_sys_pick_cpus(test_cpu, cpus, 64);
+		if (nr > 64)
+			nr = 64;
+	}
+	for (i = 0; i < n; i++) {
+		struct stall_load *l = &loads[i];
+
+		l->stop = false;
+		l->phase = STALL_LOAD_IDLE;
+		l->nr_irqs = 0;
+		l->skipped = false;
+		ret = stall_load_start(l, cpus, nr);
+		if (ret) {
+			if (!l->err[0])
+				snprintf(l->err, sizeof(l->err), "%s", strerror(-ret));
+			l->skipped = true;
+			continue;
+		}
+		if (where == STALL_LOAD_IRQ)
+			stall_load_place_irqs(l, test_cpu);
+	}
+	return 0;
+}
+
+void stall_loads_phase(struct stall_load *loads, int n, enum stall_load_phase phase)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!loads[i].skipped)
+			stall_load_set_phase(&loads[i], phase);
+}
+
+void stall_loads_stop(struct stall_load *loads, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (loads[i].nr_running || loads[i].priv)
+			stall_load_stop(&loads[i]);
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TCP loads over loopback: a stream (throughput, gaps between deliveries),
+ * a request/response loop (round-trip latency) and a connect loop
+ * (new-connection latency), the three ways the 2024 report's users felt a
+ * stalled CPU. Every socket has 200 ms send and receive timeouts, so each
+ * loop sees the stop flag within that time.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "stall_load.h"
+#include "stall_probe.h"
+
+#define NET_TIMEOUT_US	200000
+
+enum { NET_LISTEN, NET_CLIENT, NET_SERVER };
+
+static int net_timeouts(int fd)
+{
+	struct timeval tv = { .tv_usec = NET_TIMEOUT_US };
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		return -errno;
+	return 0;
+}
+
+/* A listener on an ephemeral loopback port; @addr gets its address. */
+static int net_listen(struct stall_load *l, struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) || listen(fd, 128) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len) || net_timeouts(fd)) {
+		snprintf(l->err, sizeof(l->err), "loopback listener: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int net_connect(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) || net_timeouts(fd)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Listener, plus one connected pair for the stream and request/response loads. */
+static int net_setup(struct stall_load *l, bool pair)
+{
+	struct sockaddr_in *addr = calloc(1, sizeof(*addr));
+
+	l->priv = addr;
+	if (!addr)
+		return -ENOMEM;
+	l->fd[NET_LISTEN] = net_listen(l, addr);
+	if (l->fd[NET_LISTEN] < 0)
+		return -EIO;
+	if (!pair)
+		return 0;
+	l->fd[NET_CLIENT] = net_connect(addr);
+	l->fd[NET_SERVER] = accept4(l->fd[NET_LISTEN], NULL, NULL, SOCK_CLOEXEC);
+	if (l->fd[NET_CLIENT] < 0 || l->fd[NET_SERVER] < 0 || net_timeouts(l->fd[NET_SERVER])) {
+		snprintf(l->err, sizeof(l->err), "loopback connection: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int net_setup_pair(struct stall_load *l)
+{
+	return net_setup(l, true);
+}
+
+static int net_setup_listener(struct stall_load *l)
+{
+	return net_setup(l, false);
+}
+
+static void net_teardown(struct stall_load *l)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (l->fd[i] >= 0)
+			close(l->fd[i]);
+		l->fd[i] = -1;
+	}
+	free(l->priv);
+	l->priv = NULL;
+}
+
+/* Move exactly @len bytes unless stopping; returns false when stopped or broken. */
+static bool net_xfer(struct stall_load *l, int fd, char *buf, size_t len, bool out)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		if (stall_load_stopping(l))
+			return false;
+		n = out ? send(fd, buf + done, len - done, MSG_NOSIGNAL) :
+			  recv(fd, buf + done, len - done, 0);
+		if (n > 0)
+			done += n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return false;
+	}
+	return true;
+}
+
+static void *net_stream_send(void *arg)
+{
+	struct stall_load *l = arg;
+	char *buf = calloc(1, l->size);
+
+	while (buf && net_xfer(l, l->fd[NET_CLIENT], buf, l->size, true))
+		;
+	free(buf);
+	return NULL;
+}
+
+/* Records each delivery and the gap since the previous one. */
+static void *net_stream_recv(void *arg)
+{
+	struct stall_load *l = arg;
+	char *buf = malloc(l->size);
+	uint64_t prev = stall_now_ns(), now;
+	ssize_t n;
+
+	while (buf && !stall_load_stopping(l)) {
+		n = recv(l->fd[NET_SERVER], buf, l->size, 0);
+		if (n <= 0) {
+			if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				break;
+			continue;
+		}
+		now = stall_now_ns();
+		stall_load_record(l, now, now - prev, n);
+		prev = now;
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *net_rr_server(void *arg)
+{
+	struct stall_load *l = arg;
+	char *buf = calloc(1, l->size);
+
+	while (buf && net_xfer(l, l->fd[NET_SERVER], buf, l->size, false) &&
+	       net_xfer(l, l->fd[NET_SERVER], buf, l->size, true))
+		;
+	free(buf);
+	return NULL;
+}
+
+static void *net_rr_client(void *arg)
+{
+	struct stall_load *l = arg;
+	char *buf = calloc(1, l->size);
+	uint64_t t0, now;
+
+	while (buf) {
+		t0 = stall_now_ns();
+		if (!net_xfer(l, l->fd[NET_CLIENT], buf, l->size, true) ||
+		    !net_xfer(l, l->fd[NET_CLIENT], buf, l->size, false))
+			break;
+		now = stall_now_ns();
+		stall_load_record(l, now, now - t0, 1);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *net_accept_loop(void *arg)
+{
+	struct stall_load *l = arg;
+	int fd;
+
+	while (!stall_load_stopping(l)) {
+		fd = accept4(l->fd[NET_LISTEN], NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+/* Reset on close: no TIME_WAIT, so the loop never runs out of ports. */
+static void *net_connect_loop(void *arg)
+{
+	struct stall_load *l = arg;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	uint64_t t0, now;
+	int fd;
+
+	while (!stall_load_stopping(l)) {
+		t0 = stall_now_ns();
+		fd = net_connect(l->priv);
+		if (fd < 0) {
+			stall_sleep_ns(1000000);
+			continue;
+		}
+		now = stall_now_ns();
+		stall_load_record(l, now, now - t0, 1);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Loopback has no device interrupt to steer. */
+static int net_no_irqs(struct stall_load *l)
+{
+	snprintf(l->err, sizeof(l->err), "loopback traffic has no device interrupt");
+	return -ENODEV;
+}
+
+const struct stall_load_kind stall_load_net_kinds[] = {
+	{
+		.name = "tcp-stream",
+		.help = "TCP stream over loopback (msg=9001)",
+		.unit = "B",
+		.nr_threads = 2,
+		.setup = net_setup_pair,
+		.thread = { net_stream_send, net_stream_recv },
+		.teardown = net_teardown,
+		.find_irqs = net_no_irqs,
+	},
+	{
+		.name = "tcp-rr",
+		.help = "TCP request/response over loopback (msg=64)",
+		.unit = "op",
+		.nr_threads = 2,
+		.setup = net_setup_pair,
+		.thread = { net_rr_server, net_rr_client },
+		.teardown = net_teardown,
+		.find_irqs = net_no_irqs,
+	},
+	{
+		.name = "tcp-connect",
+		.help = "TCP connect loop over loopback",
+		.unit = "op",
+		.nr_threads = 2,
+		.setup = net_setup_listener,
+		.thread = { net_accept_loop, net_connect_loop },
+		.teardown = net_teardown,
+		.find_irqs = net_no_irqs,
+	},
+};

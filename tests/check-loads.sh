@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The IO loads on the host: every generator alongside every teardown mode,
+# without hangs or leftovers; interrupt affinities unchanged after a run,
+# after Ctrl-C, and after a run killed outright (the next run repairs it).
+# Verdicts of the inner runs are recorded, not judged: on a 2-CPU shared
+# host, a CPU-bound load and the teardown thread share the test CPU.
+#
+#   check-loads.sh KVM_OUT SCRATCH_DIR
+
+set -uo pipefail
+
+bin=$1/kvm_page_table_stall_test
+dir=$(cd "$2" && pwd)
+n=0
+
+result() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
+}
+
+affinities() {
+	for f in /proc/irq/*/smp_affinity_list; do
+		printf '%s %s\n' "$f" "$(cat "$f" 2>/dev/null)"
+	done
+}
+
+leftovers() {	# files or state a run may leave; empty when clean
+	ls -a "$dir" | grep '^\.kvm_stall_blk\.' ; ls /run | grep '^kvm_stall_irq\.'
+}
+
+echo "TAP version 13"
+echo "1..8"
+before=$(affinities)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+timeout 1200 "$bin" -b 256M -s shmem -B 2M,all -L tcp-stream,tcp-rr,tcp-connect,blk \
+	-D "$dir" > "$log" 2>&1
+rc=$?
+sed -e 's/^/# /' "$log" | grep -E '^# (# (load|point)|ok|not ok)' | tail -n 60
+plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
+got=$(grep -cE '^(ok|not ok) [0-9]+ ' "$log")
+result "$([ $rc -le 1 ] && echo 0 || echo 1)" "all loads with all modes: ran to the end (status $rc)"
+result "$([ -n "$plan" ] && [ "$got" = "$plan" ] && echo 0 || echo 1)" \
+	"every point and load has a result ($got of ${plan:-?})"
+result "$(grep -q 'load blk B: .*load_cpu_pct=' "$log" &&
+	  grep -q 'load tcp-connect op: .*load_cpu_pct=' "$log" && echo 0 || echo 1)" \
+	"each load reports its rate, latency and own CPU use"
+result "$([ -z "$(leftovers)" ] && echo 0 || echo 1)" "no scratch file or state left"
+
+# Ctrl-C in the middle of a run with interrupts steered
+timeout -s INT 6 "$bin" -b 64M -t madvise -B 2M -L blk -P irq -D "$dir" -w 30s > "$log" 2>&1
+rc=$?
+result "$([ $rc -ne 0 ] && echo 0 || echo 1)" "SIGINT ends a run (status $rc)"
+result "$([ "$(affinities)" = "$before" ] && [ -z "$(leftovers)" ] && echo 0 || echo 1)" \
+	"after SIGINT: interrupt affinities as before, nothing left"
+
+# a run killed outright leaves its state file; the next one restores from it
+irq=$(awk -F: '/virtio|nvme/ { gsub(/ /, "", $1); print $1; exit }' /proc/interrupts)
+echo "${irq:-0} $(cat /proc/irq/${irq:-0}/smp_affinity_list 2>/dev/null || echo 0)" \
+	> /run/kvm_stall_irq.999999999
+timeout 600 "$bin" -b 64M -t madvise -B all -L blk -P irq -D "$dir" > "$log" 2>&1
+grep -q 'restored IRQ affinities left by an interrupted run' "$log"
+result $? "a stale state file of a dead run is restored and removed"
+result "$([ "$(affinities)" = "$before" ] && [ -z "$(leftovers)" ] && echo 0 || echo 1)" \
+	"after all runs: interrupt affinities as before, nothing left"
