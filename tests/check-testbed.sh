@@ -11,6 +11,8 @@
 #   (no rescheduling in stage-2 destroy); 7.2 measured side by side.
 # - 16K (Debian) and 64K (built from configs/) complete and report their
 #   granule and kernel batch; with two NUMA nodes, placement follows the CPU.
+# - A TCP request/response load on the test CPU: the whole-range unmap
+#   collapses it (not ok), 2 MiB chunks keep it going (ok).
 # Set TESTBED_SKIP_64K=1 to leave out the 64K kernel build.
 #
 #   check-testbed.sh BUILD
@@ -67,7 +69,7 @@ grows() {	# grows SMALL LARGE: LARGE at least 1.5x SMALL
 }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..19"
 
 # medians of 3: the worst of 128 chunks moves with the probe's phase
 unmap=(-b 256M -t madvise -B 2M,all -l 20ms -r 3)
@@ -115,6 +117,16 @@ else
 		grep -q 'granule=64K' "$tb/check-g64.log" && grep -q 'kbatch=512M' "$tb/check-g64.log"
 	result $? "6.12 64K (built from configs/): completes and reports granule 64K, kernel batch 512M"
 fi
+
+# Emulation scales the load budgets too: the probe every 1 ms (every 100 us
+# it would take half the emulated CPU), 100 ms windows, a 1 s baseline.
+vm load 6.12 4k -- -b 256M -t madvise -B 2M,all -l 20ms -i 1ms -L tcp-rr -W 100ms -Q 75 -w 1s
+result $? "6.12 4K: madvise 256M with a tcp-rr load on the test CPU"
+sed -n 's/^# load /# tcp-rr: /p' "$tb/check-load.log"
+check "6.12 4K: whole-range unmap collapses the request/response load (not ok)" \
+	grep -qE '^not ok [0-9]+ madvise batch=all .* load=tcp-rr$' "$tb/check-load.log"
+check "6.12 4K: 2M chunks keep the request/response load within budget" \
+	grep -qE '^ok [0-9]+ madvise batch=2M .* load=tcp-rr$' "$tb/check-load.log"
 
 vm numa 6.12 4k --numa -- -c 1 -b 64M -t madvise -B all -l 20ms &&
 	grep -q 'test CPU 1 on node 1 of 2; guest memory bound to the test CPU' "$tb/check-numa.log"
