@@ -48,7 +48,7 @@ void stall_window_free(struct stall_window *w);
 
 int stall_probe_start(struct stall_probe *p, int cpu, uint64_t period_ns, int prio);
 int stall_probe_switch(struct stall_probe *p, struct stall_window *w);
-void stall_probe_stop(struct stall_probe *p);
+int stall_probe_stop(struct stall_probe *p);
 
 uint64_t stall_now_ns(void);
 void stall_sleep_ns(uint64_t ns);

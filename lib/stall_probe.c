@@ -157,11 +157,18 @@ int stall_probe_switch(struct stall_probe *p, struct stall_window *w)
 	return 0;
 }
 
-void stall_probe_stop(struct stall_probe *p)
+/* The probe wakes every period, so it sees the stop flag within one; bounded anyway. */
+int stall_probe_stop(struct stall_probe *p)
 {
+	struct timespec bound;
+	int ret;
+
 	if (!p->running)
-		return;
+		return 0;
 	__atomic_store_n(&p->stop, true, __ATOMIC_RELEASE);
-	pthread_join(p->thread, NULL);
+	clock_gettime(CLOCK_REALTIME, &bound);
+	bound.tv_sec += 5;
+	ret = pthread_timedjoin_np(p->thread, NULL, &bound);
 	p->running = false;
+	return -ret;
 }

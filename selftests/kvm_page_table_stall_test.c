@@ -726,7 +726,7 @@ int main(int argc, char *argv[])
 
 	for_each_guest_mode(run_test, &p);
 
-	stall_probe_stop(&probe);
+	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
 	stall_irq_restore_all();
 	ksft_finished();
 }

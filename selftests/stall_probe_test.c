@@ -297,7 +297,8 @@ int main(int argc, char *argv[])
 	for (i = 0; i < t.nr_stalls; i++)
 		test_injected(&t, t.stall_ns[i]);
 
-	stall_probe_stop(&probe);
+	if (stall_probe_stop(&probe))
+		ksft_exit_fail_msg("probe did not stop within 5 s\n");
 	stall_window_free(&win);
 	ksft_finished();
 }
