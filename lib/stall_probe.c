@@ -13,6 +13,12 @@
 
 /* How long stall_probe_switch() waits for the probe to take a new window. */
 #define STALL_PROBE_ACK_MIN_NS	(2ULL * 1000 * 1000 * 1000)
+/*
+ * Between windows the probe only looks for the next one: waking every
+ * period then would take CPU time from the test CPU for nothing (half of
+ * an emulated CPU at 100 us), slowing the populate phase.
+ */
+#define STALL_PROBE_IDLE_NS	(10ULL * 1000 * 1000)
 
 uint64_t stall_now_ns(void)
 {
@@ -94,10 +100,13 @@ static void *stall_probe_main(void *arg)
 			stall_window_add(cur, now - next, prev ? now - prev : 0, now);
 		prev = now;
 
+		if (!cur) {
+			next = now + STALL_PROBE_IDLE_NS;
+			continue;
+		}
 		/* keep the schedule's phase across a stall, count what it ate */
 		for (next += p->period_ns; next <= now; next += p->period_ns)
-			if (cur)
-				cur->missed++;
+			cur->missed++;
 	}
 	return NULL;
 }
@@ -142,7 +151,7 @@ int stall_probe_start(struct stall_probe *p, int cpu, uint64_t period_ns, int pr
  */
 int stall_probe_switch(struct stall_probe *p, struct stall_window *w)
 {
-	uint64_t bound = 100 * p->period_ns, deadline;
+	uint64_t bound = 100 * p->period_ns + STALL_PROBE_IDLE_NS, deadline;
 
 	if (bound < STALL_PROBE_ACK_MIN_NS)
 		bound = STALL_PROBE_ACK_MIN_NS;

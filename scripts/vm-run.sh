@@ -9,12 +9,17 @@
 # ended without finishing. With --icount, time inside is virtual (one
 # instruction = 2^3 ns) and does not depend on the host's load.
 #
+# --scratch-disk gives it a 512 MiB virtio-blk disk (/dev/vda) on the
+# virtio-mmio transport, whose single interrupt can be steered (PCI virtio-blk
+# vectors are kernel-managed); kernels without virtio-blk built in ignore it.
+#
 #   vm-run.sh --kernel IMG --initrd CPIO.GZ [--icount] [--numa] [--smp N]
-#             [--mem MiB] [--timeout S] [--append ARGS] [--log FILE] -- CMD...
+#             [--mem MiB] [--timeout S] [--append ARGS] [--log FILE]
+#             [--scratch-disk] -- CMD...
 
 set -uo pipefail
 
-kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log=
+kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log= disk=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -26,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--timeout) limit=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--scratch-disk) disk=1; shift ;;
 	--) shift; break ;;
 	*) echo "vm-run: unknown option '$1'" >&2; exit 2 ;;
 	esac
@@ -50,10 +56,15 @@ pad=$(( (4 - $(stat -c %s "$work/initrd") % 4) % 4 + 4 ))
 head -c "$pad" /dev/zero >> "$work/initrd"
 cat "$work/args.cpio" >> "$work/initrd"
 
-qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
+qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -seed 1
       -smp "$smp" -m "$mem" -nographic -no-reboot -kernel "$kernel" -initrd "$work/initrd"
       -append "console=ttyAMA0 rdinit=/init panic=-1 printk.time=1 nokaslr norandmaps $append")
 [ $icount -eq 1 ] && qemu+=(-icount shift=3,sleep=off)
+if [ $disk -eq 1 ]; then
+	truncate -s 512M "$work/scratch.img"
+	qemu+=(-drive "file=$work/scratch.img,if=none,format=raw,id=scratch"
+	       -device virtio-blk-device,drive=scratch)
+fi
 if [ $numa -eq 1 ]; then
 	half=$((mem / 2))
 	qemu+=(-object "memory-backend-ram,id=m0,size=${half}M"
