@@ -24,10 +24,7 @@
 struct stall_window {
 	struct stall_hist lat;
 	uint64_t max_gap_ns;
-	uint64_t max_gap_end_ns;
-	uint64_t missed;
-	uint64_t first_ns;
-	uint64_t last_ns;
+	uint64_t missed;	/* periods that went by without a wake-up */
 };
 
 struct stall_probe {

@@ -53,10 +53,7 @@ void stall_window_reset(struct stall_window *w)
 {
 	stall_hist_reset(&w->lat);
 	w->max_gap_ns = 0;
-	w->max_gap_end_ns = 0;
 	w->missed = 0;
-	w->first_ns = 0;
-	w->last_ns = 0;
 }
 
 void stall_window_free(struct stall_window *w)
@@ -64,16 +61,11 @@ void stall_window_free(struct stall_window *w)
 	stall_hist_free(&w->lat);
 }
 
-static void stall_window_add(struct stall_window *w, uint64_t lat, uint64_t gap, uint64_t now)
+static void stall_window_add(struct stall_window *w, uint64_t lat, uint64_t gap)
 {
 	stall_hist_add(&w->lat, lat);
-	if (gap > w->max_gap_ns) {
+	if (gap > w->max_gap_ns)
 		w->max_gap_ns = gap;
-		w->max_gap_end_ns = now;
-	}
-	if (!w->first_ns)
-		w->first_ns = now;
-	w->last_ns = now;
 }
 
 static void *stall_probe_main(void *arg)
@@ -97,7 +89,7 @@ static void *stall_probe_main(void *arg)
 			__atomic_store_n(&p->ack, w, __ATOMIC_RELEASE);
 		}
 		if (cur)
-			stall_window_add(cur, now - next, prev ? now - prev : 0, now);
+			stall_window_add(cur, now - next, prev ? now - prev : 0);
 		prev = now;
 
 		if (!cur) {

@@ -74,6 +74,7 @@ struct rep_result {
 	uint64_t gap_ns;
 	uint64_t p99_ns;
 	uint64_t lat_max_ns;
+	uint64_t missed;
 	uint64_t time_ns;
 	uint64_t populate_ns;
 	uint64_t nr_ops;
@@ -194,6 +195,7 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	r->gap_ns = meas_win.max_gap_ns;
 	r->p99_ns = stall_hist_percentile_ns(&meas_win.lat, 99.0);
 	r->lat_max_ns = meas_win.lat.max_ns;
+	r->missed = meas_win.missed;
 	r->populate_ns = pt->populate_ns;
 	r->nr_ops = pt->nr_ops;
 }
@@ -289,8 +291,9 @@ static void print_point(struct test_params *p, const struct stall_mode *mode,
 		      gibps(p->size, res->time_ns));
 	n += snprintf(line + n, sizeof(line) - n, " populate_us=%lu populate_gibps=%.2f",
 		      US(r->populate_ns), gibps(p->size, r->populate_ns));
-	n += snprintf(line + n, sizeof(line) - n, " p99_us=%lu lat_max_us=%lu",
-		      US(stall_median_u64(p99, p->reps)), US(stall_max_u64(lat, p->reps)));
+	n += snprintf(line + n, sizeof(line) - n, " p99_us=%lu lat_max_us=%lu missed=%lu",
+		      US(stall_median_u64(p99, p->reps)), US(stall_max_u64(lat, p->reps)),
+		      (unsigned long)r->missed);
 	n += snprintf(line + n, sizeof(line) - n, " stall_us=%lu stall_max_us=%lu base_us=%lu",
 		      US(res->gap_ns), US(stall_max_u64(gaps, p->reps)), US(res->base_gap_ns));
 	snprintf(line + n, sizeof(line) - n, " budget_us=%lu time_x=%.2f%s",
