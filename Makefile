@@ -7,7 +7,7 @@
 #   make run [RUN_ARGS="-b 1G -t madvise -B 2M,all"]
 #   make check
 #   make install-tree KSRC=dir
-#   make vm-run [KVER=6.12|7.2] [GRANULE=4k|16k|64k] [ARGS="..."]
+#   make vm-run [KVER=6.12|7.2] [GRANULE=4k|16k|64k] [ARGS="..."] [VM_OPTS="--nic-pair"]
 #   make matrix
 
 HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
@@ -100,6 +100,7 @@ NUMA ?= 0
 VM_TEST ?= kvm_page_table_stall_test
 ARGS ?= -b 256M -t madvise -B 2M,all -l 20ms
 VM_TIMEOUT ?= 1800
+VM_OPTS ?=
 BUILD_KERNEL ?=
 PATCHES ?=
 TESTBED := $(BUILD)/testbed
@@ -122,7 +123,8 @@ vm-run: initramfs
 	k=$$(BUILD_KERNEL="$(BUILD_KERNEL)" PATCHES="$(PATCHES)" \
 		scripts/get-kernel.sh $(KVER) $(GRANULE) $(TESTBED)) && \
 	scripts/vm-run.sh --kernel $$k --initrd $(INITRAMFS) $(if $(filter 1,$(ICOUNT)),--icount) \
-		$(if $(filter 1,$(NUMA)),--numa) --timeout $(VM_TIMEOUT) -- ./$(VM_TEST) $(ARGS)
+		$(if $(filter 1,$(NUMA)),--numa) --timeout $(VM_TIMEOUT) $(VM_OPTS) \
+		-- ./$(VM_TEST) $(ARGS)
 
 matrix: initramfs
 	@scripts/deps.sh testbed kernel

@@ -56,10 +56,12 @@ struct stall_load_kind {
 
 struct stall_load {
 	const struct stall_load_kind *kind;
-	char spec[64];
+	char spec[160];
 	uint64_t size;		/* message or block size */
 	int depth;		/* block queue depth */
 	const char *dir;	/* where the block load's file goes */
+	char peer[32];		/* TCP loads: the server's address, loopback if empty */
+	char ns[96];		/* and the network namespace it listens in */
 	uint64_t window_ns;	/* throughput window */
 
 	int phase;
@@ -103,6 +105,7 @@ int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus);
 void stall_load_stop(struct stall_load *l);
 void stall_load_set_phase(struct stall_load *l, enum stall_load_phase phase);
 void stall_load_summarize(struct stall_load *l, struct stall_load_result *r);
+int stall_load_virtio_irqs(struct stall_load *l, const char *virtio);
 
 int stall_loads_start(struct stall_load *loads, int n, int test_cpu,
 		      enum stall_load_placement where);

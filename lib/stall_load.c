@@ -48,6 +48,14 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 
 	if (!strncmp(kv, "msg=", 4) || !strncmp(kv, "bs=", 3))
 		return stall_parse_size(strchr(kv, '=') + 1, &l->size);
+	if (!strncmp(kv, "peer=", 5) && strlen(kv + 5) < sizeof(l->peer)) {
+		snprintf(l->peer, sizeof(l->peer), "%s", kv + 5);
+		return 0;
+	}
+	if (!strncmp(kv, "ns=", 3) && strlen(kv + 3) < sizeof(l->ns)) {
+		snprintf(l->ns, sizeof(l->ns), "%s", kv + 3);
+		return 0;
+	}
 	if (!strncmp(kv, "qd=", 3)) {
 		if (stall_parse_size(kv + 3, &v) || v > 1024)
 			return -EINVAL;
@@ -64,7 +72,7 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
 {
 	const char *colon = strchr(spec, ':');
-	char copy[64], *kv, *save;
+	char copy[sizeof(l->spec)], *kv, *save;
 	int i;
 
 	memset(l, 0, sizeof(*l));
@@ -204,6 +212,32 @@ void stall_load_summarize(struct stall_load *l, struct stall_load_result *r)
 	r->ops = meas->lat.count;
 	if (base->end_ns > base->start_ns)
 		r->cpu_pct = 100.0 * base->cpu_ns / (base->end_ns - base->start_ns);
+}
+
+/*
+ * Interrupts of a virtio device, by the names its transport gives them in
+ * /proc/interrupts: "virtio1-req.0" over PCI, "virtio1" over MMIO. The
+ * config-change vector carries no IO.
+ */
+int stall_load_virtio_irqs(struct stall_load *l, const char *virtio)
+{
+	size_t len = strlen(virtio);
+	char line[512], *name;
+	FILE *f = fopen("/proc/interrupts", "r");
+	int irq;
+
+	while (f && fgets(line, sizeof(line), f) && l->nr_irqs < STALL_LOAD_MAX_IRQS) {
+		line[strcspn(line, "\n")] = '\0';
+		name = strrchr(line, ' ');
+		irq = strtol(line, NULL, 10);
+		if (!name || irq <= 0 || strncmp(++name, virtio, len) ||
+		    (name[len] && name[len] != '-') || strstr(name, "-config"))
+			continue;
+		l->irq[l->nr_irqs++] = irq;
+	}
+	if (f)
+		fclose(f);
+	return l->nr_irqs ? 0 : -ENOENT;
 }
 
 /* Steer the load's device interrupts to the test CPU; a load without any is skipped. */

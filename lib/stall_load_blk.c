@@ -201,32 +201,6 @@ static void blk_teardown(struct stall_load *l)
 	l->priv = NULL;
 }
 
-/*
- * Interrupts of a virtio device, by the names its transport gives them in
- * /proc/interrupts: "virtio1-req.0" over PCI, "virtio1" over MMIO. The
- * config-change vector carries no IO.
- */
-static int blk_virtio_irqs(struct stall_load *l, const char *virtio)
-{
-	size_t len = strlen(virtio);
-	char line[512], *name;
-	FILE *f = fopen("/proc/interrupts", "r");
-	int irq;
-
-	while (f && fgets(line, sizeof(line), f) && l->nr_irqs < STALL_LOAD_MAX_IRQS) {
-		line[strcspn(line, "\n")] = '\0';
-		name = strrchr(line, ' ');
-		irq = strtol(line, NULL, 10);
-		if (!name || irq <= 0 || strncmp(++name, virtio, len) ||
-		    (name[len] && name[len] != '-') || strstr(name, "-config"))
-			continue;
-		l->irq[l->nr_irqs++] = irq;
-	}
-	if (f)
-		fclose(f);
-	return l->nr_irqs ? 0 : -ENOENT;
-}
-
 /* The disk under the file (or the whole disk of a partition), as a sysfs device path. */
 static int blk_disk_device(struct stall_load *l, char *dev)
 {
@@ -256,7 +230,7 @@ static int blk_find_irqs(struct stall_load *l)
 		return -ENODEV;
 	}
 	for (up = 0; up < 4 && (base = strrchr(dev, '/')); up++) {
-		if (!strncmp(base + 1, "virtio", 6) && !blk_virtio_irqs(l, base + 1))
+		if (!strncmp(base + 1, "virtio", 6) && !stall_load_virtio_irqs(l, base + 1))
 			return 0;
 		*base = '\0';
 	}

@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * TCP loads over loopback: a stream (throughput, gaps between deliveries),
- * a request/response loop (round-trip latency) and a connect loop
+ * TCP loads: a stream (throughput, gaps between deliveries), a
+ * request/response loop (round-trip latency) and a connect loop
  * (new-connection latency), the three ways the 2024 report's users felt a
- * stalled CPU. Every socket has 200 ms send and receive timeouts, so each
- * loop sees the stop flag within that time.
+ * stalled CPU. Over loopback by default; with peer=ADDR:ns=NETNS the server
+ * listens in another network namespace, so that the traffic crosses real
+ * NICs (in the testbed, two virtio-net devices joined by a QEMU hub) and
+ * their interrupts exist. Every socket has 200 ms send and receive
+ * timeouts, so each loop sees the stop flag within that time.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -35,20 +43,56 @@ static int net_timeouts(int fd)
 	return 0;
 }
 
-/* A listener on an ephemeral loopback port; @addr gets its address. */
+/*
+ * A socket made in network namespace @ns: a socket keeps the namespace it
+ * was created in, so this thread only visits @ns for the socket() call.
+ */
+static int net_socket_in(const char *ns)
+{
+	int self, other, fd;
+
+	if (!ns[0])
+		return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	other = open(ns, O_RDONLY | O_CLOEXEC);
+	fd = -1;
+	if (self >= 0 && other >= 0 && !setns(other, CLONE_NEWNET)) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (setns(self, CLONE_NEWNET)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (self >= 0)
+		close(self);
+	if (other >= 0)
+		close(other);
+	return fd;
+}
+
+/*
+ * A listener on an ephemeral port, on loopback or (with a peer) on every
+ * address of its namespace; @addr gets the address clients connect to.
+ */
 static int net_listen(struct stall_load *l, struct sockaddr_in *addr)
 {
 	socklen_t len = sizeof(*addr);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = net_socket_in(l->ns);
 
 	memset(addr, 0, sizeof(*addr));
 	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	addr->sin_addr.s_addr = htonl(l->peer[0] ? INADDR_ANY : INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) || listen(fd, 128) ||
 	    getsockname(fd, (struct sockaddr *)addr, &len) || net_timeouts(fd)) {
-		snprintf(l->err, sizeof(l->err), "loopback listener: %s", strerror(errno));
+		snprintf(l->err, sizeof(l->err), "listener%s%s: %s", l->ns[0] ? " in " : "",
+			 l->ns, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	if (l->peer[0] && inet_pton(AF_INET, l->peer, &addr->sin_addr) != 1) {
+		snprintf(l->err, sizeof(l->err), "peer address '%s' is not IPv4", l->peer);
+		close(fd);
 		return -1;
 	}
 	return fd;
@@ -231,42 +275,66 @@ static void *net_connect_loop(void *arg)
 	return NULL;
 }
 
-/* Loopback has no device interrupt to steer. */
-static int net_no_irqs(struct stall_load *l)
+/*
+ * The interrupts of the virtio NICs in this namespace: with a peer in
+ * another namespace, the traffic crosses them. Loopback has none.
+ */
+static int net_find_irqs(struct stall_load *l)
 {
-	snprintf(l->err, sizeof(l->err), "loopback traffic has no device interrupt");
+	char path[PATH_MAX], dev[PATH_MAX], *base;
+	struct dirent *d;
+	DIR *dir;
+
+	if (!l->peer[0]) {
+		snprintf(l->err, sizeof(l->err), "loopback traffic has no device interrupt");
+		return -ENODEV;
+	}
+	dir = opendir("/sys/class/net");
+	while (dir && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device", d->d_name);
+		if (d->d_name[0] == '.' || !realpath(path, dev))
+			continue;
+		base = strrchr(dev, '/');
+		if (base && !strncmp(base + 1, "virtio", 6))
+			stall_load_virtio_irqs(l, base + 1);
+	}
+	if (dir)
+		closedir(dir);
+	if (l->nr_irqs)
+		return 0;
+	snprintf(l->err, sizeof(l->err), "no virtio NIC interrupts in this namespace");
 	return -ENODEV;
 }
 
 const struct stall_load_kind stall_load_net_kinds[] = {
 	{
 		.name = "tcp-stream",
-		.help = "TCP stream over loopback (msg=9001)",
+		.help = "TCP stream (msg=9001; peer=ADDR:ns=NETNS to cross NICs)",
 		.unit = "B",
 		.nr_threads = 2,
 		.setup = net_setup_pair,
 		.thread = { net_stream_send, net_stream_recv },
 		.teardown = net_teardown,
-		.find_irqs = net_no_irqs,
+		.find_irqs = net_find_irqs,
 	},
 	{
 		.name = "tcp-rr",
-		.help = "TCP request/response over loopback (msg=64)",
+		.help = "TCP request/response (msg=64; peer=, ns= likewise)",
 		.unit = "op",
 		.nr_threads = 2,
 		.setup = net_setup_pair,
 		.thread = { net_rr_server, net_rr_client },
 		.teardown = net_teardown,
-		.find_irqs = net_no_irqs,
+		.find_irqs = net_find_irqs,
 	},
 	{
 		.name = "tcp-connect",
-		.help = "TCP connect loop over loopback",
+		.help = "TCP connect loop (peer=, ns= likewise)",
 		.unit = "op",
 		.nr_threads = 2,
 		.setup = net_setup_listener,
 		.thread = { net_accept_loop, net_connect_loop },
 		.teardown = net_teardown,
-		.find_irqs = net_no_irqs,
+		.find_irqs = net_find_irqs,
 	},
 };

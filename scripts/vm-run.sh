@@ -13,13 +13,19 @@
 # virtio-mmio transport, whose single interrupt can be steered (PCI virtio-blk
 # vectors are kernel-managed); kernels without virtio-blk built in ignore it.
 #
+# --nic-pair gives it two virtio-net NICs (virtio-mmio) joined by a QEMU
+# hub and nothing else; init moves the second into its own network
+# namespace (192.0.2.2, reachable from 192.0.2.1 through the hub), so TCP
+# between them crosses both NICs. No NIC has any other peer: the emulated
+# machine reaches no network.
+#
 #   vm-run.sh --kernel IMG --initrd CPIO.GZ [--icount] [--numa] [--smp N]
 #             [--mem MiB] [--timeout S] [--append ARGS] [--log FILE]
-#             [--scratch-disk] -- CMD...
+#             [--scratch-disk] [--nic-pair] -- CMD...
 
 set -uo pipefail
 
-kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log= disk=0
+kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log= disk=0 nics=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -32,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--scratch-disk) disk=1; shift ;;
+	--nic-pair) nics=1; shift ;;
 	--) shift; break ;;
 	*) echo "vm-run: unknown option '$1'" >&2; exit 2 ;;
 	esac
@@ -57,9 +64,14 @@ head -c "$pad" /dev/zero >> "$work/initrd"
 cat "$work/args.cpio" >> "$work/initrd"
 
 qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -seed 1
-      -smp "$smp" -m "$mem" -nographic -no-reboot -kernel "$kernel" -initrd "$work/initrd"
+      -smp "$smp" -m "$mem" -nographic -no-reboot -nic none
+      -kernel "$kernel" -initrd "$work/initrd"
       -append "console=ttyAMA0 rdinit=/init panic=-1 printk.time=1 nokaslr norandmaps $append")
 [ $icount -eq 1 ] && qemu+=(-icount shift=3,sleep=off)
+if [ $nics -eq 1 ]; then
+	qemu+=(-netdev hubport,id=nic0,hubid=7 -device virtio-net-device,netdev=nic0
+	       -netdev hubport,id=nic1,hubid=7 -device virtio-net-device,netdev=nic1)
+fi
 if [ $disk -eq 1 ]; then
 	truncate -s 512M "$work/scratch.img"
 	qemu+=(-drive "file=$work/scratch.img,if=none,format=raw,id=scratch"

@@ -13,7 +13,8 @@
 # - A TCP request/response load on the test CPU: the whole-range unmap
 #   collapses it (not ok), 2 MiB chunks keep it going (ok).
 # - 64K, with a virtio-mmio scratch disk: the blk load with its interrupt
-#   steered to the test CPU (-P irq), and every affinity as before after.
+#   steered to the test CPU (-P irq), and every affinity as before after;
+#   with two virtio-net NICs joined by QEMU, tcp-rr across them likewise.
 # Set TESTBED_SKIP_64K=1 to leave out the 64K kernel build.
 #
 #   check-testbed.sh BUILD
@@ -73,7 +74,7 @@ grows() {	# grows SMALL LARGE: LARGE at least 1.5x SMALL
 }
 
 echo "TAP version 13"
-echo "1..21"
+echo "1..23"
 
 # One emulated CPU: with two, QEMU's round-robin switches between them at
 # host-timed events and the worst of 128 chunks moves by a few percent.
@@ -112,24 +113,28 @@ vm g16 6.12 16k -- -b 256M -t madvise -B 2M,all -l 20ms &&
 	grep -q 'granule=16K' "$tb/check-g16.log" && grep -q 'kbatch=32M' "$tb/check-g16.log"
 result $? "6.12 16K: completes and reports granule 16K, kernel batch 32M"
 
-irq_check() {	# the blk load with -P irq on a real (emulated) host, affinities compared
-	local k
+# irq_check NAME VM-RUN-OPTION LOAD DIR: one load with -P irq on the 64K
+# kernel, every /proc/irq affinity compared before and after the run
+irq_check() {
+	local name=$1 opt=$2 load=$3 dir=$4 k
 	k=$("$root/scripts/get-kernel.sh" 6.12 64k "$tb") || return 1
-	"$root/scripts/vm-run.sh" --kernel "$k" --initrd "$initrd" --icount --scratch-disk \
+	"$root/scripts/vm-run.sh" --kernel "$k" --initrd "$initrd" --icount "$opt" \
 		--timeout 900 -- sh -c 'snap() { for f in /proc/irq/*/smp_affinity_list; do
 			echo "$f $(cat $f)"; done; }; snap > /tmp/a0;
 		./kvm_page_table_stall_test -b 256M -t madvise -B 2M,all -l 20ms -i 1ms \
-			-L blk:qd=4 -D /dev/vda -P irq -W 100ms -Q 75 -w 1s;
-		snap > /tmp/a1; cmp /tmp/a0 /tmp/a1 && echo AFFINITY-RESTORED' \
-		> "$tb/check-irq.log" 2>&1
-	sed -e 's/^/# /' "$tb/check-irq.log" | grep -E '^# (# load|ok|not ok)'
-	grep -qE '^ok [0-9]+ madvise batch=2M .* load=blk:qd=4$' "$tb/check-irq.log"
+			-L "$0" -D "$1" -P irq -W 100ms -Q 75 -w 1s;
+		snap > /tmp/a1; cmp /tmp/a0 /tmp/a1 && echo AFFINITY-RESTORED' "$load" "$dir" \
+		> "$tb/check-$name.log" 2>&1
+	sed -e 's/^/# /' "$tb/check-$name.log" | grep -E '^# (# load|ok|not ok)'
+	grep -qE "^(ok|not ok) [0-9]+ madvise batch=2M .* load=$load\$" "$tb/check-$name.log"
 }
 
 if [ -n "${TESTBED_SKIP_64K:-}" ]; then
 	result 0 "6.12 64K # SKIP TESTBED_SKIP_64K is set"
 	result 0 "64K -P irq # SKIP TESTBED_SKIP_64K is set"
 	result 0 "64K -P irq restore # SKIP TESTBED_SKIP_64K is set"
+	result 0 "64K NIC pair # SKIP TESTBED_SKIP_64K is set"
+	result 0 "64K NIC pair restore # SKIP TESTBED_SKIP_64K is set"
 else
 	start=$(date +%s)
 	"$root/scripts/get-kernel.sh" 6.12 64k "$tb" > /dev/null 2> "$tb/check-k64.log"
@@ -137,10 +142,14 @@ else
 	vm g64 6.12 64k -- -b 256M -t madvise -B 2M,all -l 20ms &&
 		grep -q 'granule=64K' "$tb/check-g64.log" && grep -q 'kbatch=512M' "$tb/check-g64.log"
 	result $? "6.12 64K (built from configs/): completes and reports granule 64K, kernel batch 512M"
-	irq_check
+	irq_check irq --scratch-disk blk:qd=4 /dev/vda
 	result $? "6.12 64K: blk load on a virtio-mmio disk with its interrupt steered to the test CPU"
 	grep -q '^AFFINITY-RESTORED$' "$tb/check-irq.log"
 	result $? "6.12 64K: every /proc/irq affinity as before after the -P irq run"
+	irq_check nic --nic-pair tcp-rr:peer=192.0.2.2:ns=/tmp/peer-netns /tmp
+	result $? "6.12 64K: tcp-rr across two virtio-net NICs, their interrupts on the test CPU"
+	grep -q '^AFFINITY-RESTORED$' "$tb/check-nic.log"
+	result $? "6.12 64K: every /proc/irq affinity as before after the NIC run"
 fi
 
 # Emulation scales the load budgets too: the probe every 1 ms (every 100 us
