@@ -44,7 +44,7 @@ for old in "$dir/built-$kver-$granule-"*; do
 done
 
 "$here/get-ksrc.sh" "$kver" "$dir/../src" >&2
-src=$(cd "$dir/../src/linux-source-$kver" && pwd)
+src=$(cd "$dir/../src/linux-source-$kver" && pwd -P)
 if [ ${#patches[@]} -gt 0 ]; then
 	# patches go to a private copy: the unpacked source stays pristine
 	rm -rf "$out/src"
