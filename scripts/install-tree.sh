@@ -3,7 +3,8 @@
 #
 # Put the suite into a kernel tree's tools/testing/selftests/kvm, next to
 # kvm_page_table_test, so that "make -C tools/testing/selftests TARGETS=kvm"
-# builds it and the kselftest runner runs it. Handles the 6.12 layout
+# builds it and the kselftest runner runs it, and add the kernel options it
+# needs (configs/kvm-stall.config) to the directory's "config" fragment. Handles the 6.12 layout
 # (Makefile, TEST_GEN_PROGS_x86_64/_aarch64) and the 6.14+ one
 # (Makefile.kvm, TEST_GEN_PROGS_COMMON). Running it again replaces what it
 # installed before.
@@ -57,4 +58,12 @@ grep -q "^LIBKVM += lib/stall_" "$mk.stall.tmp" && \
 	exit 1
 }
 mv "$mk.stall.tmp" "$mk"
+
+# The kvm "config" fragment labs merge into their kernels: add the options
+# the suite needs that it does not list yet.
+if [ -f "$kvm/config" ]; then
+	grep -E '^CONFIG_[A-Z0-9_]+=' "$root/configs/kvm-stall.config" | while read -r line; do
+		grep -q "^${line%%=*}=" "$kvm/config" || echo "$line" >> "$kvm/config"
+	done
+fi
 echo "install-tree: installed ${tests[*]} into $kvm ($(basename "$mk"))"
