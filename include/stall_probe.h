@@ -29,7 +29,6 @@ struct stall_window {
 
 struct stall_probe {
 	int cpu;
-	int prio;
 	uint64_t period_ns;
 	pthread_t thread;
 	bool running;

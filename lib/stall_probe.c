@@ -117,7 +117,6 @@ int stall_probe_start(struct stall_probe *p, int cpu, uint64_t period_ns, int pr
 
 	memset(p, 0, sizeof(*p));
 	p->cpu = cpu;
-	p->prio = prio;
 	p->period_ns = period_ns;
 
 	CPU_ZERO(&set);
