@@ -21,10 +21,22 @@
 #define STALL_PROBE_DEFAULT_PRIO	90
 #define STALL_PROBE_HIST_US		20000		/* 20 ms of 1 us buckets */
 
+/*
+ * What the probe saw in one window. A gap has two parts: the probe's timer
+ * firing late (the CPU was not running this kernel at all: hypervisor
+ * steal, interrupts off) and the probe, woken, waiting on the run queue
+ * for the CPU (something non-preemptible held it). The second, "held", is
+ * read from the scheduler's own accounting (/proc/<tid>/schedstat,
+ * CONFIG_SCHED_INFO) and is what a stage-2 unmap under mmu_lock causes.
+ */
 struct stall_window {
 	struct stall_hist lat;
 	uint64_t max_gap_ns;
+	uint64_t max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
+	uint64_t max_held_ns;		/* longest wait on the run queue, lower bound */
 	uint64_t missed;	/* periods that went by without a wake-up */
+	uint64_t start_ns;	/* first and last wake-up in the window */
+	uint64_t end_ns;
 };
 
 struct stall_probe {
@@ -33,6 +45,8 @@ struct stall_probe {
 	pthread_t thread;
 	bool running;
 	bool stop;
+	bool ready;
+	int sched_fd;		/* the probe's schedstat, -1 where the kernel has none */
 	/* window the main thread asks for, and the one the probe records into */
 	struct stall_window *req;
 	struct stall_window *ack;
@@ -45,6 +59,7 @@ void stall_window_free(struct stall_window *w);
 int stall_probe_start(struct stall_probe *p, int cpu, uint64_t period_ns, int prio);
 int stall_probe_switch(struct stall_probe *p, struct stall_window *w);
 int stall_probe_stop(struct stall_probe *p);
+bool stall_probe_sees_held(const struct stall_probe *p);
 
 uint64_t stall_now_ns(void);
 void stall_sleep_ns(uint64_t ns);

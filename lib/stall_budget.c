@@ -14,26 +14,77 @@ uint64_t stall_budget_stall_limit(const struct stall_budget *b, uint64_t baselin
 	return limit < baseline_ns ? UINT64_MAX : limit;
 }
 
-/*
- * @best_time_ns is the fastest teardown of the same mode in the sweep; a
- * time ratio of 0 leaves the teardown time unjudged (reported only).
- * "noisy" flags a baseline that already exceeds the allowance: the point
- * is then judged leniently and the output says so.
- */
-void stall_budget_judge(const struct stall_budget *b, uint64_t baseline_ns, uint64_t stall_ns,
-			uint64_t time_ns, uint64_t best_time_ns, struct stall_verdict *v)
+/* The part of a window that counts as the CPU held: run-queue wait, else the gap. */
+static uint64_t stall_hold(const struct stall_obs *o)
 {
-	memset(v, 0, sizeof(*v));
-	v->stall_limit_ns = stall_budget_stall_limit(b, baseline_ns);
-	v->stall_ok = stall_ns <= v->stall_limit_ns;
-	v->noisy = baseline_ns > b->stall_allow_ns;
+	return o->held_ns != STALL_NS_UNKNOWN ? o->held_ns : o->gap_ns;
+}
 
-	if (b->time_ratio > 0.0 && best_time_ns) {
-		v->time_limit_ns = (uint64_t)(b->time_ratio * (double)best_time_ns);
-		v->time_ok = time_ns <= v->time_limit_ns;
+static void stall_verdict_set(struct stall_verdict *v, enum stall_class cls, const char *why)
+{
+	v->cls = cls;
+	v->why = why;
+}
+
+/*
+ * @meas is the teardown's window, @ctl the control window of the same
+ * length right after it, @kcall_ns the longest stage-2 call the kernel
+ * made on the test CPU meanwhile (STALL_NS_UNKNOWN without kprobes).
+ * Without schedstat the gap stands in for the held time, judged on top of
+ * the control window's gap as the only reference there is.
+ */
+void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
+			const struct stall_obs *ctl, uint64_t kcall_ns, struct stall_verdict *v)
+{
+	bool held_known = meas->held_ns != STALL_NS_UNKNOWN;
+	bool kernel_known = kcall_ns != STALL_NS_UNKNOWN;
+	uint64_t gap_limit = stall_budget_stall_limit(b, ctl->gap_ns);
+	uint64_t hold_limit = held_known ? b->stall_allow_ns : gap_limit;
+
+	memset(v, 0, sizeof(*v));
+	v->stall_limit_ns = hold_limit;
+	if (stall_hold(meas) <= hold_limit) {
+		if (!held_known || meas->gap_ns <= gap_limit)
+			stall_verdict_set(v, STALL_OK, "within budget");
+		else if (kernel_known && kcall_ns <= b->stall_allow_ns)
+			stall_verdict_set(v, STALL_OK, "gap not held, no long kernel call");
+		else
+			stall_verdict_set(v, STALL_NOISY, "timer late, CPU not held (hypervisor steal or interrupts off)");
+	} else if (kernel_known && kcall_ns > b->stall_allow_ns) {
+		stall_verdict_set(v, STALL_HELD, "held by a stage-2 call over budget");
+	} else if (stall_hold(ctl) > b->stall_allow_ns) {
+		stall_verdict_set(v, STALL_NOISY, "control window held too: busy without any teardown");
 	} else {
-		v->time_ok = true;
+		stall_verdict_set(v, STALL_HELD, "held during the teardown, control window clean");
 	}
+}
+
+/* A time ratio of 0 leaves the teardown time unjudged (reported only). */
+bool stall_budget_time_ok(const struct stall_budget *b, uint64_t time_ns, uint64_t best_time_ns,
+			  uint64_t *limit_ns)
+{
+	*limit_ns = 0;
+	if (b->time_ratio <= 0.0 || !best_time_ns)
+		return true;
+	*limit_ns = (uint64_t)(b->time_ratio * (double)best_time_ns);
+	return time_ns <= *limit_ns;
+}
+
+/*
+ * The verdict of several repetitions, noisy ones left out: held when more
+ * than half of the judged ones were, noisy when none could be judged.
+ */
+enum stall_class stall_budget_majority(const enum stall_class *cls, int n)
+{
+	int i, judged = 0, held = 0;
+
+	for (i = 0; i < n; i++) {
+		judged += cls[i] != STALL_NOISY;
+		held += cls[i] == STALL_HELD;
+	}
+	if (!judged)
+		return STALL_NOISY;
+	return 2 * held > judged ? STALL_HELD : STALL_OK;
 }
 
 static int stall_cmp_u64(const void *a, const void *b)

@@ -14,6 +14,7 @@
 #include <linux/kernel.h>
 
 #include "stall_irq.h"
+#include "stall_sys.h"
 
 #define STALL_IRQ_MAX		32
 #define STALL_IRQ_STATE_DIR	"/run"
@@ -114,22 +115,9 @@ void stall_irq_restore_all(void)
 		unlink(stall_irq_state);
 }
 
-static void stall_irq_on_signal(int sig)
-{
-	stall_irq_restore_all();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 void stall_irq_install_handlers(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_handler = stall_irq_on_signal };
-	size_t i;
-
-	atexit(stall_irq_restore_all);
-	for (i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	stall_sys_on_exit(stall_irq_restore_all);
 }
 
 static void stall_irq_restore_file(const char *path)

@@ -5,9 +5,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 
 #include "stall_probe.h"
 
@@ -19,6 +24,23 @@
  * an emulated CPU at 100 us), slowing the populate phase.
  */
 #define STALL_PROBE_IDLE_NS	(10ULL * 1000 * 1000)
+/*
+ * The run-queue delay is read at every wake-up where a read costs less
+ * than 2 % of the period (about a microsecond natively), else on every
+ * long gap and every 16th wake-up in between (an emulated CPU, where a
+ * read costs tens of microseconds): the held time is then a lower bound
+ * that leaves out the latencies of the wake-ups in between.
+ */
+#define STALL_PROBE_SCHED_EVERY	16
+#define STALL_PROBE_SCHED_COST	50
+
+/* The probe's running sums between two reads of its schedstat. */
+struct stall_held {
+	uint64_t last_delay;
+	uint64_t lat_sum;
+	int since;
+	int every;
+};
 
 uint64_t stall_now_ns(void)
 {
@@ -53,7 +75,11 @@ void stall_window_reset(struct stall_window *w)
 {
 	stall_hist_reset(&w->lat);
 	w->max_gap_ns = 0;
+	w->max_gap_end_ns = 0;
+	w->max_held_ns = 0;
 	w->missed = 0;
+	w->start_ns = 0;
+	w->end_ns = 0;
 }
 
 void stall_window_free(struct stall_window *w)
@@ -61,25 +87,110 @@ void stall_window_free(struct stall_window *w)
 	stall_hist_free(&w->lat);
 }
 
-static void stall_window_add(struct stall_window *w, uint64_t lat, uint64_t gap)
+static void stall_window_add(struct stall_window *w, uint64_t now, uint64_t lat, uint64_t gap,
+			     uint64_t held)
 {
 	stall_hist_add(&w->lat, lat);
-	if (gap > w->max_gap_ns)
+	if (!w->start_ns)
+		w->start_ns = now;
+	w->end_ns = now;
+	if (gap > w->max_gap_ns) {
 		w->max_gap_ns = gap;
+		w->max_gap_end_ns = now;
+	}
+	if (held > w->max_held_ns)
+		w->max_held_ns = held;
+}
+
+/* run_delay from "sum_exec_runtime run_delay pcount"; 0 where unreadable. */
+static uint64_t stall_probe_run_delay(int fd)
+{
+	char buf[96], *p;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strchr(buf, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/*
+ * How long this wake-up waited on the run queue, as a lower bound: the
+ * run_delay accrued since the last read, less the latencies of the
+ * wake-ups in between (each waited at most its own latency).
+ */
+static uint64_t stall_probe_held(struct stall_probe *p, struct stall_held *h, uint64_t lat,
+				 uint64_t gap)
+{
+	uint64_t delay, held = 0;
+
+	if (gap < 2 * p->period_ns && ++h->since < h->every) {
+		h->lat_sum += lat;
+		return 0;
+	}
+	delay = stall_probe_run_delay(p->sched_fd);
+	if (delay - h->last_delay > h->lat_sum)
+		held = delay - h->last_delay - h->lat_sum;
+	h->last_delay = delay;
+	h->lat_sum = 0;
+	h->since = 0;
+	return held < lat ? held : lat;
+}
+
+/* How often to read: time a few reads, the last of which is the reference. */
+static void stall_probe_sched_cost(struct stall_probe *p, struct stall_held *h)
+{
+	uint64_t t0 = stall_now_ns(), cost;
+	int i;
+
+	for (i = 0; i < STALL_PROBE_SCHED_EVERY; i++)
+		h->last_delay = stall_probe_run_delay(p->sched_fd);
+	cost = (stall_now_ns() - t0) / STALL_PROBE_SCHED_EVERY;
+	h->every = cost * STALL_PROBE_SCHED_COST < p->period_ns ? 1 : STALL_PROBE_SCHED_EVERY;
+}
+
+/*
+ * The probe's own schedstat, or -1: without CONFIG_SCHED_INFO the file is
+ * missing, or reads "0 0 0" (pcount 0 for a thread that has run).
+ */
+static int stall_probe_open_sched(void)
+{
+	char path[64], buf[96];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/schedstat", (long)syscall(SYS_gettid));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n <= 0 || !strcmp(buf, "0 0 0\n")) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void *stall_probe_main(void *arg)
 {
 	struct stall_probe *p = arg;
 	struct stall_window *cur = NULL, *w;
-	uint64_t next = stall_now_ns() + p->period_ns, now, prev = 0;
+	uint64_t next = stall_now_ns() + p->period_ns, now, prev = 0, lat, gap, held = 0;
+	struct stall_held hs = { 0 };
 	struct timespec ts;
 
+	__atomic_store_n(&p->sched_fd, stall_probe_open_sched(), __ATOMIC_RELEASE);
+	if (p->sched_fd >= 0)
+		stall_probe_sched_cost(p, &hs);
+	__atomic_store_n(&p->ready, true, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		stall_ns_to_ts(next, &ts);
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
 			continue;
 		now = stall_now_ns();
+		lat = now - next;
 
 		w = __atomic_load_n(&p->req, __ATOMIC_ACQUIRE);
 		if (w != cur) {
@@ -88,8 +199,11 @@ static void *stall_probe_main(void *arg)
 			prev = 0;
 			__atomic_store_n(&p->ack, w, __ATOMIC_RELEASE);
 		}
+		gap = prev ? now - prev : 0;
+		if (p->sched_fd >= 0)
+			held = stall_probe_held(p, &hs, lat, gap);
 		if (cur)
-			stall_window_add(cur, now - next, prev ? now - prev : 0);
+			stall_window_add(cur, now, lat, gap, held);
 		prev = now;
 
 		if (!cur) {
@@ -126,12 +240,22 @@ int stall_probe_start(struct stall_probe *p, int cpu, uint64_t period_ns, int pr
 	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
 	pthread_attr_setschedparam(&attr, &sp);
 	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	p->sched_fd = -1;
 	ret = pthread_create(&p->thread, &attr, stall_probe_main, p);
 	pthread_attr_destroy(&attr);
 	if (ret)
 		return -ret;
 	p->running = true;
+	/* bounded: the thread only opens a file before it says it is ready */
+	for (ret = 0; ret < 2000 && !__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE); ret++)
+		stall_sleep_ns(1000000);
 	return 0;
+}
+
+/* Whether the windows carry the run-queue part of each gap (max_held_ns). */
+bool stall_probe_sees_held(const struct stall_probe *p)
+{
+	return __atomic_load_n(&p->sched_fd, __ATOMIC_ACQUIRE) >= 0;
 }
 
 /*
@@ -170,5 +294,7 @@ int stall_probe_stop(struct stall_probe *p)
 	bound.tv_sec += 5;
 	ret = pthread_timedjoin_np(p->thread, NULL, &bound);
 	p->running = false;
+	if (!ret && p->sched_fd >= 0)
+		close(p->sched_fd);
 	return -ret;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,54 @@
 #include <linux/mempolicy.h>
 
 #include "stall_sys.h"
+
+#define STALL_SYS_MAX_UNDO	4
+
+static void (*stall_sys_undo[STALL_SYS_MAX_UNDO])(void);
+static int stall_sys_nr_undo;
+
+/* Undo in the reverse order of the changes; each undo is idempotent. */
+static void stall_sys_undo_all(void)
+{
+	int i;
+
+	for (i = stall_sys_nr_undo - 1; i >= 0; i--)
+		stall_sys_undo[i]();
+}
+
+static void stall_sys_on_signal(int sig)
+{
+	stall_sys_undo_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * Run @undo (async-signal-safe, idempotent) at exit and on SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT, as rtla's osnoise restores what it changed. A child
+ * forked afterwards must call stall_sys_forget_undo(): the changes are
+ * its parent's to undo.
+ */
+void stall_sys_on_exit(void (*undo)(void))
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = stall_sys_on_signal };
+	size_t i;
+
+	if (stall_sys_nr_undo == STALL_SYS_MAX_UNDO)
+		abort();
+	if (!stall_sys_nr_undo) {
+		atexit(stall_sys_undo_all);
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaction(sigs[i], &sa, NULL);
+	}
+	stall_sys_undo[stall_sys_nr_undo++] = undo;
+}
+
+void stall_sys_forget_undo(void)
+{
+	stall_sys_nr_undo = 0;
+}
 
 int stall_sys_read_line(const char *path, char *buf, size_t len)
 {

@@ -201,13 +201,18 @@ static int stall_wait_readable(int fd, uint64_t timeout_ns)
 	return ret;
 }
 
-static void __noreturn stall_exit_child(struct stall_point *pt, int ready_fd, int go_fd)
+static void __noreturn stall_exit_child(struct stall_point *pt, pid_t parent, int ready_fd,
+					int go_fd)
 {
 	struct stall_child_report rep;
 	char c;
 
+	/* what the parent changed on the system is the parent's to undo */
+	stall_sys_forget_undo();
 	/* an interrupted parent must not leave a populated guest behind */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	stall_setup_vm(pt);
 	rep.populate_ns = pt->populate_ns;
 	/* exit, and so the MMU notifier's release, runs on the test CPU */
@@ -224,6 +229,7 @@ static void stall_setup_process_exit(struct stall_point *pt)
 {
 	struct stall_child_report rep;
 	int ready[2], go[2], ret;
+	pid_t parent = getpid();
 
 	TEST_ASSERT(!pipe2(ready, O_CLOEXEC) && !pipe2(go, O_CLOEXEC), "pipe2(): %s",
 		    strerror(errno));
@@ -232,7 +238,7 @@ static void stall_setup_process_exit(struct stall_point *pt)
 	if (!pt->child) {
 		close(ready[0]);
 		close(go[1]);
-		stall_exit_child(pt, ready[1], go[0]);
+		stall_exit_child(pt, parent, ready[1], go[0]);
 	}
 	close(ready[1]);
 	close(go[0]);

@@ -111,41 +111,54 @@ static void switch_window(struct stall_window *w)
 		ksft_exit_fail_msg("probe on CPU %d did not wake up for 2 s\n", probe.cpu);
 }
 
-static uint64_t quiet_gap(struct probe_test *t)
+static uint64_t quiet_gap(struct probe_test *t, uint64_t *held)
 {
 	stall_window_reset(&win);
 	switch_window(&win);
 	stall_sleep_ns(t->quiet_ns);
 	switch_window(NULL);
+	*held = win.max_held_ns;
 	return win.max_gap_ns;
 }
 
 /*
  * The probe must not make stalls up: at least one quiet window has to come
  * out clean. Real disturbances in the others (on a PREEMPT_NONE host any
- * kernel thread can hold a CPU for milliseconds) are reported, not judged;
- * the stall test judges against a baseline for that reason.
+ * kernel thread can hold a CPU for milliseconds, a hypervisor can take it
+ * away) are reported, not judged. When no window is clean, the machine is
+ * too disturbed to tell the probe's own stalls from its: a skip that says
+ * so with the figures, never a failure.
  */
 static void test_quiet(struct probe_test *t)
 {
-	uint64_t gap[STALL_MAX_REPS + 1], best = UINT64_MAX, limit;
-	int i, n = 2 * t->reps + 1;
+	uint64_t gap[STALL_MAX_REPS + 1], held[STALL_MAX_REPS + 1], best = UINT64_MAX, limit;
+	int i, n = 2 * t->reps + 1, b = 0;
 
 	for (i = 0; i < n; i++) {
-		gap[i] = quiet_gap(t);
-		if (gap[i] < best)
+		gap[i] = quiet_gap(t, &held[i]);
+		if (gap[i] < best) {
 			best = gap[i];
+			b = i;
+		}
 	}
 	limit = t->period_ns + STALL_DEFAULT_ALLOW_NS;
 	ksft_print_msg("%d quiet windows of %lu ms: longest gap %lu us at best, %lu us median, %lu us at worst (limit %lu us)\n",
 		       n, (unsigned long)(t->quiet_ns / 1000000), (unsigned long)(best / 1000),
 		       (unsigned long)(stall_median_u64(gap, n) / 1000),
 		       (unsigned long)(stall_max_u64(gap, n) / 1000), (unsigned long)(limit / 1000));
-	ksft_test_result(best <= limit, "quiet window shows no stall\n");
+	if (best > limit)
+		ksft_test_result_skip("quiet window shows no stall: machine too noisy, no window of %d clean (best: gap %lu us, held %lu us)\n",
+				      n, (unsigned long)(best / 1000),
+				      (unsigned long)(held[b] / 1000));
+	else
+		ksft_test_result_pass("quiet window shows no stall\n");
 }
 
-/* Longest gap seen around one injected stall, minus the time actually held. */
-static int64_t injected_excess(struct probe_test *t, uint64_t ns, uint64_t *held)
+/*
+ * Longest gap seen around one injected stall, minus the time actually held;
+ * @wait is the probe's longest wait on the run queue, minus the same.
+ */
+static int64_t injected_excess(struct probe_test *t, uint64_t ns, uint64_t *held, int64_t *wait)
 {
 	stall_window_reset(&win);
 	switch_window(&win);
@@ -153,27 +166,47 @@ static int64_t injected_excess(struct probe_test *t, uint64_t ns, uint64_t *held
 	*held = inject_stall(t->cpu, ns);
 	stall_sleep_ns(5 * t->period_ns + 1000000);
 	switch_window(NULL);
+	*wait = (int64_t)win.max_held_ns - (int64_t)*held;
 	return (int64_t)win.max_gap_ns - (int64_t)*held;
 }
 
-static void test_injected(struct probe_test *t, uint64_t ns)
+/* The median of signed values, offset to stay unsigned. */
+static int64_t median_s64(const int64_t *v, int n)
 {
-	uint64_t excess[STALL_MAX_REPS], held = 0, hi = t->period_ns + t->tolerance_ns;
-	int64_t e, lo = -(int64_t)LOW_TOLERANCE_NS, median;
+	uint64_t u[STALL_MAX_REPS];
 	int i;
 
-	/* the median of signed values, offset to stay unsigned */
-	for (i = 0; i < t->reps; i++) {
-		e = injected_excess(t, ns, &held);
-		excess[i] = (uint64_t)e + EXCESS_OFFSET;
-	}
-	median = (int64_t)(stall_median_u64(excess, t->reps) - EXCESS_OFFSET);
-	ksft_print_msg("injected %lu us (held %lu us): gap - held = %ld us median (allowed %ld..%lu us)\n",
+	for (i = 0; i < n; i++)
+		u[i] = (uint64_t)v[i] + EXCESS_OFFSET;
+	return (int64_t)(stall_median_u64(u, n) - EXCESS_OFFSET);
+}
+
+/*
+ * The gap must cover the time held and at most a period and the tolerance
+ * more; where the probe reads its run-queue wait, that wait must account
+ * for the time held, less one period (the stall may begin just after a
+ * wake-up) and the tolerance: the stall test's held_us is this figure.
+ */
+static void test_injected(struct probe_test *t, uint64_t ns)
+{
+	int64_t excess[STALL_MAX_REPS], wait[STALL_MAX_REPS], lo = -(int64_t)LOW_TOLERANCE_NS;
+	uint64_t held = 0, hi = t->period_ns + t->tolerance_ns;
+	int64_t median, wmed, wlo = -(int64_t)(t->period_ns + t->tolerance_ns);
+	bool see = stall_probe_sees_held(&probe);
+	int i;
+
+	for (i = 0; i < t->reps; i++)
+		excess[i] = injected_excess(t, ns, &held, &wait[i]);
+	median = median_s64(excess, t->reps);
+	wmed = median_s64(wait, t->reps);
+	ksft_print_msg("injected %lu us (held %lu us): gap - held = %ld us median (allowed %ld..%lu us); run-queue wait - held = %ld us (allowed %ld..%lu us)%s\n",
 		       (unsigned long)(ns / 1000),
 		       (unsigned long)(held / 1000), (long)(median / 1000), (long)(lo / 1000),
-		       (unsigned long)(hi / 1000));
-	ksft_test_result(median >= lo && median <= (int64_t)hi, "injected stall %lu us\n",
-			 (unsigned long)(ns / 1000));
+		       (unsigned long)(hi / 1000), (long)(wmed / 1000), (long)(wlo / 1000),
+		       (unsigned long)(t->tolerance_ns / 1000), see ? "" : " (not read: no schedstat)");
+	ksft_test_result(median >= lo && median <= (int64_t)hi &&
+			 (!see || (wmed >= wlo && wmed <= (int64_t)t->tolerance_ns)),
+			 "injected stall %lu us\n", (unsigned long)(ns / 1000));
 }
 
 static void help(const char *name)
