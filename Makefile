@@ -71,7 +71,8 @@ run: all
 	$(KVM_OUT)/kvm_page_table_stall_test $(RUN_ARGS)
 
 # Unit tests of the library's arithmetic: no KVM and no kernel tree needed.
-UNIT_OBJ := $(addprefix $(BUILD)/unit/,stall_hist.o stall_parse.o stall_budget.o)
+UNIT_OBJ := $(addprefix $(BUILD)/unit/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
+	stall_sys.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
 	-Iinclude
 

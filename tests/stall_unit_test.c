@@ -12,6 +12,7 @@
 #include "stall_budget.h"
 #include "stall_hist.h"
 #include "stall_parse.h"
+#include "stall_trace.h"
 
 static int unit_nr, unit_failed;
 
@@ -67,27 +68,65 @@ static void test_hist(void)
 	stall_hist_free(&h);
 }
 
+static void judge(uint64_t gap, uint64_t held, uint64_t ctl_gap, uint64_t ctl_held,
+		  uint64_t kcall, struct stall_verdict *v)
+{
+	struct stall_budget b = { .stall_allow_ns = 1000000 };
+	struct stall_obs meas = { .gap_ns = gap, .held_ns = held };
+	struct stall_obs ctl = { .gap_ns = ctl_gap, .held_ns = ctl_held };
+
+	stall_budget_judge(&b, &meas, &ctl, kcall, v);
+}
+
 static void test_budget(void)
 {
 	struct stall_budget b = { .stall_allow_ns = 1000000, .time_ratio = 0 };
+	const uint64_t U = STALL_NS_UNKNOWN;
+	enum stall_class c[3];
 	struct stall_verdict v;
-	uint64_t odd[] = { 5, 1, 9 }, even[] = { 4, 1, 3, 2 }, one[] = { 7 };
+	uint64_t odd[] = { 5, 1, 9 }, even[] = { 4, 1, 3, 2 }, one[] = { 7 }, lim;
 
-	stall_budget_judge(&b, 120000, 1100000, 10, 5, &v);
-	UNIT_CHECK(v.stall_ok && v.stall_limit_ns == 1120000 && v.time_ok && !v.noisy,
-		   "budget: stall under baseline + allowance passes, no time budget");
-	stall_budget_judge(&b, 120000, 1120001, 10, 5, &v);
-	UNIT_CHECK(!v.stall_ok, "budget: 1 ns over the limit fails");
-	stall_budget_judge(&b, 3000000, 3500000, 10, 5, &v);
-	UNIT_CHECK(v.stall_ok && v.noisy, "budget: noisy baseline raises the bar and is flagged");
+	judge(1000100, 1000000, 120000, 0, U, &v);
+	UNIT_CHECK(v.cls == STALL_OK && v.stall_limit_ns == 1000000,
+		   "budget: held exactly the allowance passes");
+	judge(80000000, 79000000, 150000, 2000, U, &v);
+	UNIT_CHECK(v.cls == STALL_HELD, "budget: held over the allowance, control clean: not ok");
+	judge(80000000, 79000000, 30000000, 29000000, U, &v);
+	UNIT_CHECK(v.cls == STALL_NOISY, "budget: control window held as long: noisy, no verdict");
+	judge(80000000, 79000000, 30000000, 29000000, 78000000, &v);
+	UNIT_CHECK(v.cls == STALL_HELD, "budget: a kernel call over budget is not ok however busy");
+	judge(27000000, 5000, 200000, 0, U, &v);
+	UNIT_CHECK(v.cls == STALL_NOISY, "budget: a long gap not held (steal) is noise, not a stall");
+	judge(27000000, 5000, 200000, 0, 300000, &v);
+	UNIT_CHECK(v.cls == STALL_OK, "budget: ... and ok where the kernel made no long call");
+	judge(27000000, 5000, 30000000, 0, U, &v);
+	UNIT_CHECK(v.cls == STALL_OK, "budget: a gap within the control's gap + allowance is ok");
+	judge(2000000, 1500000, 600000, 0, 400000, &v);
+	UNIT_CHECK(v.cls == STALL_HELD, "budget: held by something else during the teardown");
+
+	/* no schedstat: the gap stands in, on top of the control's gap */
+	judge(1120000, U, 120000, U, U, &v);
+	UNIT_CHECK(v.cls == STALL_OK && v.stall_limit_ns == 1120000,
+		   "budget: gap within control + allowance passes without schedstat");
+	judge(1120001, U, 120000, U, U, &v);
+	UNIT_CHECK(v.cls == STALL_HELD, "budget: 1 ns over the limit fails without schedstat");
+	judge(9000000, U, 3000000, U, U, &v);
+	UNIT_CHECK(v.cls == STALL_NOISY, "budget: over a noisy control window is a skip");
 	UNIT_CHECK(stall_budget_stall_limit(&b, UINT64_MAX - 5) == UINT64_MAX,
 		   "budget: limit saturates");
 
+	c[0] = STALL_HELD, c[1] = STALL_OK, c[2] = STALL_NOISY;
+	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_OK, "reps: a tie of judged ones passes");
+	c[1] = STALL_HELD;
+	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_HELD, "reps: noisy ones left out");
+	c[0] = c[1] = STALL_NOISY;
+	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_NOISY, "reps: none judged is noisy");
+
+	UNIT_CHECK(stall_budget_time_ok(&b, 150, 100, &lim) && !lim, "budget: no time ratio");
 	b.time_ratio = 1.5;
-	stall_budget_judge(&b, 0, 0, 150, 100, &v);
-	UNIT_CHECK(v.time_ok && v.time_limit_ns == 150, "budget: time at the ratio passes");
-	stall_budget_judge(&b, 0, 0, 151, 100, &v);
-	UNIT_CHECK(!v.time_ok, "budget: time over the ratio fails");
+	UNIT_CHECK(stall_budget_time_ok(&b, 150, 100, &lim) && lim == 150,
+		   "budget: time at the ratio passes");
+	UNIT_CHECK(!stall_budget_time_ok(&b, 151, 100, &lim), "budget: time over the ratio fails");
 
 	UNIT_CHECK(stall_median_u64(odd, 3) == 5, "median: odd count");
 	UNIT_CHECK(stall_median_u64(even, 4) == 2, "median: even count takes the lower middle");
@@ -193,6 +232,69 @@ static void test_parse_lists(void)
 	UNIT_CHECK(!strcmp(stall_fmt_size(STALL_BATCH_ALL, buf, sizeof(buf)), "all"), "fmt: all");
 }
 
+static const char *const trace_lines[] = {
+	"# tracer: nop\n",
+	"  kvm_page_table-87      [000] ...1.    45.123456: <stack trace>\n",
+	" => kprobe_trace_func+0x1d0/0x2f8\n",
+	" => kprobe_dispatcher+0x4c/0x80\n",
+	" => aggr_pre_handler+0x60/0xb0\n",
+	" => kprobe_brk_handler+0x9c/0xe8\n",
+	" => do_el1_brk64+0x34/0x50\n",
+	" => el1_brk64+0x38/0x60\n",
+	" => el1h_64_sync_handler+0x68/0xb8\n",
+	" => el1h_64_sync+0x64/0x68\n",
+	" => kvm_stage2_unmap_range+0x0/0x98\n",
+	" => kvm_unmap_gfn_range+0x30/0x48\n",
+	" => kvm_mmu_notifier_invalidate_range_start+0x1c0/0x230\n",
+	"  kvm_page_table-87      [000] ...1.    45.123457: stall_e3: (kvm_stage2_unmap_range+0x0/0x98) size=268435456\n",
+	"  kvm_page_table-87      [000] ...1.    45.123460: stall_e0: (kvm_pgtable_stage2_unmap+0x0/0x98) size=268435456\n",
+	"  other-12 [001] ...1. 45.123470: stall_e0: (kvm_pgtable_stage2_unmap+0x0/0x98) size=4096\n",
+	"  other-12 [001] ...1. 45.123471: <stack trace>\n",
+	" => somewhere_else+0x0/0x8\n",
+	"  kvm_page_table-87      [000] ...1.    45.203460: stall_r0: (kvm_stage2_unmap_range+0x54/0x98 <- kvm_pgtable_stage2_unmap)\n",
+	"  kvm_page_table-87      [000] ...1.    45.203470: stall_r3: (kvm_unmap_gfn_range+0x30/0x48 <- kvm_stage2_unmap_range)\n",
+	"  kvm_page_table-87      [000] ...1.    45.300000: stall_e0: (kvm_pgtable_stage2_unmap+0x0/0x98) size=2097152\n",
+	"  kvm_page_table-87      [000] ...1.    45.300500: stall_r0: (x+0x1/0x2 <- kvm_pgtable_stage2_unmap)\n",
+};
+
+static void test_trace(void)
+{
+	struct stall_trace_result res;
+	struct stall_trace_acc acc;
+	struct stall_trace_ev ev;
+	size_t i;
+
+	UNIT_CHECK(!stall_trace_parse("  a-1 [002] 12.000001: stall_r1: (x)\n", &ev) &&
+		   ev.kind == STALL_EV_RETURN && ev.cpu == 2 && ev.fn == 1 && ev.ts_ns == 12000001000ULL,
+		   "trace: an event line without the irq-info column");
+	UNIT_CHECK(!stall_trace_parse("  a-1 (   1) [003] d..1. 7.5: stall_e0: (f) size=0x10\n", &ev) &&
+		   ev.kind == STALL_EV_ENTRY && ev.cpu == 3 && ev.ts_ns == 7500000000ULL &&
+		   ev.size == 16, "trace: with the tgid column, a short fraction, a hex size");
+	UNIT_CHECK(stall_trace_parse("  a-1 [000] .... 1.0: sched_switch: x\n", &ev) &&
+		   stall_trace_parse("# tracer: nop\n", &ev) &&
+		   stall_trace_parse("  a-1 [000] .... 1.0: stall_e99: (f)\n", &ev),
+		   "trace: other events, comments and unknown functions are not ours");
+	UNIT_CHECK(!stall_trace_parse(" => kvm_stage2_unmap_range+0x0/0x98\n", &ev) &&
+		   ev.kind == STALL_EV_FRAME && !strcmp(ev.frame, "kvm_stage2_unmap_range"),
+		   "trace: a stack frame without its offset");
+
+	stall_trace_acc_init(&acc, 0, &res);
+	for (i = 0; i < sizeof(trace_lines) / sizeof(trace_lines[0]); i++)
+		stall_trace_acc_line(&acc, trace_lines[i]);
+	stall_trace_acc_done(&acc);
+	UNIT_CHECK(res.fn[0].calls == 2 && res.fn[0].size_max == 256 << 20 &&
+		   res.fn[0].size_min == 2 << 20 && res.fn[0].max_ns == 80000000,
+		   "trace: batch calls paired on the test CPU, other CPUs ignored");
+	UNIT_CHECK(res.fn[3].calls == 1 && res.fn[3].max_ns == 80013000,
+		   "trace: the range call around them");
+	UNIT_CHECK(res.longest.fn == 0 && res.longest.ns == 80000000 &&
+		   res.longest.size == 256 << 20 && res.longest.start_ns == 45123460000ULL,
+		   "trace: the longest holding call is a batch, not the range around it");
+	UNIT_CHECK(!strcmp(res.longest.stack, "kvm_stage2_unmap_range <- kvm_unmap_gfn_range <- "
+			   "kvm_mmu_notifier_invalidate_range_start"),
+		   "trace: its stack is the range call's, without the probe's own frames");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -202,6 +304,7 @@ int main(void)
 	test_parse_size();
 	test_parse_duration();
 	test_parse_lists();
+	test_trace();
 	printf("1..%d\n", unit_nr);
 	printf("# %d passed, %d failed\n", unit_nr - unit_failed, unit_failed);
 	return unit_failed ? 1 : 0;

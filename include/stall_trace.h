@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel measured from the inside: kprobe events on the stage-2 unmap
+ * and destroy functions, in a tracefs instance of the test's own, give
+ * every call the kernel made on the test CPU while a window was open: how
+ * long it ran, the size it was asked for (for a per-batch function, the
+ * kernel's real batch) and the call stack that led to it.
+ *
+ * Everything is undone when the test ends, however it ends: the instance
+ * is removed and the probes deleted at exit and on SIGINT, SIGTERM, SIGHUP
+ * and SIGQUIT, and a run killed with SIGKILL is cleaned up by the next one
+ * (its group and instance carry its PID).
+ */
+#ifndef SELFTEST_KVM_STALL_TRACE_H
+#define SELFTEST_KVM_STALL_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STALL_TRACE_MAX_FN	8
+#define STALL_TRACE_STACK	192
+
+enum stall_trace_role {
+	STALL_TRACE_BATCH,	/* one call per stage-2 batch, mmu_lock held throughout */
+	STALL_TRACE_RANGE,	/* a whole range, rescheduling between batches */
+	STALL_TRACE_HOLD,	/* one call that holds the CPU throughout, no size */
+};
+
+struct stall_trace_fn {
+	const char *name;
+	int size_arg;		/* argument number of the size, 0 for none */
+	enum stall_trace_role role;
+	bool stack;		/* arm a stacktrace trigger on its entry */
+};
+
+struct stall_trace_fnstat {
+	uint64_t calls;
+	uint64_t max_ns;
+	uint64_t size_min;
+	uint64_t size_max;
+};
+
+/* The longest call that held the CPU (a batch or hold function). */
+struct stall_trace_call {
+	int fn;			/* index in stall_trace_fns[], -1 for none */
+	uint64_t ns;
+	uint64_t start_ns;	/* CLOCK_MONOTONIC */
+	uint64_t size;		/* 0 where the function has no size */
+	char stack[STALL_TRACE_STACK];
+};
+
+struct stall_trace_result {
+	struct stall_trace_fnstat fn[STALL_TRACE_MAX_FN];
+	struct stall_trace_call longest;
+	uint64_t lost;		/* events the ring buffer dropped */
+};
+
+/* One parsed line of the instance's trace file. */
+struct stall_trace_ev {
+	enum { STALL_EV_NONE, STALL_EV_ENTRY, STALL_EV_RETURN, STALL_EV_STACK,
+	       STALL_EV_FRAME } kind;
+	int cpu;
+	int fn;
+	uint64_t ts_ns;
+	uint64_t size;
+	char frame[64];
+};
+
+/* The pairing of entries and returns on the test CPU, line by line. */
+struct stall_trace_acc {
+	int cpu;
+	int depth;
+	struct {
+		int fn;
+		uint64_t ts_ns;
+		uint64_t size;
+	} open[8];
+	char stack[STALL_TRACE_STACK];	/* the last complete stack on the CPU */
+	char building[STALL_TRACE_STACK];
+	int frames;
+	struct stall_trace_result *res;
+};
+
+extern const struct stall_trace_fn stall_trace_fns[];
+extern const int stall_trace_nr_fns;
+
+int stall_trace_start(int cpu, char *why, size_t len);
+void stall_trace_describe(char *buf, size_t len);
+int stall_trace_begin(void);
+int stall_trace_end(struct stall_trace_result *res);
+void stall_trace_stop(void);
+int stall_trace_recover_stale(void);
+bool stall_trace_active(void);
+
+int stall_trace_parse(const char *line, struct stall_trace_ev *ev);
+void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_trace_result *res);
+void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line);
+void stall_trace_acc_done(struct stall_trace_acc *acc);
+
+#endif /* SELFTEST_KVM_STALL_TRACE_H */

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kernel-side measurement of the stage-2 teardown with kprobe events in a
+ * tracefs instance (Documentation/trace/kprobetrace.rst): entry and return
+ * probes on each function, a stacktrace trigger on the entries, and the
+ * instance's trace file read back and paired after each window.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "stall_sys.h"
+#include "stall_trace.h"
+
+#define STALL_TRACE_GROUP	"kvmstall_"
+#define STALL_TRACE_BUF_KB	"4096"
+/* a few stacks per window: every call of one point takes the same path */
+#define STALL_TRACE_STACKS	"stacktrace:8"
+#define STALL_TRACE_FRAMES	6
+
+/*
+ * arch/arm64/kvm (6.12; destroy_range since 6.19): the per-batch calls
+ * stage2_apply_range() makes with mmu_lock write-held, the range call
+ * around them, and the stage-2 destroy. x86's MMU-notifier hook, should a
+ * host have kprobes there. A function the running kernel lacks is left out.
+ */
+const struct stall_trace_fn stall_trace_fns[] = {
+	/* an unmap batch's stack is that of the range call around it */
+	{ "kvm_pgtable_stage2_unmap", 3, STALL_TRACE_BATCH, false },
+	{ "kvm_pgtable_stage2_wrprotect", 3, STALL_TRACE_BATCH, true },
+	{ "kvm_pgtable_stage2_destroy_range", 3, STALL_TRACE_BATCH, true },
+	{ "kvm_stage2_unmap_range", 3, STALL_TRACE_RANGE, true },
+	{ "kvm_pgtable_stage2_destroy", 0, STALL_TRACE_HOLD, true },
+	{ "kvm_unmap_gfn_range", 0, STALL_TRACE_RANGE, true },
+};
+
+const int stall_trace_nr_fns = sizeof(stall_trace_fns) / sizeof(stall_trace_fns[0]);
+
+/* Every path and command is built once, so that stall_trace_stop() is signal-safe. */
+static struct {
+	char root[64];
+	char group[32];
+	char inst[160];
+	char kprobe_events[96];
+	char enable[256];
+	char trace[192];
+	char stats[224];
+	char trigger[STALL_TRACE_MAX_FN][256];
+	char del[STALL_TRACE_MAX_FN][2][72];
+	bool made[STALL_TRACE_MAX_FN];
+	bool inst_made;
+	bool active;
+	int cpu;
+} st;
+
+static int stall_trace_write(const char *path, const char *val, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags), ret = 0;
+	size_t len = strlen(val);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != (ssize_t)len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Signal-safe and idempotent: triggers, instance, then the probes. */
+void stall_trace_stop(void)
+{
+	int i;
+
+	if (st.inst_made) {
+		stall_trace_write(st.enable, "0", 0);
+		for (i = 0; i < stall_trace_nr_fns; i++)
+			if (st.made[i] && stall_trace_fns[i].stack)
+				stall_trace_write(st.trigger[i], "!stacktrace", 0);
+		if (!rmdir(st.inst) || errno == ENOENT)
+			st.inst_made = false;
+	}
+	for (i = 0; i < stall_trace_nr_fns; i++) {
+		if (!st.made[i])
+			continue;
+		stall_trace_write(st.kprobe_events, st.del[i][1], O_APPEND);
+		stall_trace_write(st.kprobe_events, st.del[i][0], O_APPEND);
+		st.made[i] = false;
+	}
+	st.active = false;
+}
+
+static const char *stall_trace_root(void)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/instances", roots[i]);
+		if (!access(path, F_OK))
+			return roots[i];
+	}
+	return NULL;
+}
+
+/* The register holding argument @n where $argN is not supported. */
+static const char *stall_trace_arg_reg(int n)
+{
+#if defined(__aarch64__)
+	static const char *const regs[] = { "%x0", "%x1", "%x2", "%x3" };
+#elif defined(__x86_64__)
+	static const char *const regs[] = { "%di", "%si", "%dx", "%cx" };
+#else
+	static const char *const regs[] = { NULL, NULL, NULL, NULL };
+#endif
+	return n >= 1 && n <= 4 ? regs[n - 1] : NULL;
+}
+
+static int stall_trace_make(int i)
+{
+	const struct stall_trace_fn *f = &stall_trace_fns[i];
+	char def[192], arg[24];
+	const char *reg = stall_trace_arg_reg(f->size_arg);
+	int ret;
+
+	snprintf(arg, sizeof(arg), "$arg%d", f->size_arg);
+	snprintf(def, sizeof(def), "p:%s/stall_e%d %s%s%s%s", st.group, i, f->name,
+		 f->size_arg ? " size=" : "", f->size_arg ? arg : "", f->size_arg ? ":u64" : "");
+	ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
+	if (ret && f->size_arg && reg) {
+		snprintf(def, sizeof(def), "p:%s/stall_e%d %s size=%s:u64", st.group, i, f->name,
+			 reg);
+		ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
+	}
+	if (ret)
+		return ret;
+	snprintf(st.del[i][0], sizeof(st.del[i][0]), "-:%s/stall_e%d", st.group, i);
+	snprintf(st.del[i][1], sizeof(st.del[i][1]), "-:%s/stall_r%d", st.group, i);
+	snprintf(def, sizeof(def), "r:%s/stall_r%d %s", st.group, i, f->name);
+	ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
+	if (ret) {
+		stall_trace_write(st.kprobe_events, st.del[i][0], O_APPEND);
+		return ret;
+	}
+	snprintf(st.trigger[i], sizeof(st.trigger[i]), "%s/events/%s/stall_e%d/trigger", st.inst,
+		 st.group, i);
+	st.made[i] = true;
+	return 0;
+}
+
+static int stall_trace_fail(int ret, char *why, size_t len, const char *what)
+{
+	snprintf(why, len, "%s", what);
+	stall_trace_stop();
+	return ret;
+}
+
+/* The instance: mono clock (comparable with the probe's), a buffer for a window. */
+static int stall_trace_make_instance(void)
+{
+	char path[224];
+
+	if (mkdir(st.inst, 0700))
+		return -errno;
+	st.inst_made = true;
+	snprintf(path, sizeof(path), "%s/trace_clock", st.inst);
+	if (stall_trace_write(path, "mono", 0))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/buffer_size_kb", st.inst);
+	stall_trace_write(path, STALL_TRACE_BUF_KB, 0);
+	return 0;
+}
+
+/*
+ * Set up the probes for events on @cpu. Returns 0, or a negative errno
+ * with the reason in @why: the measurement is then unavailable, and the
+ * test carries on with the probe alone.
+ */
+int stall_trace_start(int cpu, char *why, size_t len)
+{
+	const char *root = stall_trace_root();
+	int i, n = 0, ret;
+
+	if (!root)
+		return stall_trace_fail(-ENOENT, why, len, "tracefs is not mounted");
+	snprintf(st.root, sizeof(st.root), "%s", root);
+	snprintf(st.kprobe_events, sizeof(st.kprobe_events), "%s/kprobe_events", root);
+	if (access(st.kprobe_events, W_OK))
+		return stall_trace_fail(-ENOENT, why, len,
+					"tracefs has no kprobe_events (CONFIG_KPROBE_EVENTS)");
+	st.cpu = cpu;
+	snprintf(st.group, sizeof(st.group), STALL_TRACE_GROUP "%d", getpid());
+	snprintf(st.inst, sizeof(st.inst), "%s/instances/%s", root, st.group);
+	snprintf(st.enable, sizeof(st.enable), "%s/events/%s/enable", st.inst, st.group);
+	snprintf(st.trace, sizeof(st.trace), "%s/trace", st.inst);
+	snprintf(st.stats, sizeof(st.stats), "%s/per_cpu/cpu%d/stats", st.inst, cpu);
+	stall_sys_on_exit(stall_trace_stop);
+
+	for (i = 0; i < stall_trace_nr_fns; i++)
+		n += !stall_trace_make(i);
+	if (!n)
+		return stall_trace_fail(-ENOENT, why, len,
+					"no stage-2 function of this kernel takes a kprobe");
+	ret = stall_trace_make_instance();
+	if (ret)
+		return stall_trace_fail(ret, why, len, "cannot set up a tracefs instance");
+	st.active = true;
+	return 0;
+}
+
+bool stall_trace_active(void)
+{
+	return st.active;
+}
+
+void stall_trace_describe(char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < stall_trace_nr_fns && n < len; i++)
+		if (st.made[i])
+			n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+				      stall_trace_fns[i].name);
+}
+
+/* Empty the buffer, arm the stack triggers, enable the probes. */
+int stall_trace_begin(void)
+{
+	int i, ret;
+
+	if (!st.active)
+		return 0;
+	ret = stall_trace_write(st.trace, "", O_TRUNC);
+	for (i = 0; i < stall_trace_nr_fns && !ret; i++)
+		if (st.made[i] && stall_trace_fns[i].stack)
+			stall_trace_write(st.trigger[i], STALL_TRACE_STACKS, 0);
+	return ret ? ret : stall_trace_write(st.enable, "1", 0);
+}
+
+static uint64_t stall_trace_overrun(void)
+{
+	char line[128];
+	uint64_t n = 0;
+	FILE *f = fopen(st.stats, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "overrun: %lu", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Disable the probes and read what the window recorded on the test CPU. */
+int stall_trace_end(struct stall_trace_result *res)
+{
+	struct stall_trace_acc acc;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int i;
+
+	stall_trace_acc_init(&acc, st.cpu, res);
+	if (!st.active)
+		return -ENOENT;
+	stall_trace_write(st.enable, "0", 0);
+	for (i = 0; i < stall_trace_nr_fns; i++)
+		if (st.made[i] && stall_trace_fns[i].stack)
+			stall_trace_write(st.trigger[i], "!stacktrace", 0);
+	f = fopen(st.trace, "r");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0)
+		stall_trace_acc_line(&acc, line);
+	stall_trace_acc_done(&acc);
+	free(line);
+	fclose(f);
+	res->lost = stall_trace_overrun();
+	return 0;
+}
+
+/* Parse "SECONDS.FRACTION" into nanoseconds; returns the end or NULL. */
+static const char *stall_trace_ts(const char *s, uint64_t *ns)
+{
+	uint64_t sec = 0, frac = 0, scale = 1000000000ULL;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return NULL;
+	while (*p >= '0' && *p <= '9')
+		sec = sec * 10 + (*p++ - '0');
+	if (*p++ != '.')
+		return NULL;
+	while (*p >= '0' && *p <= '9') {
+		scale /= 10;
+		frac += (uint64_t)(*p++ - '0') * scale;
+	}
+	if (*p != ':')
+		return NULL;
+	*ns = sec * 1000000000ULL + frac;
+	return p + 1;
+}
+
+static int stall_trace_parse_frame(const char *line, struct stall_trace_ev *ev)
+{
+	size_t n = strcspn(line + 4, "+ \n");
+
+	if (n >= sizeof(ev->frame))
+		n = sizeof(ev->frame) - 1;
+	memcpy(ev->frame, line + 4, n);
+	ev->frame[n] = '\0';
+	ev->kind = STALL_EV_FRAME;
+	return 0;
+}
+
+/* "stall_eN: (fn+0x0/0x98) size=123" or "stall_rN: (...)" after the timestamp */
+static int stall_trace_parse_event(const char *p, struct stall_trace_ev *ev)
+{
+	const char *s;
+	char kind;
+
+	while (*p == ' ')
+		p++;
+	if (!strncmp(p, "<stack trace>", 13)) {
+		ev->kind = STALL_EV_STACK;
+		return 0;
+	}
+	if (strncmp(p, "stall_", 6) || sscanf(p + 6, "%c%d:", &kind, &ev->fn) != 2 ||
+	    (kind != 'e' && kind != 'r') || ev->fn < 0 || ev->fn >= stall_trace_nr_fns)
+		return -EINVAL;
+	ev->kind = kind == 'e' ? STALL_EV_ENTRY : STALL_EV_RETURN;
+	s = strstr(p, " size=");
+	if (s)
+		ev->size = strtoull(s + 6, NULL, 0);
+	return 0;
+}
+
+/*
+ * One line of the trace file: "COMM-PID [CPU] FLAGS SECONDS.USECS: EVENT: ..."
+ * (FLAGS absent without the irq-info option), or " => function+off/size"
+ * of a stack. Returns 0 when the line is one of ours, else -EINVAL.
+ */
+int stall_trace_parse(const char *line, struct stall_trace_ev *ev)
+{
+	const char *p = line, *rest = NULL;
+	int n;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!strncmp(line, " => ", 4))
+		return stall_trace_parse_frame(line, ev);
+	while ((p = strchr(p, '[')) && sscanf(p, "[%d]%n", &ev->cpu, &n) != 1)
+		p++;
+	if (!p)
+		return -EINVAL;
+	for (p += n; *p && !rest; ) {
+		while (*p == ' ')
+			p++;
+		rest = stall_trace_ts(p, &ev->ts_ns);
+		p += strcspn(p, " ");
+	}
+	return rest ? stall_trace_parse_event(rest, ev) : -EINVAL;
+}
+
+void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_trace_result *res)
+{
+	int i;
+
+	memset(acc, 0, sizeof(*acc));
+	memset(res, 0, sizeof(*res));
+	acc->cpu = cpu;
+	acc->frames = -1;
+	acc->res = res;
+	res->longest.fn = -1;
+	for (i = 0; i < STALL_TRACE_MAX_FN; i++)
+		res->fn[i].size_min = UINT64_MAX;
+}
+
+static void stall_trace_commit_stack(struct stall_trace_acc *acc)
+{
+	if (acc->frames > 0)
+		memcpy(acc->stack, acc->building, sizeof(acc->stack));
+	acc->frames = -1;
+}
+
+/*
+ * The frames of the probe's own machinery, on top of every stack it
+ * records: the breakpoint or ftrace entry, kprobes, the trace event.
+ */
+static bool stall_trace_own_frame(const char *frame)
+{
+	static const char *const own[] = {
+		"kprobe", "aggr_", "trace_", "ftrace", "__ftrace", "arch_ftrace", "do_el1_brk",
+		"el1_brk", "el1h_64_sync", "call_break_hook", "brk_handler", "exc_int3",
+		"asm_exc_int3", "do_int3", "optimized_callback", "optprobe",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strncmp(frame, own[i], strlen(own[i])))
+			return true;
+	return false;
+}
+
+static void stall_trace_add_frame(struct stall_trace_acc *acc, const char *frame)
+{
+	size_t n = strlen(acc->building);
+
+	/* the machinery sits on top: whatever came before it was the machinery too */
+	if (acc->frames >= 0 && stall_trace_own_frame(frame)) {
+		acc->building[0] = '\0';
+		acc->frames = 0;
+		return;
+	}
+	if (acc->frames < 0 || acc->frames >= STALL_TRACE_FRAMES) {
+		acc->frames += acc->frames >= 0;
+		return;
+	}
+	snprintf(acc->building + n, sizeof(acc->building) - n, "%s%s", n ? " <- " : "", frame);
+	acc->frames++;
+}
+
+static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, uint64_t start,
+				  uint64_t end, uint64_t size)
+{
+	struct stall_trace_fnstat *s = &acc->res->fn[fn];
+	struct stall_trace_call *l = &acc->res->longest;
+	uint64_t ns = end > start ? end - start : 0;
+
+	s->calls++;
+	if (ns > s->max_ns)
+		s->max_ns = ns;
+	if (stall_trace_fns[fn].size_arg) {
+		if (size < s->size_min)
+			s->size_min = size;
+		if (size > s->size_max)
+			s->size_max = size;
+	}
+	if (stall_trace_fns[fn].role == STALL_TRACE_RANGE || (l->fn >= 0 && ns <= l->ns))
+		return;
+	l->fn = fn;
+	l->ns = ns;
+	l->start_ns = start;
+	l->size = stall_trace_fns[fn].size_arg ? size : 0;
+	memcpy(l->stack, acc->stack, sizeof(l->stack));
+}
+
+static void stall_trace_return(struct stall_trace_acc *acc, const struct stall_trace_ev *ev)
+{
+	int i;
+
+	for (i = acc->depth - 1; i >= 0 && acc->open[i].fn != ev->fn; i--)
+		;
+	if (i < 0)
+		return;
+	stall_trace_call_done(acc, ev->fn, acc->open[i].ts_ns, ev->ts_ns, acc->open[i].size);
+	/* entries above it lost their returns (a full kretprobe pool) */
+	acc->depth = i;
+}
+
+/*
+ * Pair the test CPU's entries and returns. A stack trigger records its
+ * stack just before its event, so the last complete stack before a
+ * return is that of the call, or of the range call around it.
+ */
+void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line)
+{
+	struct stall_trace_ev ev;
+
+	if (stall_trace_parse(line, &ev))
+		return;
+	if (ev.kind == STALL_EV_FRAME) {
+		stall_trace_add_frame(acc, ev.frame);
+		return;
+	}
+	stall_trace_commit_stack(acc);
+	if (ev.cpu != acc->cpu)
+		return;
+	switch (ev.kind) {
+	case STALL_EV_STACK:
+		acc->building[0] = '\0';
+		acc->frames = 0;
+		break;
+	case STALL_EV_ENTRY:
+		if (acc->depth == (int)(sizeof(acc->open) / sizeof(acc->open[0])))
+			break;
+		acc->open[acc->depth].fn = ev.fn;
+		acc->open[acc->depth].ts_ns = ev.ts_ns;
+		acc->open[acc->depth].size = ev.size;
+		acc->depth++;
+		break;
+	case STALL_EV_RETURN:
+		stall_trace_return(acc, &ev);
+		break;
+	default:
+		break;
+	}
+}
+
+void stall_trace_acc_done(struct stall_trace_acc *acc)
+{
+	int i;
+
+	stall_trace_commit_stack(acc);
+	for (i = 0; i < STALL_TRACE_MAX_FN; i++)
+		if (acc->res->fn[i].size_min == UINT64_MAX)
+			acc->res->fn[i].size_min = 0;
+}
+
+/* Remove one dead run's instance and probes; @group is "kvmstall_PID". */
+static void stall_trace_remove_group(const char *root, const char *group)
+{
+	char path[256], def[96];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/instances/%s/events/%s/enable", root, group, group);
+	stall_trace_write(path, "0", 0);
+	snprintf(path, sizeof(path), "%s/instances/%s", root, group);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/kprobe_events", root);
+	for (i = 0; i < STALL_TRACE_MAX_FN; i++) {
+		snprintf(def, sizeof(def), "-:%s/stall_r%d", group, i);
+		stall_trace_write(path, def, O_APPEND);
+		snprintf(def, sizeof(def), "-:%s/stall_e%d", group, i);
+		stall_trace_write(path, def, O_APPEND);
+	}
+}
+
+static bool stall_trace_dead_group(const char *name, char *group, size_t len)
+{
+	char proc[32];
+	int pid;
+
+	if (strncmp(name, STALL_TRACE_GROUP, strlen(STALL_TRACE_GROUP)) ||
+	    sscanf(name + strlen(STALL_TRACE_GROUP), "%d", &pid) != 1 || pid <= 0)
+		return false;
+	snprintf(proc, sizeof(proc), "/proc/%d", pid);
+	snprintf(group, len, STALL_TRACE_GROUP "%d", pid);
+	return pid != getpid() && access(proc, F_OK);
+}
+
+/* What runs killed with SIGKILL left in tracefs; returns how many runs. */
+int stall_trace_recover_stale(void)
+{
+	const char *root = stall_trace_root();
+	char path[128], line[256], group[32], last[32] = "";
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+	FILE *f;
+
+	if (!root)
+		return 0;
+	snprintf(path, sizeof(path), "%s/instances", root);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir)))
+		if (stall_trace_dead_group(d->d_name, group, sizeof(group))) {
+			stall_trace_remove_group(root, group);
+			n++;
+		}
+	if (dir)
+		closedir(dir);
+	snprintf(path, sizeof(path), "%s/kprobe_events", root);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (line[1] == ':' && stall_trace_dead_group(line + 2, group, sizeof(group)) &&
+		    strcmp(group, last)) {
+			stall_trace_remove_group(root, group);
+			snprintf(last, sizeof(last), "%s", group);
+			n++;
+		}
+	if (f)
+		fclose(f);
+	return n;
+}
