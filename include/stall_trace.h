@@ -27,6 +27,9 @@ enum stall_trace_role {
 	STALL_TRACE_HOLD,	/* one call that holds the CPU throughout, no size */
 };
 
+/* size_arg of a function whose argument 2 is a struct kvm_gfn_range * */
+#define STALL_TRACE_GFN_RANGE	(-2)
+
 struct stall_trace_fn {
 	const char *name;
 	int size_arg;		/* argument number of the size, 0 for none */

@@ -37,7 +37,8 @@ const struct stall_trace_fn stall_trace_fns[] = {
 	{ "kvm_pgtable_stage2_destroy_range", 3, STALL_TRACE_BATCH, true },
 	{ "kvm_stage2_unmap_range", 3, STALL_TRACE_RANGE, true },
 	{ "kvm_pgtable_stage2_destroy", 0, STALL_TRACE_HOLD, true },
-	{ "kvm_unmap_gfn_range", 0, STALL_TRACE_RANGE, true },
+	/* the MMU notifier's range: struct kvm_gfn_range, start and end gfn at +8, +16 */
+	{ "kvm_unmap_gfn_range", STALL_TRACE_GFN_RANGE, STALL_TRACE_RANGE, true },
 };
 
 const int stall_trace_nr_fns = sizeof(stall_trace_fns) / sizeof(stall_trace_fns[0]);
@@ -122,20 +123,38 @@ static const char *stall_trace_arg_reg(int n)
 	return n >= 1 && n <= 4 ? regs[n - 1] : NULL;
 }
 
+/* The fetch arguments for the size: $argN, or the register @reg holding it. */
+static void stall_trace_size_args(const struct stall_trace_fn *f, const char *reg, char *buf,
+				  size_t len)
+{
+	char arg[16];
+
+	if (!reg)
+		snprintf(arg, sizeof(arg), "$arg%d", f->size_arg == STALL_TRACE_GFN_RANGE ? 2 :
+			 f->size_arg);
+	if (f->size_arg == STALL_TRACE_GFN_RANGE)
+		snprintf(buf, len, " start=+8(%s):u64 end=+16(%s):u64", reg ? reg : arg,
+			 reg ? reg : arg);
+	else if (f->size_arg)
+		snprintf(buf, len, " size=%s:u64", reg ? reg : arg);
+	else
+		buf[0] = '\0';
+}
+
 static int stall_trace_make(int i)
 {
 	const struct stall_trace_fn *f = &stall_trace_fns[i];
-	char def[192], arg[24];
-	const char *reg = stall_trace_arg_reg(f->size_arg);
+	const char *reg = stall_trace_arg_reg(f->size_arg == STALL_TRACE_GFN_RANGE ? 2 :
+					      f->size_arg);
+	char def[192], args[96];
 	int ret;
 
-	snprintf(arg, sizeof(arg), "$arg%d", f->size_arg);
-	snprintf(def, sizeof(def), "p:%s/stall_e%d %s%s%s%s", st.group, i, f->name,
-		 f->size_arg ? " size=" : "", f->size_arg ? arg : "", f->size_arg ? ":u64" : "");
+	stall_trace_size_args(f, NULL, args, sizeof(args));
+	snprintf(def, sizeof(def), "p:%s/stall_e%d %s%s", st.group, i, f->name, args);
 	ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
 	if (ret && f->size_arg && reg) {
-		snprintf(def, sizeof(def), "p:%s/stall_e%d %s size=%s:u64", st.group, i, f->name,
-			 reg);
+		stall_trace_size_args(f, reg, args, sizeof(args));
+		snprintf(def, sizeof(def), "p:%s/stall_e%d %s%s", st.group, i, f->name, args);
 		ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
 	}
 	if (ret)
@@ -321,10 +340,13 @@ static int stall_trace_parse_frame(const char *line, struct stall_trace_ev *ev)
 	return 0;
 }
 
-/* "stall_eN: (fn+0x0/0x98) size=123" or "stall_rN: (...)" after the timestamp */
+/*
+ * "stall_eN: (fn+0x0/0x98) size=123", "... start=GFN end=GFN" (a range in
+ * guest frames, host pages on arm64) or "stall_rN: (...)" after the timestamp
+ */
 static int stall_trace_parse_event(const char *p, struct stall_trace_ev *ev)
 {
-	const char *s;
+	const char *s, *e;
 	char kind;
 
 	while (*p == ' ')
@@ -340,6 +362,10 @@ static int stall_trace_parse_event(const char *p, struct stall_trace_ev *ev)
 	s = strstr(p, " size=");
 	if (s)
 		ev->size = strtoull(s + 6, NULL, 0);
+	s = strstr(p, " start=");
+	e = strstr(p, " end=");
+	if (s && e)
+		ev->size = (strtoull(e + 5, NULL, 0) - strtoull(s + 7, NULL, 0)) * getpagesize();
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stall_budget.h"
 #include "stall_hist.h"
@@ -68,14 +69,20 @@ static void test_hist(void)
 	stall_hist_free(&h);
 }
 
-static void judge(uint64_t gap, uint64_t held, uint64_t ctl_gap, uint64_t ctl_held,
-		  uint64_t kcall, struct stall_verdict *v)
+static void judge_rel(uint64_t gap, uint64_t held, uint64_t ctl_gap, uint64_t ctl_held,
+		      uint64_t kcall, uint64_t kref, struct stall_verdict *v)
 {
-	struct stall_budget b = { .stall_allow_ns = 1000000 };
+	struct stall_budget b = { .stall_allow_ns = 1000000, .rel_ratio = 8 };
 	struct stall_obs meas = { .gap_ns = gap, .held_ns = held };
 	struct stall_obs ctl = { .gap_ns = ctl_gap, .held_ns = ctl_held };
 
-	stall_budget_judge(&b, &meas, &ctl, kcall, v);
+	stall_budget_judge(&b, &meas, &ctl, kcall, kref, v);
+}
+
+static void judge(uint64_t gap, uint64_t held, uint64_t ctl_gap, uint64_t ctl_held,
+		  uint64_t kcall, struct stall_verdict *v)
+{
+	judge_rel(gap, held, ctl_gap, ctl_held, kcall, STALL_NS_UNKNOWN, v);
 }
 
 static void test_budget(void)
@@ -103,6 +110,19 @@ static void test_budget(void)
 	UNIT_CHECK(v.cls == STALL_OK, "budget: a gap within the control's gap + allowance is ok");
 	judge(2000000, 1500000, 600000, 0, 400000, &v);
 	UNIT_CHECK(v.cls == STALL_HELD, "budget: held by something else during the teardown");
+
+	/* the relative rule, measured in the testbed: 6.12 4K 256M, 2M point's call 3.45 ms */
+	judge_rel(79600000, 75200000, 5600000, 5000000, 79500000, 3450000, &v);
+	UNIT_CHECK(v.cls == STALL_HELD && v.relative && v.stall_limit_ns == 27600000,
+		   "relative: one call 23x the 2M point's is not ok");
+	judge_rel(5850000, 5400000, 5600000, 5000000, 3450000, 3450000, &v);
+	UNIT_CHECK(v.cls == STALL_OK && v.relative,
+		   "relative: the 2M point itself passes, whatever the emulator's speed");
+	judge_rel(40000000, 2000, 100000, 0, 40000000, 300000, &v);
+	UNIT_CHECK(v.cls == STALL_OK, "relative: a call stretched while the probe ran held nothing");
+	judge_rel(80000000, 79000000, 150000, 2000, STALL_NS_UNKNOWN, 3000000, &v);
+	UNIT_CHECK(v.cls == STALL_HELD && !v.relative,
+		   "relative: no kernel-side measurement, the allowance judges");
 
 	/* no schedstat: the gap stands in, on top of the control's gap */
 	judge(1120000, U, 120000, U, U, &v);
@@ -274,6 +294,8 @@ static void test_trace(void)
 		   stall_trace_parse("# tracer: nop\n", &ev) &&
 		   stall_trace_parse("  a-1 [000] .... 1.0: stall_e99: (f)\n", &ev),
 		   "trace: other events, comments and unknown functions are not ours");
+	UNIT_CHECK(!stall_trace_parse("  a-1 [000] 1.0: stall_e5: (f) start=0x100 end=0x200\n", &ev) &&
+		   ev.size == 256ULL * getpagesize(), "trace: a gfn range's size in bytes");
 	UNIT_CHECK(!stall_trace_parse(" => kvm_stage2_unmap_range+0x0/0x98\n", &ev) &&
 		   ev.kind == STALL_EV_FRAME && !strcmp(ev.frame, "kvm_stage2_unmap_range"),
 		   "trace: a stack frame without its offset");
