@@ -21,6 +21,7 @@
 #define STALL_DEFAULT_ALLOW_NS		1000000ULL	/* 1 ms */
 #define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
 #define STALL_DEFAULT_MAX_DIP		0.9		/* IO keeps a tenth of its rate */
+#define STALL_DEFAULT_REL_RATIO		8.0		/* x the 2M point's longest call */
 
 #define STALL_MAX_REPS			64
 #define STALL_MAX_WINDOWS		8192	/* 82 s of 10 ms windows */
@@ -29,6 +30,7 @@ struct stall_budget {
 	uint64_t stall_allow_ns;
 	double time_ratio;
 	double max_dip;
+	double rel_ratio;	/* 0: the absolute allowance judges alone */
 };
 
 /* A load's throughput and operation latency, baseline against teardown. */
@@ -59,11 +61,13 @@ struct stall_verdict {
 	enum stall_class cls;
 	const char *why;	/* a phrase for the output, never NULL */
 	uint64_t stall_limit_ns;
+	bool relative;		/* judged by the relative rule */
 };
 
 uint64_t stall_budget_stall_limit(const struct stall_budget *b, uint64_t baseline_ns);
 void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
-			const struct stall_obs *ctl, uint64_t kcall_ns, struct stall_verdict *v);
+			const struct stall_obs *ctl, uint64_t kcall_ns, uint64_t kref_ns,
+			struct stall_verdict *v);
 bool stall_budget_time_ok(const struct stall_budget *b, uint64_t time_ns, uint64_t best_time_ns,
 			  uint64_t *limit_ns);
 enum stall_class stall_budget_majority(const enum stall_class *cls, int n);

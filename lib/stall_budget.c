@@ -27,14 +27,41 @@ static void stall_verdict_set(struct stall_verdict *v, enum stall_class cls, con
 }
 
 /*
+ * The relative rule: the longest stage-2 call against the longest call of
+ * the sweep's 2 MiB point, the batch the 2024 fix proposed. A ratio of
+ * calls on the same machine carries no speed in it, so emulation and
+ * hardware give the same verdict without a scaling constant. The probe
+ * must have been held as long: a call stretched by a hypervisor taking
+ * the CPU away held nothing.
+ */
+static void stall_budget_judge_relative(const struct stall_budget *b, const struct stall_obs *meas,
+					uint64_t kcall_ns, uint64_t kref_ns,
+					struct stall_verdict *v)
+{
+	uint64_t hold = stall_hold(meas);
+
+	if (meas->held_ns == STALL_NS_UNKNOWN || kcall_ns < hold)
+		hold = kcall_ns;
+	v->relative = true;
+	v->stall_limit_ns = (uint64_t)(b->rel_ratio * (double)kref_ns);
+	if (hold > v->stall_limit_ns)
+		stall_verdict_set(v, STALL_HELD, "a stage-2 call over the ratio to the 2M point's");
+	else
+		stall_verdict_set(v, STALL_OK, "within the ratio to the 2M point's call");
+}
+
+/*
  * @meas is the teardown's window, @ctl the control window of the same
  * length right after it, @kcall_ns the longest stage-2 call the kernel
- * made on the test CPU meanwhile (STALL_NS_UNKNOWN without kprobes).
+ * made on the test CPU meanwhile (STALL_NS_UNKNOWN without kprobes), and
+ * @kref_ns that of the sweep's 2 MiB point (STALL_NS_UNKNOWN for none):
+ * where both are known and a ratio is set, the relative rule judges.
  * Without schedstat the gap stands in for the held time, judged on top of
  * the control window's gap as the only reference there is.
  */
 void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
-			const struct stall_obs *ctl, uint64_t kcall_ns, struct stall_verdict *v)
+			const struct stall_obs *ctl, uint64_t kcall_ns, uint64_t kref_ns,
+			struct stall_verdict *v)
 {
 	bool held_known = meas->held_ns != STALL_NS_UNKNOWN;
 	bool kernel_known = kcall_ns != STALL_NS_UNKNOWN;
@@ -42,6 +69,10 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
 	uint64_t hold_limit = held_known ? b->stall_allow_ns : gap_limit;
 
 	memset(v, 0, sizeof(*v));
+	if (b->rel_ratio > 0.0 && kernel_known && kref_ns != STALL_NS_UNKNOWN && kref_ns) {
+		stall_budget_judge_relative(b, meas, kcall_ns, kref_ns, v);
+		return;
+	}
 	v->stall_limit_ns = hold_limit;
 	if (stall_hold(meas) <= hold_limit) {
 		if (!held_known || meas->gap_ns <= gap_limit)
