@@ -23,8 +23,8 @@ granules=${MATRIX_GRANULES:-4k 16k 64k}
 table=$testbed/matrix.txt
 errors=0
 
-printf '%-7s %-7s %-6s %-16s %-6s %10s %10s %s\n' kernel granule kbatch mode batch \
-	stall_ms time_ms verdict > "$table"
+printf '%-7s %-7s %-7s %-16s %-6s %10s %10s %10s %s\n' kernel granule kbatch mode batch \
+	stall_ms held_ms kcall_ms time_ms verdict > "$table"
 for kver in $kvers; do
 	for g in $granules; do
 		log=$testbed/matrix-$kver-$g.log
@@ -50,8 +50,11 @@ for kver in $kvers; do
 		}
 		/^(ok|not ok) [0-9]+ / && f["mode"] != "" {
 			v = ($1 == "ok") ? "ok" : "NOT OK"
-			printf "%-7s %-7s %-6s %-16s %-6s %10.2f %10.2f %s\n", k, g, f["kbatch"],
-				f["mode"], f["batch"], f["stall_us"] / 1000, f["time_us"] / 1000, v
+			if ($0 ~ /# SKIP/)
+				v = "skip"
+			printf "%-7s %-7s %-7s %-16s %-6s %10.2f %10.2f %10.2f %10.2f %s\n", k, g,
+				f["kbatch"], f["mode"], f["batch"], f["stall_us"] / 1000,
+				f["held_us"] / 1000, f["kcall_us"] / 1000, f["time_us"] / 1000, v
 			delete f
 		}' "$log" >> "$table"
 	done

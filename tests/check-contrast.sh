@@ -8,6 +8,9 @@
 # due. So clearing 1 GiB in one call must show a longer stall than clearing
 # it 2 MiB at a time; madvise is measured alongside for the record. The
 # arm64 testbed asserts the unmap contrast itself, on the real stage-2 code.
+# The contrast is a host timing: where the 2M point's own control window
+# shows a gap as long as the one-call stall, the machine's noise is larger
+# than the contrast and the check is a skip that says so, not a failure.
 #
 #   check-contrast.sh KVM_OUT
 
@@ -36,10 +39,17 @@ result() {
 
 whole=$(field dirty-log-clear all stall_us)
 chunk=$(field dirty-log-clear 2M stall_us)
+noise=$(field dirty-log-clear 2M ctl_us)
 result "$([ -n "$whole" ] && [ -n "$chunk" ] && echo 1)" "stall test reported both dirty-log-clear points"
-echo "# dirty-log-clear 1G: one call ${whole:-?} us, 2M chunks ${chunk:-?} us (median of 3)"
-result "$([ -n "$whole" ] && [ -n "$chunk" ] && [ "$whole" -ge $((2 * chunk)) ] && echo 1)" \
-	"one-call clear stalls at least twice as long as 2M chunks"
+echo "# dirty-log-clear 1G: one call ${whole:-?} us, 2M chunks ${chunk:-?} us, 2M control window ${noise:-?} us (medians of 3)"
+n=$((n + 1))
+if [ -n "$whole" ] && [ -n "$chunk" ] && [ "$whole" -ge $((2 * chunk)) ]; then
+	echo "ok $n one-call clear stalls at least twice as long as 2M chunks"
+elif [ -n "$noise" ] && [ -n "$whole" ] && [ "$noise" -ge "$whole" ]; then
+	echo "ok $n one-call clear stalls at least twice as long as 2M chunks # SKIP machine too noisy: control window ${noise} us >= one-call stall ${whole} us"
+else
+	echo "not ok $n one-call clear stalls at least twice as long as 2M chunks"
+fi
 
 echo "# madvise 1G: one call $(field madvise all stall_us) us, 2M chunks $(field madvise 2M stall_us) us"
 result "$(grep -qE '^ok [0-9]+ (madvise|dirty-log-clear) batch=2M' "$log" &&
