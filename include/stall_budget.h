@@ -71,6 +71,7 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
 bool stall_budget_time_ok(const struct stall_budget *b, uint64_t time_ns, uint64_t best_time_ns,
 			  uint64_t *limit_ns);
 enum stall_class stall_budget_majority(const enum stall_class *cls, int n);
+enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n);
 void stall_budget_judge_load(const struct stall_budget *b, double base_median, double base_worst,
 			     double meas_worst, uint64_t base_max_ns, uint64_t meas_max_ns,
 			     struct stall_load_verdict *v);

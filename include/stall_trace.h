@@ -24,7 +24,7 @@
 enum stall_trace_role {
 	STALL_TRACE_BATCH,	/* one call per stage-2 batch, mmu_lock held throughout */
 	STALL_TRACE_RANGE,	/* a whole range, rescheduling between batches */
-	STALL_TRACE_HOLD,	/* one call that holds the CPU throughout, no size */
+	STALL_TRACE_HOLD,	/* holds the CPU throughout; its size is no unmap batch */
 };
 
 /* size_arg of a function whose argument 2 is a struct kvm_gfn_range * */

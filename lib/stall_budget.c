@@ -90,6 +90,24 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
 	}
 }
 
+/*
+ * The verdict of a hold nothing attributes, after confirming repetitions:
+ * held only when every judged repetition was, as the kernel's batch holds
+ * the CPU every time; noisy (no verdict) when only some were.
+ */
+enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n)
+{
+	int i, judged = 0, held = 0;
+
+	for (i = 0; i < n; i++) {
+		judged += cls[i] != STALL_NOISY;
+		held += cls[i] == STALL_HELD;
+	}
+	if (!judged || (held && held < judged))
+		return STALL_NOISY;
+	return held ? STALL_HELD : STALL_OK;
+}
+
 /* A time ratio of 0 leaves the teardown time unjudged (reported only). */
 bool stall_budget_time_ok(const struct stall_budget *b, uint64_t time_ns, uint64_t best_time_ns,
 			  uint64_t *limit_ns)

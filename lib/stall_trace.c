@@ -26,15 +26,16 @@
 
 /*
  * arch/arm64/kvm (6.12; destroy_range since 6.19): the per-batch calls
- * stage2_apply_range() makes with mmu_lock write-held, the range call
- * around them, and the stage-2 destroy. x86's MMU-notifier hook, should a
- * host have kprobes there. A function the running kernel lacks is left out.
+ * stage2_apply_range() makes with mmu_lock write-held, the range calls
+ * around them, and the stage-2 destroy: the whole table in one call
+ * before 6.19, one chunk a call (rescheduling between) since. A function
+ * the running kernel lacks is left out.
  */
 const struct stall_trace_fn stall_trace_fns[] = {
 	/* an unmap batch's stack is that of the range call around it */
 	{ "kvm_pgtable_stage2_unmap", 3, STALL_TRACE_BATCH, false },
 	{ "kvm_pgtable_stage2_wrprotect", 3, STALL_TRACE_BATCH, true },
-	{ "kvm_pgtable_stage2_destroy_range", 3, STALL_TRACE_BATCH, true },
+	{ "kvm_pgtable_stage2_destroy_range", 3, STALL_TRACE_HOLD, true },
 	{ "kvm_stage2_unmap_range", 3, STALL_TRACE_RANGE, true },
 	{ "kvm_pgtable_stage2_destroy", 0, STALL_TRACE_HOLD, true },
 	/* the MMU notifier's range: struct kvm_gfn_range, start and end gfn at +8, +16 */

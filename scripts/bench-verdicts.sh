@@ -59,8 +59,9 @@ for i in $(seq 1 "$runs"); do
 		o += f["stall_us"] > f["base_us"] + a; c += f["stall_us"] > f["ctl_us"] + a
 	} END { print o + 0, c + 0 }' "$log")
 	echo "run $i: status $rc, $secs s: ok $ok, not ok $fail, skip $skip (noisy $noisy); rule 200ms: $old not ok, rule ctl-gap: $ctl not ok"
-	grep -E '^not ok ' "$log" | sed -e 's/^/    /'
-	grep -B1 -E '^not ok ' "$log" | grep '^# point' | sed -e 's/^/    /'
+	grep -E '^not ok ' "$log" | while read -r _ _ _ mode batch _; do
+		grep -E "^(# point mode=$mode $batch |not ok [0-9]+ $mode $batch |# $mode $batch )" "$log"
+	done | sed -e 's/^/    /'
 	t_ok=$((t_ok + ok)) t_fail=$((t_fail + fail)) t_skip=$((t_skip + skip))
 	t_noisy=$((t_noisy + noisy)) t_time=$((t_time + secs)) t_old=$((t_old + old))
 	t_ctl=$((t_ctl + ctl))

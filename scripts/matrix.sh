@@ -17,7 +17,7 @@ shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-b 256M -t madvise,memslot-delete,vm-destroy,process-exit
-			       -B 2M,all -l 20ms)
+			       -B 2M,all)
 kvers=${MATRIX_KVERS:-6.12 7.2}
 granules=${MATRIX_GRANULES:-4k 16k 64k}
 table=$testbed/matrix.txt

@@ -295,7 +295,8 @@ static void summarize_point(struct test_params *p, struct point_result *res)
 		c[n] = r->ctl.gap_ns;
 		b[n++] = r->base_gap_ns;
 	}
-	res->cls = stall_budget_majority(cls, res->nr_reps);
+	res->cls = res->nr_reps > p->reps ? stall_budget_unanimous(cls, res->nr_reps) :
+		   stall_budget_majority(cls, res->nr_reps);
 	res->time_ns = stall_median_u64(t, res->nr_reps);
 	res->gap_ns = stall_median_u64(g, n);
 	res->held_ns = stall_median_u64(h, n);
@@ -306,9 +307,10 @@ static void summarize_point(struct test_params *p, struct point_result *res)
 /*
  * A hold that the kernel-side measurement does not put on a stage-2 call
  * over budget (or that nothing measures, as on a host without kprobes) is
- * confirmed by twice as many repetitions again: the kernel's batch holds
- * the CPU every time, another process's non-preemptible syscall or a
- * hypervisor taking the CPU from a waiting probe does not.
+ * confirmed by twice as many repetitions again, every one of which must
+ * be held too: the kernel's batch holds the CPU every time, another
+ * process's non-preemptible syscall or a hypervisor taking the CPU from
+ * a waiting probe does not.
  */
 static bool needs_confirmation(struct test_params *p, struct point_result *res)
 {
@@ -519,6 +521,15 @@ static void print_point(struct test_params *p, const struct stall_mode *mode,
 	ksft_print_msg("%s\n", line);
 }
 
+static int count_held(const struct point_result *res)
+{
+	int i, n = 0;
+
+	for (i = 0; i < res->nr_reps; i++)
+		n += res->rep[i].v.cls == STALL_HELD;
+	return n;
+}
+
 /* What held the CPU, for a point over budget: the kernel's call and its stack. */
 static void print_attribution(const char *name, struct point_result *res)
 {
@@ -629,7 +640,10 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 			       name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
 	if (res->cls == STALL_HELD)
 		print_attribution(name, res);
-	if (res->cls == STALL_NOISY)
+	if (res->cls == STALL_NOISY && res->judged)
+		result_skip(name, "machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)\n",
+			    count_held(res), res->judged, US(rep_hold(r)));
+	else if (res->cls == STALL_NOISY)
 		result_skip(name, "machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries\n",
 			    r->v.why, US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
 			    US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns : r->ctl.held_ns),

@@ -9,6 +9,8 @@
 #   one kvm_pgtable_stage2_unmap call of the whole range, as long as the
 #   probe's stall and at the same time; a CPU-bound loop competing for the
 #   emulated test CPU changes neither verdict (no stall missed, none made up).
+#   The tracefs probes are removed on SIGINT, and after a SIGKILL by the
+#   next run.
 # - vm-destroy and process-exit: on 6.12 the stall grows with the region
 #   (no rescheduling in stage-2 destroy); 7.2 measured side by side.
 # - 16K (Debian) and 64K (built from configs/) complete and report their
@@ -77,11 +79,11 @@ grows() {	# grows SMALL LARGE: LARGE at least 1.5x SMALL
 }
 
 echo "TAP version 13"
-echo "1..27"
+echo "1..31"
 
 # One emulated CPU: with two, QEMU's round-robin switches between them at
 # host-timed events and the worst of 128 chunks moves by a few percent.
-unmap=(-b 256M -t madvise -B 2M,all -l 20ms)
+unmap=(-b 256M -t madvise -B 2M,all)
 check "6.12 4K: madvise 256M boots and reports" vm unmap1 6.12 4k --smp 1 -- "${unmap[@]}"
 check "6.12 4K: whole-range unmap of 256M is a stall (not ok)" \
 	test "$(verdict unmap1 madvise all)" = "not ok"
@@ -102,6 +104,38 @@ for b in all 2M; do
 		check "6.12 4K: madvise $b $key agrees within 2 % across boots" within2 "$a" "$c"
 	done
 done
+
+# tracefs as found: the run's probes exist while it runs, are gone after a
+# SIGINT, and those a SIGKILLed run leaves are removed by the next run.
+k=$("$root/scripts/get-kernel.sh" 6.12 4k "$tb")
+"$root/scripts/vm-run.sh" --kernel "$k" --initrd "$initrd" --icount --smp 1 --timeout 900 \
+	-- sh -c 't=/sys/kernel/tracing
+	snap() { cat $t/kprobe_events; ls $t/instances; }
+	args="-b 64M -t madvise -B all -w 2s"
+	snap > /tmp/t0
+	./kvm_page_table_stall_test $args > /tmp/log 2>&1 & pid=$!; sleep 2
+	echo "TRACEFS-DURING $(grep -c kvmstall_$pid $t/kprobe_events) $(ls $t/instances | grep -c kvmstall_$pid)"
+	kill -INT $pid; wait $pid
+	echo "TRACEFS-INT-STATUS $?"
+	snap > /tmp/t1; cmp -s /tmp/t0 /tmp/t1 && echo TRACEFS-CLEAN-INT
+	./kvm_page_table_stall_test $args > /tmp/log 2>&1 & pid=$!; sleep 2
+	kill -KILL $pid; wait $pid
+	echo "TRACEFS-AFTER-KILL $(grep -c kvmstall_$pid $t/kprobe_events)"
+	./kvm_page_table_stall_test $args > /tmp/log 2>&1
+	grep -q "removed tracefs probes left by an interrupted run" /tmp/log && echo TRACEFS-RECOVERED
+	snap > /tmp/t3; cmp -s /tmp/t0 /tmp/t3 && echo TRACEFS-CLEAN-END' \
+	> "$tb/check-tracefs.log" 2>&1
+grep -E '^TRACEFS-' "$tb/check-tracefs.log" | sed -e 's/^/# /'
+check "tracefs: the run's kprobe events and instance exist while it runs" \
+	grep -qE '^TRACEFS-DURING [1-9][0-9]* 1$' "$tb/check-tracefs.log"
+both() {	# both RE1 RE2 FILE
+	grep -qE "$1" "$3" && grep -qE "$2" "$3"
+}
+check "tracefs: SIGINT ends the run (130) and leaves tracefs as it was found" \
+	both '^TRACEFS-INT-STATUS 130$' '^TRACEFS-CLEAN-INT$' "$tb/check-tracefs.log"
+check "tracefs: what a SIGKILLed run left, the next run removes" \
+	both '^TRACEFS-AFTER-KILL [1-9][0-9]*$' '^TRACEFS-RECOVERED$' "$tb/check-tracefs.log"
+check "tracefs: as it was found after all runs" grep -q '^TRACEFS-CLEAN-END$' "$tb/check-tracefs.log"
 
 # A CPU-bound loop on the emulated test CPU (its only one) all through the run.
 k=$("$root/scripts/get-kernel.sh" 6.12 4k "$tb")

@@ -139,8 +139,14 @@ static void test_budget(void)
 	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_OK, "reps: a tie of judged ones passes");
 	c[1] = STALL_HELD;
 	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_HELD, "reps: noisy ones left out");
+	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_HELD, "confirm: every judged one held");
+	c[1] = STALL_OK;
+	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_NOISY, "confirm: a hold not repeated is noise");
+	c[0] = STALL_OK;
+	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_OK, "confirm: none held");
 	c[0] = c[1] = STALL_NOISY;
-	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_NOISY, "reps: none judged is noisy");
+	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_NOISY &&
+		   stall_budget_unanimous(c, 3) == STALL_NOISY, "reps: none judged is noisy");
 
 	UNIT_CHECK(stall_budget_time_ok(&b, 150, 100, &lim) && !lim, "budget: no time ratio");
 	b.time_ratio = 1.5;
