@@ -14,6 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* as tools/include's, for the unit tests that build without a kernel tree */
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 int stall_sys_cpu_node(int cpu);
 int stall_sys_nr_nodes(void);
 int stall_sys_bind(void *addr, size_t len, int node);

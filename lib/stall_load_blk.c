@@ -64,7 +64,8 @@ static int blk_open(struct stall_load *l)
 	struct stat st;
 
 	if (!stat(l->dir, &st) && S_ISBLK(st.st_mode)) {
-		l->fd[0] = open(l->dir, O_RDWR | O_DIRECT | O_CLOEXEC);
+		/* O_EXCL on a block device: refused (EBUSY) while it is mounted or in use */
+		l->fd[0] = open(l->dir, O_RDWR | O_DIRECT | O_EXCL | O_CLOEXEC);
 		if (l->fd[0] >= 0 && !ioctl(l->fd[0], BLKGETSIZE64, &bytes) &&
 		    bytes < BLK_FILE_SIZE) {
 			snprintf(l->err, sizeof(l->err), "%s is smaller than %llu MiB", l->dir,
@@ -75,6 +76,13 @@ static int blk_open(struct stall_load *l)
 	} else {
 		snprintf(path, sizeof(path), "%s/.kvm_stall_blk.%d", l->dir, getpid());
 		l->fd[0] = open(path, O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
+		/* a filesystem without O_DIRECT creates the file, then fails the open */
+		if (l->fd[0] < 0 && errno != EEXIST) {
+			int err = errno;
+
+			unlink(path);
+			errno = err;
+		}
 		if (l->fd[0] >= 0) {
 			unlink(path);
 			if (fallocate(l->fd[0], 0, 0, BLK_FILE_SIZE)) {
@@ -85,7 +93,8 @@ static int blk_open(struct stall_load *l)
 		}
 	}
 	if (l->fd[0] < 0) {
-		snprintf(l->err, sizeof(l->err), "O_DIRECT open of %s: %s", l->dir, strerror(errno));
+		snprintf(l->err, sizeof(l->err), "O_DIRECT open of %s: %s%s", l->dir,
+			 strerror(errno), errno == EBUSY ? " (in use: mounted, or held open)" : "");
 		return -1;
 	}
 	return 0;

@@ -54,7 +54,7 @@ void stall_sys_on_exit(void (*undo)(void))
 		abort();
 	if (!stall_sys_nr_undo) {
 		atexit(stall_sys_undo_all);
-		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(sigs); i++)
 			sigaction(sigs[i], &sa, NULL);
 	}
 	stall_sys_undo[stall_sys_nr_undo++] = undo;

@@ -42,7 +42,7 @@ const struct stall_trace_fn stall_trace_fns[] = {
 	{ "kvm_unmap_gfn_range", STALL_TRACE_GFN_RANGE, STALL_TRACE_RANGE, true },
 };
 
-const int stall_trace_nr_fns = sizeof(stall_trace_fns) / sizeof(stall_trace_fns[0]);
+const int stall_trace_nr_fns = ARRAY_SIZE(stall_trace_fns);
 
 /* Every path and command is built once, so that stall_trace_stop() is signal-safe. */
 static struct {
@@ -103,7 +103,7 @@ static const char *stall_trace_root(void)
 	char path[96];
 	size_t i;
 
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(roots); i++) {
 		snprintf(path, sizeof(path), "%s/instances", roots[i]);
 		if (!access(path, F_OK))
 			return roots[i];
@@ -331,7 +331,8 @@ static const char *stall_trace_ts(const char *s, uint64_t *ns)
 
 static int stall_trace_parse_frame(const char *line, struct stall_trace_ev *ev)
 {
-	size_t n = strcspn(line + 4, "+ \n");
+	/* the name ends at its offset, a blank or the line's end */
+	size_t n = strcspn(line + 4, "+\t\n ");
 
 	if (n >= sizeof(ev->frame))
 		n = sizeof(ev->frame) - 1;
@@ -430,7 +431,7 @@ static bool stall_trace_own_frame(const char *frame)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(own); i++)
 		if (!strncmp(frame, own[i], strlen(own[i])))
 			return true;
 	return false;
@@ -516,7 +517,7 @@ void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line)
 		acc->frames = 0;
 		break;
 	case STALL_EV_ENTRY:
-		if (acc->depth == (int)(sizeof(acc->open) / sizeof(acc->open[0])))
+		if (acc->depth == (int)ARRAY_SIZE(acc->open))
 			break;
 		acc->open[acc->depth].fn = ev.fn;
 		acc->open[acc->depth].ts_ns = ev.ts_ns;

@@ -23,7 +23,7 @@ granules=${MATRIX_GRANULES:-4k 16k 64k}
 table=$testbed/matrix.txt
 errors=0
 
-printf '%-7s %-7s %-7s %-16s %-6s %10s %10s %10s %s\n' kernel granule kbatch mode batch \
+printf '%-7s %-7s %-7s %-16s %-6s %10s %10s %10s %10s %s\n' kernel granule kbatch mode batch \
 	stall_ms held_ms kcall_ms time_ms verdict > "$table"
 for kver in $kvers; do
 	for g in $granules; do
@@ -45,7 +45,10 @@ for kver in $kvers; do
 		# pair each point line with the result line after it
 		awk -v k="$kver" -v g="$g" '
 		/^# point / {
-			for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			for (i = 3; i <= NF; i++) {
+				e = index($i, "=")
+				f[substr($i, 1, e - 1)] = substr($i, e + 1)
+			}
 			next
 		}
 		/^(ok|not ok) [0-9]+ / && f["mode"] != "" {

@@ -145,7 +145,8 @@ static void test_quiet(struct probe_test *t)
 	ksft_print_msg("%d quiet windows of %lu ms: longest gap %lu us at best, %lu us median, %lu us at worst (limit %lu us)\n",
 		       n, (unsigned long)(t->quiet_ns / 1000000), (unsigned long)(best / 1000),
 		       (unsigned long)(stall_median_u64(gap, n) / 1000),
-		       (unsigned long)(stall_max_u64(gap, n) / 1000), (unsigned long)(limit / 1000));
+		       (unsigned long)(stall_max_u64(gap, n) / 1000),
+		       (unsigned long)(limit / 1000));
 	if (best > limit)
 		ksft_test_result_skip("quiet window shows no stall: machine too noisy, no window of %d clean (best: gap %lu us, held %lu us)\n",
 				      n, (unsigned long)(best / 1000),

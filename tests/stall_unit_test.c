@@ -13,6 +13,7 @@
 #include "stall_budget.h"
 #include "stall_hist.h"
 #include "stall_parse.h"
+#include "stall_sys.h"
 #include "stall_trace.h"
 
 static int unit_nr, unit_failed;
@@ -135,7 +136,9 @@ static void test_budget(void)
 	UNIT_CHECK(stall_budget_stall_limit(&b, UINT64_MAX - 5) == UINT64_MAX,
 		   "budget: limit saturates");
 
-	c[0] = STALL_HELD, c[1] = STALL_OK, c[2] = STALL_NOISY;
+	c[0] = STALL_HELD;
+	c[1] = STALL_OK;
+	c[2] = STALL_NOISY;
 	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_OK, "reps: a tie of judged ones passes");
 	c[1] = STALL_HELD;
 	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_HELD, "reps: noisy ones left out");
@@ -144,7 +147,8 @@ static void test_budget(void)
 	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_NOISY, "confirm: a hold not repeated is noise");
 	c[0] = STALL_OK;
 	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_OK, "confirm: none held");
-	c[0] = c[1] = STALL_NOISY;
+	c[0] = STALL_NOISY;
+	c[1] = STALL_NOISY;
 	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_NOISY &&
 		   stall_budget_unanimous(c, 3) == STALL_NOISY, "reps: none judged is noisy");
 
@@ -283,6 +287,9 @@ static const char *const trace_lines[] = {
 	"  kvm_page_table-87      [000] ...1.    45.300500: stall_r0: (x+0x1/0x2 <- kvm_pgtable_stage2_unmap)\n",
 };
 
+static const char trace_stack[] =
+	"kvm_stage2_unmap_range <- kvm_unmap_gfn_range <- kvm_mmu_notifier_invalidate_range_start";
+
 static void test_trace(void)
 {
 	struct stall_trace_result res;
@@ -291,23 +298,24 @@ static void test_trace(void)
 	size_t i;
 
 	UNIT_CHECK(!stall_trace_parse("  a-1 [002] 12.000001: stall_r1: (x)\n", &ev) &&
-		   ev.kind == STALL_EV_RETURN && ev.cpu == 2 && ev.fn == 1 && ev.ts_ns == 12000001000ULL,
+		   ev.kind == STALL_EV_RETURN && ev.cpu == 2 && ev.fn == 1 &&
+		   ev.ts_ns == 12000001000ULL,
 		   "trace: an event line without the irq-info column");
-	UNIT_CHECK(!stall_trace_parse("  a-1 (   1) [003] d..1. 7.5: stall_e0: (f) size=0x10\n", &ev) &&
+	UNIT_CHECK(!stall_trace_parse("  a-1 (1) [003] d..1. 7.5: stall_e0: (f) size=0x10\n", &ev) &&
 		   ev.kind == STALL_EV_ENTRY && ev.cpu == 3 && ev.ts_ns == 7500000000ULL &&
 		   ev.size == 16, "trace: with the tgid column, a short fraction, a hex size");
 	UNIT_CHECK(stall_trace_parse("  a-1 [000] .... 1.0: sched_switch: x\n", &ev) &&
 		   stall_trace_parse("# tracer: nop\n", &ev) &&
 		   stall_trace_parse("  a-1 [000] .... 1.0: stall_e99: (f)\n", &ev),
 		   "trace: other events, comments and unknown functions are not ours");
-	UNIT_CHECK(!stall_trace_parse("  a-1 [000] 1.0: stall_e5: (f) start=0x100 end=0x200\n", &ev) &&
+	UNIT_CHECK(!stall_trace_parse("  a-1 [0] 1.0: stall_e5: (f) start=0x100 end=0x200\n", &ev) &&
 		   ev.size == 256ULL * getpagesize(), "trace: a gfn range's size in bytes");
 	UNIT_CHECK(!stall_trace_parse(" => kvm_stage2_unmap_range+0x0/0x98\n", &ev) &&
 		   ev.kind == STALL_EV_FRAME && !strcmp(ev.frame, "kvm_stage2_unmap_range"),
 		   "trace: a stack frame without its offset");
 
 	stall_trace_acc_init(&acc, 0, &res);
-	for (i = 0; i < sizeof(trace_lines) / sizeof(trace_lines[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(trace_lines); i++)
 		stall_trace_acc_line(&acc, trace_lines[i]);
 	stall_trace_acc_done(&acc);
 	UNIT_CHECK(res.fn[0].calls == 2 && res.fn[0].size_max == 256 << 20 &&
@@ -318,8 +326,7 @@ static void test_trace(void)
 	UNIT_CHECK(res.longest.fn == 0 && res.longest.ns == 80000000 &&
 		   res.longest.size == 256 << 20 && res.longest.start_ns == 45123460000ULL,
 		   "trace: the longest holding call is a batch, not the range around it");
-	UNIT_CHECK(!strcmp(res.longest.stack, "kvm_stage2_unmap_range <- kvm_unmap_gfn_range <- "
-			   "kvm_mmu_notifier_invalidate_range_start"),
+	UNIT_CHECK(!strcmp(res.longest.stack, trace_stack),
 		   "trace: its stack is the range call's, without the probe's own frames");
 }
 
