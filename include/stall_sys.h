@@ -30,6 +30,7 @@ uint64_t stall_sys_free_hugepages(uint64_t page_size);
 bool stall_sys_thp_enabled(void);
 int stall_sys_hold_dma_latency(void);
 int stall_sys_read_line(const char *path, char *buf, size_t len);
+int stall_sys_write(const char *path, const char *val, size_t len, int flags);
 void stall_sys_on_exit(void (*undo)(void));
 void stall_sys_forget_undo(void);
 

@@ -31,17 +31,9 @@ static struct stall_irq_saved stall_irq_saved[STALL_IRQ_MAX];
 static int stall_irq_nr;
 static char stall_irq_state[128];
 
-/* Async-signal-safe: open, write and close only. */
 static int stall_irq_write(const char *path, const char *val, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, len) != (ssize_t)len)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return stall_sys_write(path, val, len, 0);
 }
 
 static int stall_irq_read(const char *path, char *buf, size_t len)

@@ -65,6 +65,19 @@ void stall_sys_forget_undo(void)
 	stall_sys_nr_undo = 0;
 }
 
+/* Async-signal-safe (open, write, close): what the undo functions write with. */
+int stall_sys_write(const char *path, const char *val, size_t len, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != (ssize_t)len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int stall_sys_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");

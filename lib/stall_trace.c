@@ -63,15 +63,7 @@ static struct {
 
 static int stall_trace_write(const char *path, const char *val, int flags)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | flags), ret = 0;
-	size_t len = strlen(val);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, len) != (ssize_t)len)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return stall_sys_write(path, val, strlen(val), flags);
 }
 
 /* Signal-safe and idempotent: triggers, instance, then the probes. */
