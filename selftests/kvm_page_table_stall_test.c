@@ -519,7 +519,9 @@ static void print_point(struct test_params *p, const struct stall_mode *mode,
 		      best_time_ns ? (double)res->time_ns / best_time_ns : 0.0,
 		      class_names[res->cls], res->judged, res->nr_reps);
 	if (have_trace)
-		print_kernel(res, line + n, sizeof(line) - n);
+		n += print_kernel(res, line + n, sizeof(line) - n);
+	if (have_trace && res->kref_ns != STALL_NS_UNKNOWN && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " kref_us=%lu", US(res->kref_ns));
 	ksft_print_msg("%s\n", line);
 }
 
