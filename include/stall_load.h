@@ -22,6 +22,8 @@
 #define STALL_LOAD_MAX		4
 #define STALL_LOAD_MAX_THREADS	2
 #define STALL_LOAD_MAX_IRQS	8
+/* the blk load's buffer, bs x qd, touched and resident for the run */
+#define STALL_LOAD_BLK_MAX_BUF	(256ULL << 20)
 
 enum stall_load_phase {
 	STALL_LOAD_IDLE,

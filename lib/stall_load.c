@@ -87,12 +87,22 @@ int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
 		l->size = 64;
 	l->depth = 128;
 	if (colon) {
+		/* "tcp-rr:", "blk::qd=4": an empty parameter is a typo, not a default */
+		if (!colon[1] || strstr(colon, "::") || spec[strlen(spec) - 1] == ':')
+			return -EINVAL;
 		snprintf(copy, sizeof(copy), "%s", colon + 1);
 		for (kv = strtok_r(copy, ":", &save); kv; kv = strtok_r(NULL, ":", &save))
 			if (stall_load_param(l, kv))
 				return -EINVAL;
 	}
 	if (!l->size || l->size > (64 << 20) || !l->depth)
+		return -EINVAL;
+	/*
+	 * O_DIRECT writes must be whole logical blocks (512 bytes at least);
+	 * the buffer, bs x qd, is touched and stays resident: 256 MiB at most.
+	 */
+	if (!strcmp(l->kind->name, "blk") &&
+	    (l->size % 512 || l->size * l->depth > STALL_LOAD_BLK_MAX_BUF))
 		return -EINVAL;
 	for (i = 0; i < 4; i++)
 		l->fd[i] = -1;

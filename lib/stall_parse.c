@@ -2,8 +2,10 @@
 /*
  * Command-line parsers of the stall tests.
  */
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,17 +90,27 @@ static int stall_unit_ns(const char *s, uint64_t default_unit_ns, uint64_t *unit
 	return -EINVAL;
 }
 
-/* A non-negative duration, decimal allowed: 100, 250us, 1.5ms, 2s. */
+/*
+ * A non-negative duration, decimal allowed: 100, 250us, 1.5ms, 2s. Digits
+ * and one point only: strtod() alone would take hex ("0x10us"), exponents
+ * and blanks.
+ */
 int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns)
 {
 	uint64_t unit;
+	size_t n;
 	double v;
 	char *end;
 
 	if (!str || !(isdigit((unsigned char)*str) || *str == '.'))
 		return -EINVAL;
+	n = strspn(str, "0123456789.");
+	if (memchr(str, '.', n) != memrchr(str, '.', n) || (n == 1 && *str == '.'))
+		return -EINVAL;
 	errno = 0;
 	v = strtod(str, &end);
+	if (end != str + n)
+		return -EINVAL;
 	if (errno || end == str || stall_unit_ns(end, default_unit_ns, &unit))
 		return -EINVAL;
 	if (v * (double)unit > 1e18)
@@ -107,6 +119,7 @@ int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns
 	return 0;
 }
 
+/* A batch size, "granule" or "all"; a size of 2^64 - 1 would read as "all". */
 static int stall_parse_batch(const char *tok, uint64_t granule, uint64_t *batch)
 {
 	if (!strcmp(tok, "all")) {
@@ -117,7 +130,15 @@ static int stall_parse_batch(const char *tok, uint64_t granule, uint64_t *batch)
 		*batch = granule;
 		return 0;
 	}
-	return stall_parse_size(tok, batch);
+	return stall_parse_size(tok, batch) || *batch == STALL_BATCH_ALL ? -EINVAL : 0;
+}
+
+/* "", ",a", "a," and "a,,b": a list with an empty item is a typo */
+static bool stall_list_has_empty(const char *str)
+{
+	size_t n = str ? strlen(str) : 0;
+
+	return !n || str[0] == ',' || str[n - 1] == ',' || strstr(str, ",,");
 }
 
 /*
@@ -131,7 +152,12 @@ int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
 	int i, n = 0, ret = 0;
 
 	*bad = NULL;
-	copy = strdup(str ? str : "");
+	*nr = 0;
+	if (stall_list_has_empty(str)) {
+		*bad = stall_remember_bad(str ? str : "");
+		return -EINVAL;
+	}
+	copy = strdup(str);
 	if (!copy)
 		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -165,7 +191,11 @@ int stall_parse_name_list(const char *str, const char *const *names, int nr_name
 
 	*bad = NULL;
 	*mask = 0;
-	copy = strdup(str ? str : "");
+	if (stall_list_has_empty(str)) {
+		*bad = stall_remember_bad(str ? str : "");
+		return -EINVAL;
+	}
+	copy = strdup(str);
 	if (!copy)
 		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

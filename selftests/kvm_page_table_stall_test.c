@@ -19,6 +19,7 @@
  * hugepage backings, enough free hugepages reserved beforehand.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -791,6 +792,10 @@ static void parse_loads(char *prog, const char *arg, struct test_params *p)
 {
 	char *copy = strdup(arg), *tok, *save;
 
+	/* "", "," and "a,,b" name no load where one is expected */
+	if (!*arg || arg[strspn(arg, ",")] == '\0' || strstr(arg, ",,") || *arg == ',' ||
+	    arg[strlen(arg) - 1] == ',')
+		usage_error(prog, "load list (-L)", arg);
 	p->nr_loads = 0;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (p->nr_loads == STALL_LOAD_MAX)
@@ -800,6 +805,32 @@ static void parse_loads(char *prog, const char *arg, struct test_params *p)
 		p->nr_loads++;
 	}
 	free(copy);
+}
+
+/*
+ * strtod() and strtol() skip leading blanks and take hex, "nan" and "inf":
+ * a number here starts with a digit (or a minus and a digit, for -n).
+ */
+/* -b as given, for the usage error that names it */
+static const char *size_arg;
+
+static bool plain_number(const char *s, bool negative)
+{
+	if (negative && *s == '-')
+		s++;
+	return isdigit((unsigned char)*s);
+}
+
+static double parse_ratio(char *prog, const char *what, const char *arg, double max)
+{
+	char *end;
+	double v;
+
+	v = plain_number(arg, false) ? strtod(arg, &end) : -1.0;
+	/* written so that NaN and infinity are refused too */
+	if (v < 0 || *end || strpbrk(arg, "xXeE") || !(v >= 0) || v > max)
+		usage_error(prog, what, arg);
+	return v;
 }
 
 static void parse_args(int argc, char *argv[], struct test_params *p)
@@ -820,6 +851,7 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 		case 'b':
 			if (stall_parse_size(optarg, &p->size))
 				usage_error(argv[0], "memory size (-b)", optarg);
+			size_arg = optarg;
 			break;
 		case 'v':
 			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_VM_MAX_VCPUS)
@@ -869,21 +901,16 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			p->budget.stall_allow_ns = v;
 			break;
 		case 'R':
-			p->budget.rel_ratio = strtod(optarg, (char **)&bad);
-			if (bad == optarg || *bad || !(p->budget.rel_ratio >= 0) ||
-			    p->budget.rel_ratio > 1e6)
-				usage_error(argv[0], "2M ratio (-R, 0-1000000)", optarg);
+			p->budget.rel_ratio = parse_ratio(argv[0], "2M ratio (-R, 0-1000000)",
+							  optarg, 1e6);
 			break;
 		case 'T':
-			p->budget.time_ratio = strtod(optarg, (char **)&bad);
-			/* written so that NaN and infinity are refused too */
-			if (bad == optarg || *bad || !(p->budget.time_ratio >= 0) ||
-			    p->budget.time_ratio > 1e6)
-				usage_error(argv[0], "time ratio (-T, 0-1000000)", optarg);
+			p->budget.time_ratio = parse_ratio(argv[0], "time ratio (-T, 0-1000000)",
+							   optarg, 1e6);
 			break;
 		case 'n':
-			l = strtol(optarg, (char **)&bad, 10);
-			if (bad == optarg || *bad || l < -1 || l >= stall_sys_nr_nodes())
+			l = plain_number(optarg, true) ? strtol(optarg, (char **)&bad, 10) : -2;
+			if (l == -2 || *bad || l < -1 || l >= stall_sys_nr_nodes())
 				usage_error(argv[0], "NUMA node (-n)", optarg);
 			p->node = l;
 			break;
@@ -904,10 +931,8 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 				usage_error(argv[0], "throughput window (-W, 1ms-10s)", optarg);
 			break;
 		case 'Q':
-			p->budget.max_dip = strtod(optarg, (char **)&bad) / 100.0;
-			if (bad == optarg || *bad ||
-			    !(p->budget.max_dip >= 0 && p->budget.max_dip <= 1))
-				usage_error(argv[0], "throughput dip (-Q, 0-100 percent)", optarg);
+			p->budget.max_dip = parse_ratio(argv[0], "throughput dip (-Q, 0-100 percent)",
+							optarg, 100.0) / 100.0;
 			break;
 		case 'h':
 			help(argv[0]);
@@ -931,8 +956,6 @@ static void check_requirements(struct test_params *p)
 
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	__TEST_REQUIRE(!geteuid(), "root is needed for the SCHED_FIFO probe");
-	__TEST_REQUIRE(p->size % pagesz == 0, "-b %lu is not a multiple of the %lu-byte backing page",
-		       (unsigned long)p->size, (unsigned long)pagesz);
 	if (is_backing_src_hugetlb(p->src))
 		__TEST_REQUIRE(stall_sys_free_hugepages(pagesz) >= p->size / pagesz,
 			       "%lu free %lu kB hugepages needed (reserve them in /sys/kernel/mm/hugepages)",
@@ -1043,6 +1066,10 @@ int main(int argc, char *argv[])
 		default_batches(&p);
 	if (stat(p.blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
 		usage_error(argv[0], "directory or block device (-D)", p.blk_dir);
+	/* a region the backing cannot tile is a typo, not a missing environment */
+	if (p.size % get_backing_src_pagesz(p.src))
+		usage_error(argv[0], "memory size (-b, a multiple of the backing page size)",
+			    size_arg ? size_arg : "");
 	for (i = 0; i < p.nr_loads; i++) {
 		p.loads[i].dir = p.blk_dir;
 		p.loads[i].window_ns = p.window_ns;

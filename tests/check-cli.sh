@@ -3,14 +3,16 @@
 #
 # Command-line behaviour of the tests: a bad value is a usage error that
 # names it and exits non-zero, -h exits 0, and an unmet requirement is a
-# KTAP skip (exit 4), never a failure.
+# KTAP skip (exit 4), never a failure. Then a table of bad values across
+# every option: each must exit 1, name the value on stderr, and leave
+# nothing behind (the run's directory, /run, tracefs).
 #
 #   check-cli.sh KVM_OUT
 
 set -uo pipefail
 
-stall=$1/kvm_page_table_stall_test
-probe=$1/stall_probe_test
+stall=$(cd "$1" && pwd)/kvm_page_table_stall_test
+probe=$(cd "$1" && pwd)/stall_probe_test
 n=0
 
 expect() {	# expect WANT_RC WANT_TEXT DESCRIPTION CMD...
@@ -28,8 +30,85 @@ expect() {	# expect WANT_RC WANT_TEXT DESCRIPTION CMD...
 	fi
 }
 
+# option, bad value, and what the message must quote (the value itself if empty)
+bad_values() {
+	cat <<'TABLE'
+-b	12Q
+-b	0
+-b	-1
+-b	4097
+-b	1.5G
+-b	 1G
+-b	18446744073709551616
+-b	16E
+-v	0
+-v	65
+-v	x
+-s	no_such_src
+-c	99999
+-c	 0
+-c	0x1
+-t	bogus
+-t	munmap,
+-t	,
+-t	munmap,bogus	bogus
+-B	3X
+-B	18446744073709551615
+-B	2M,,all
+-B	0
+-i	1us
+-i	0x10us
+-i	1e3us
+-i	200ms
+-i	1..5us
+-w	1ms
+-w	61s
+-w	abc
+-r	0
+-r	65
+-r	1.5
+-l	abc
+-l	-1ms
+-l	1e3
+-R	nan
+-R	inf
+-R	-1
+-R	 4
+-R	2000000
+-T	nan
+-T	1e999
+-T	-1
+-n	 0
+-n	-3
+-n	0x0
+-L	,
+-L	tcp-stream:
+-L	nope
+-L	blk:bs=1
+-L	blk:bs=4M:qd=1024
+-L	blk::qd=4
+-L	tcp-rr:msg=0
+-L	tcp-rr,,blk
+-P	gpu
+-D	/nonexistent
+-Q	nan
+-Q	101
+-Q	 5
+-Q	0x10
+-W	0
+-W	11s
+TABLE
+}
+
+leftovers() {	# what a run may have left: in its directory, /run, tracefs
+	ls -A "$1"
+	ls /run 2>/dev/null | grep '^kvm_stall_irq\.'
+	ls /sys/kernel/tracing/instances 2>/dev/null | grep '^kvmstall_'
+}
+
+nbad=$(bad_values | wc -l)
 echo "TAP version 13"
-echo "1..13"
+echo "1..$((13 + nbad))"
 expect 1 "'12Q'" "bad size named" "$stall" -b 12Q
 expect 1 "'bogus'" "bad mode named" "$stall" -t munmap,bogus
 expect 1 "'3X'" "bad batch named" "$stall" -B 2M,3X
@@ -44,3 +123,20 @@ expect 4 "hugepages" "hugetlb backing without reserved pages is a skip" \
 	"$stall" -s anonymous_hugetlb_1gb -b 4G
 expect 1 "'500ms'" "probe test: over-long stall named" "$probe" -d 500ms
 expect 0 "-d:" "probe test: -h" "$probe" -h
+
+# The table: the run happens in an empty directory of its own.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+while IFS=$'\t' read -r opt val named; do
+	n=$((n + 1))
+	named=${named:-$val}
+	err=$(cd "$work" && timeout 60 "$stall" "$opt" "$val" 2>&1 > /dev/null)
+	rc=$?
+	left=$(leftovers "$work")
+	if [ $rc -eq 1 ] && grep -qF -- "'$named'" <<< "$err" && [ -z "$left" ]; then
+		echo "ok $n bad value: $opt '$val'"
+	else
+		echo "not ok $n bad value: $opt '$val'"
+		echo "# exit $rc (wanted 1), stderr: $(tail -n 1 <<< "$err"), left: ${left:-nothing}"
+	fi
+done < <(bad_values)
