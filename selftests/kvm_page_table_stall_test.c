@@ -611,6 +611,12 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 		return;
 	}
 	load_medians(res->nr_reps, res->load[i], &m);
+	/* a load that moved nothing has nothing to lose: no verdict, and why */
+	if (!(m.base_median > 0.0)) {
+		snprintf(lname, sizeof(lname), "%s load=%s", name, l->spec);
+		result_skip(lname, "the load completed no operation in the baseline (rate 0): it does not run here\n");
+		return;
+	}
 	stall_budget_judge_load(&p->budget, m.base_median, m.base_worst, m.meas_worst,
 				m.base_max_ns, m.meas_max_ns, &v);
 	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu base_max=%lu budget=%lu load_cpu_pct=%.1f\n",
