@@ -31,6 +31,8 @@
 
 enum { NET_LISTEN, NET_CLIENT, NET_SERVER };
 
+#define NET_BACKLOG	4096
+
 static int net_timeouts(int fd)
 {
 	struct timeval tv = { .tv_usec = NET_TIMEOUT_US };
@@ -82,7 +84,14 @@ static int net_listen(struct stall_load *l, struct sockaddr_in *addr)
 	memset(addr, 0, sizeof(*addr));
 	addr->sin_family = AF_INET;
 	addr->sin_addr.s_addr = htonl(l->peer[0] ? INADDR_ANY : INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) || listen(fd, 128) ||
+	/*
+	 * A deep accept queue: the connect loop shares the test CPU with the
+	 * accept loop and opens about 25,000 connections a second; at 128 the
+	 * queue overflowed before the acceptor ran, a SYN was dropped, and one
+	 * connect waited a second for its retransmit: the whole baseline.
+	 */
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    listen(fd, NET_BACKLOG) ||
 	    getsockname(fd, (struct sockaddr *)addr, &len) || net_timeouts(fd)) {
 		snprintf(l->err, sizeof(l->err), "listener%s%s: %s", l->ns[0] ? " in " : "",
 			 l->ns, strerror(errno));
