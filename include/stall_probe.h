@@ -35,8 +35,6 @@ struct stall_window {
 	uint64_t max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
 	uint64_t max_held_ns;		/* longest wait on the run queue, lower bound */
 	uint64_t missed;	/* periods that went by without a wake-up */
-	uint64_t start_ns;	/* first and last wake-up in the window */
-	uint64_t end_ns;
 };
 
 struct stall_probe {

@@ -78,8 +78,6 @@ void stall_window_reset(struct stall_window *w)
 	w->max_gap_end_ns = 0;
 	w->max_held_ns = 0;
 	w->missed = 0;
-	w->start_ns = 0;
-	w->end_ns = 0;
 }
 
 void stall_window_free(struct stall_window *w)
@@ -91,9 +89,6 @@ static void stall_window_add(struct stall_window *w, uint64_t now, uint64_t lat,
 			     uint64_t held)
 {
 	stall_hist_add(&w->lat, lat);
-	if (!w->start_ns)
-		w->start_ns = now;
-	w->end_ns = now;
 	if (gap > w->max_gap_ns) {
 		w->max_gap_ns = gap;
 		w->max_gap_end_ns = now;
