@@ -8,6 +8,7 @@
 #ifndef SELFTEST_KVM_STALL_PARSE_H
 #define SELFTEST_KVM_STALL_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,10 @@
 #define STALL_MAX_LIST		32
 
 int stall_parse_size(const char *str, uint64_t *bytes);
+int stall_parse_decimal(const char *str, double *v, const char **end);
+int stall_parse_ratio(const char *str, double max, double *v);
 int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns);
+bool stall_parse_list_has_empty(const char *str);
 int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
 			   int max, int *nr, const char **bad);
 int stall_parse_name_list(const char *str, const char *const *names, int nr_names,

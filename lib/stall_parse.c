@@ -91,27 +91,41 @@ static int stall_unit_ns(const char *s, uint64_t default_unit_ns, uint64_t *unit
 }
 
 /*
- * A non-negative duration, decimal allowed: 100, 250us, 1.5ms, 2s. Digits
- * and one point only: strtod() alone would take hex ("0x10us"), exponents
- * and blanks.
+ * A non-negative decimal number at the start of @str: digits and one point
+ * at most ("1.5", ".5", "2."), @end set after it. strtod() alone would take
+ * blanks, a sign, hex ("0x10"), exponents, "nan" and "inf".
  */
-int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns)
+int stall_parse_decimal(const char *str, double *v, const char **end)
 {
-	uint64_t unit;
-	size_t n;
-	double v;
-	char *end;
+	size_t n = str ? strspn(str, "0123456789.") : 0;
+	char *e;
 
-	if (!str || !(isdigit((unsigned char)*str) || *str == '.'))
-		return -EINVAL;
-	n = strspn(str, "0123456789.");
-	if (memchr(str, '.', n) != memrchr(str, '.', n) || (n == 1 && *str == '.'))
+	if (!n || memchr(str, '.', n) != memrchr(str, '.', n) || (n == 1 && *str == '.'))
 		return -EINVAL;
 	errno = 0;
-	v = strtod(str, &end);
-	if (end != str + n)
+	*v = strtod(str, &e);
+	if (errno || e != str + n)
 		return -EINVAL;
-	if (errno || end == str || stall_unit_ns(end, default_unit_ns, &unit))
+	*end = e;
+	return 0;
+}
+
+/* A ratio or percentage, a decimal number alone, at most @max. */
+int stall_parse_ratio(const char *str, double max, double *v)
+{
+	const char *end;
+
+	return stall_parse_decimal(str, v, &end) || *end || *v > max ? -EINVAL : 0;
+}
+
+/* A non-negative duration, decimal allowed: 100, 250us, 1.5ms, 2s. */
+int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns)
+{
+	const char *end;
+	uint64_t unit;
+	double v;
+
+	if (stall_parse_decimal(str, &v, &end) || stall_unit_ns(end, default_unit_ns, &unit))
 		return -EINVAL;
 	if (v * (double)unit > 1e18)
 		return -EINVAL;
@@ -134,7 +148,7 @@ static int stall_parse_batch(const char *tok, uint64_t granule, uint64_t *batch)
 }
 
 /* "", ",a", "a," and "a,,b": a list with an empty item is a typo */
-static bool stall_list_has_empty(const char *str)
+bool stall_parse_list_has_empty(const char *str)
 {
 	size_t n = str ? strlen(str) : 0;
 
@@ -153,7 +167,7 @@ int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
 
 	*bad = NULL;
 	*nr = 0;
-	if (stall_list_has_empty(str)) {
+	if (stall_parse_list_has_empty(str)) {
 		*bad = stall_remember_bad(str ? str : "");
 		return -EINVAL;
 	}
@@ -191,7 +205,7 @@ int stall_parse_name_list(const char *str, const char *const *names, int nr_name
 
 	*bad = NULL;
 	*mask = 0;
-	if (stall_list_has_empty(str)) {
+	if (stall_parse_list_has_empty(str)) {
 		*bad = stall_remember_bad(str ? str : "");
 		return -EINVAL;
 	}

@@ -19,7 +19,6 @@
  * hugepage backings, enough free hugepages reserved beforehand.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -798,9 +797,7 @@ static void parse_loads(char *prog, const char *arg, struct test_params *p)
 {
 	char *copy = strdup(arg), *tok, *save;
 
-	/* "", "," and "a,,b" name no load where one is expected */
-	if (!*arg || arg[strspn(arg, ",")] == '\0' || strstr(arg, ",,") || *arg == ',' ||
-	    arg[strlen(arg) - 1] == ',')
+	if (stall_parse_list_has_empty(arg))
 		usage_error(prog, "load list (-L)", arg);
 	p->nr_loads = 0;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -813,28 +810,14 @@ static void parse_loads(char *prog, const char *arg, struct test_params *p)
 	free(copy);
 }
 
-/*
- * strtod() and strtol() skip leading blanks and take hex, "nan" and "inf":
- * a number here starts with a digit (or a minus and a digit, for -n).
- */
 /* -b as given, for the usage error that names it */
 static const char *size_arg;
 
-static bool plain_number(const char *s, bool negative)
-{
-	if (negative && *s == '-')
-		s++;
-	return isdigit((unsigned char)*s);
-}
-
 static double parse_ratio(char *prog, const char *what, const char *arg, double max)
 {
-	char *end;
 	double v;
 
-	v = plain_number(arg, false) ? strtod(arg, &end) : -1.0;
-	/* written so that NaN and infinity are refused too */
-	if (v < 0 || *end || strpbrk(arg, "xXeE") || !(v >= 0) || v > max)
+	if (stall_parse_ratio(arg, max, &v))
 		usage_error(prog, what, arg);
 	return v;
 }
@@ -915,8 +898,10 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 							   optarg, 1e6);
 			break;
 		case 'n':
-			l = plain_number(optarg, true) ? strtol(optarg, (char **)&bad, 10) : -2;
-			if (l == -2 || *bad || l < -1 || l >= stall_sys_nr_nodes())
+			/* -1, or a node number as strict as a CPU number */
+			l = -1;
+			if ((strcmp(optarg, "-1") && stall_parse_cpu(optarg, &l)) ||
+			    l >= stall_sys_nr_nodes())
 				usage_error(argv[0], "NUMA node (-n)", optarg);
 			p->node = l;
 			break;

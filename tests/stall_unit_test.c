@@ -229,6 +229,28 @@ static void test_parse_duration(void)
 	UNIT_CHECK(stall_parse_duration("1min", 1, &v), "duration: unknown unit rejected");
 	UNIT_CHECK(stall_parse_duration("-1ms", 1, &v), "duration: negative rejected");
 	UNIT_CHECK(stall_parse_duration("ms", 1, &v), "duration: no number rejected");
+	UNIT_CHECK(stall_parse_duration("0x10us", 1, &v) && stall_parse_duration("1e3us", 1, &v) &&
+		   stall_parse_duration(" 1ms", 1, &v) && stall_parse_duration("1..5ms", 1, &v),
+		   "duration: hex, exponent, blank and two points rejected");
+}
+
+static void test_parse_ratio(void)
+{
+	double v;
+
+	UNIT_CHECK(!stall_parse_ratio("4", 1e6, &v) && v == 4.0 &&
+		   !stall_parse_ratio("2.5", 1e6, &v) && v == 2.5 &&
+		   !stall_parse_ratio("0", 100, &v) && v == 0.0, "ratio: plain decimals");
+	UNIT_CHECK(stall_parse_ratio("101", 100, &v), "ratio: over the maximum rejected");
+	UNIT_CHECK(stall_parse_ratio("nan", 1e6, &v) && stall_parse_ratio("inf", 1e6, &v) &&
+		   stall_parse_ratio("1e999", 1e6, &v) && stall_parse_ratio("-1", 1e6, &v) &&
+		   stall_parse_ratio(" 4", 1e6, &v) && stall_parse_ratio("0x10", 1e6, &v) &&
+		   stall_parse_ratio("", 1e6, &v) && stall_parse_ratio(".", 1e6, &v),
+		   "ratio: NaN, infinity, exponent, sign, blank, hex, empty rejected");
+	UNIT_CHECK(stall_parse_list_has_empty("") && stall_parse_list_has_empty(",") &&
+		   stall_parse_list_has_empty("a,") && stall_parse_list_has_empty(",a") &&
+		   stall_parse_list_has_empty("a,,b") && !stall_parse_list_has_empty("a,b"),
+		   "lists: an empty item is found");
 }
 
 static void test_parse_lists(void)
@@ -338,6 +360,7 @@ int main(void)
 	test_load_budget();
 	test_parse_size();
 	test_parse_duration();
+	test_parse_ratio();
 	test_parse_lists();
 	test_trace();
 	printf("1..%d\n", unit_nr);
