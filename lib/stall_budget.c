@@ -14,6 +14,19 @@ uint64_t stall_budget_stall_limit(const struct stall_budget *b, uint64_t baselin
 	return limit < baseline_ns ? UINT64_MAX : limit;
 }
 
+/* How many of @n repetitions were judged (not noisy); @held of them held. */
+static int stall_budget_count(const enum stall_class *cls, int n, int *held)
+{
+	int i, judged = 0;
+
+	*held = 0;
+	for (i = 0; i < n; i++) {
+		judged += cls[i] != STALL_NOISY;
+		*held += cls[i] == STALL_HELD;
+	}
+	return judged;
+}
+
 /* The part of a window that counts as the CPU held: run-queue wait, else the gap. */
 static uint64_t stall_hold(const struct stall_obs *o)
 {
@@ -38,10 +51,9 @@ static void stall_budget_judge_relative(const struct stall_budget *b, const stru
 					uint64_t kcall_ns, uint64_t kref_ns,
 					struct stall_verdict *v)
 {
-	uint64_t hold = stall_hold(meas);
+	/* the shorter of the call and the probe's wait; the call alone without schedstat */
+	uint64_t hold = meas->held_ns < kcall_ns ? meas->held_ns : kcall_ns;
 
-	if (meas->held_ns == STALL_NS_UNKNOWN || kcall_ns < hold)
-		hold = kcall_ns;
 	v->relative = true;
 	v->stall_limit_ns = (uint64_t)(b->rel_ratio * (double)kref_ns);
 	if (hold > v->stall_limit_ns)
@@ -97,12 +109,8 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
  */
 enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n)
 {
-	int i, judged = 0, held = 0;
+	int held, judged = stall_budget_count(cls, n, &held);
 
-	for (i = 0; i < n; i++) {
-		judged += cls[i] != STALL_NOISY;
-		held += cls[i] == STALL_HELD;
-	}
 	if (!judged || (held && held < judged))
 		return STALL_NOISY;
 	return held ? STALL_HELD : STALL_OK;
@@ -125,12 +133,8 @@ bool stall_budget_time_ok(const struct stall_budget *b, uint64_t time_ns, uint64
  */
 enum stall_class stall_budget_majority(const enum stall_class *cls, int n)
 {
-	int i, judged = 0, held = 0;
+	int held, judged = stall_budget_count(cls, n, &held);
 
-	for (i = 0; i < n; i++) {
-		judged += cls[i] != STALL_NOISY;
-		held += cls[i] == STALL_HELD;
-	}
 	if (!judged)
 		return STALL_NOISY;
 	return 2 * held > judged ? STALL_HELD : STALL_OK;
