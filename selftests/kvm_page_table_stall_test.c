@@ -80,8 +80,8 @@ struct rep_result {
 	struct stall_obs meas;		/* the teardown's window */
 	struct stall_obs ctl;		/* the control window of the same length after it */
 	uint64_t window_ns;
-	uint64_t gap_end_ns;
 	uint64_t kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
+	bool kmatch;			/* that call overlaps the probe's longest gap */
 	struct stall_verdict v;
 	uint64_t p99_ns;
 	uint64_t lat_max_ns;
@@ -99,7 +99,8 @@ struct point_result {
 	int nr_reps;			/* the -r repetitions and any confirming ones */
 	int judged;			/* repetitions that were not noisy */
 	int worst;			/* the judged repetition with the longest hold */
-	struct stall_trace_result k;	/* the kernel's calls in the worst repetition */
+	struct stall_trace_result k;	/* the kernel's calls in the repetition krep */
+	int krep;			/* the repetition with the longest stage-2 call */
 	uint64_t kref_ns;		/* the relative rule's reference, or STALL_NS_UNKNOWN */
 	uint64_t time_ns;
 	uint64_t gap_ns;
@@ -182,17 +183,30 @@ static void collect_loads(struct test_params *p, struct point_result *res, int r
 	stall_loads_stop(p->loads, p->nr_loads);
 }
 
-/* The longest holding call the kernel made meanwhile; kept for the worst repetition. */
-static void end_trace(struct point_result *res, struct rep_result *r)
+/*
+ * The longest holding call the kernel made in repetition @rep, and whether
+ * it overlaps the probe's longest gap (@w, complete by now); the calls are
+ * kept for the repetition with the longest one.
+ */
+static void end_trace(struct point_result *res, int rep, const struct stall_window *w)
 {
+	struct rep_result *r = &res->rep[rep];
+	struct stall_trace_call *c;
 	struct stall_trace_result k;
 
 	r->kcall_ns = STALL_NS_UNKNOWN;
+	r->kmatch = false;
 	if (!have_trace || stall_trace_end(&k))
 		return;
-	r->kcall_ns = k.longest.fn >= 0 ? k.longest.ns : 0;
-	if (res->k.longest.fn < 0 || r->kcall_ns > res->k.longest.ns)
+	c = &k.longest;
+	r->kcall_ns = c->fn >= 0 ? c->ns : 0;
+	r->kmatch = c->fn >= 0 && w->max_gap_end_ns - w->max_gap_ns < c->start_ns + c->ns &&
+		    c->start_ns < w->max_gap_end_ns;
+	/* a repetition run again replaces what its earlier attempt kept */
+	if (res->k.longest.fn < 0 || res->krep == rep || r->kcall_ns > res->k.longest.ns) {
 		res->k = k;
+		res->krep = rep;
+	}
 }
 
 static void observe(struct stall_window *w, struct stall_obs *o)
@@ -237,7 +251,7 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	stall_sleep_ns(r->window_ns);
 	switch_window(NULL);
 	/* read back outside the windows: parsing takes CPU time */
-	end_trace(res, r);
+	end_trace(res, rep, &meas_win);
 
 	collect_loads(p, res, rep);
 	pt->mode->cleanup(pt);
@@ -245,13 +259,12 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	r->base_gap_ns = base_win.max_gap_ns;
 	observe(&meas_win, &r->meas);
 	observe(&ctl_win, &r->ctl);
-	r->gap_end_ns = meas_win.max_gap_end_ns;
 	r->p99_ns = stall_hist_percentile_ns(&meas_win.lat, 99.0);
 	r->lat_max_ns = meas_win.lat.max_ns;
 	r->missed = meas_win.missed;
 	r->populate_ns = pt->populate_ns;
 	r->nr_ops = pt->nr_ops;
-	/* the absolute rule, to decide on a retry; rejudge() settles the verdict */
+	/* the absolute rule, to decide on a retry; judge_point() settles the verdict */
 	stall_budget_judge(&p->budget, &r->meas, &r->ctl, r->kcall_ns, STALL_NS_UNKNOWN, &r->v);
 }
 
@@ -448,15 +461,10 @@ static const char *const class_names[] = {
 	[STALL_OK] = "ok", [STALL_HELD] = "held", [STALL_NOISY] = "noisy",
 };
 
-/* Whether the probe's longest gap and the kernel's longest call overlap in time. */
+/* Whether the kept kernel call overlaps its repetition's longest probe gap. */
 static bool kernel_matches(const struct point_result *res)
 {
-	const struct rep_result *r = &res->rep[res->worst];
-	uint64_t gap_start = r->gap_end_ns - r->meas.gap_ns;
-	uint64_t call_end = res->k.longest.start_ns + res->k.longest.ns;
-
-	return res->k.longest.fn >= 0 && gap_start < call_end &&
-	       res->k.longest.start_ns < r->gap_end_ns;
+	return res->k.longest.fn >= 0 && res->rep[res->krep].kmatch;
 }
 
 static int print_kernel(const struct point_result *res, char *line, size_t len)
