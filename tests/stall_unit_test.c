@@ -4,14 +4,18 @@
  * verdicts, medians and the command-line parsers. Needs neither KVM nor
  * root; prints KTAP.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "stall_budget.h"
 #include "stall_hist.h"
+#include "stall_irq.h"
 #include "stall_parse.h"
 #include "stall_sys.h"
 #include "stall_trace.h"
@@ -352,6 +356,85 @@ static void test_trace(void)
 		   "trace: its stack is the range call's, without the probe's own frames");
 }
 
+static bool unit_exists(const char *path)
+{
+	return !access(path, F_OK);
+}
+
+static void unit_write_file(const char *path, const char *mode, const char *text)
+{
+	FILE *f = fopen(path, mode);
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* A run that claims the state file and then waits to be killed, as -P irq does. */
+static pid_t unit_irq_owner(void)
+{
+	int fds[2];
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		c = stall_irq_claim() ? 'n' : 'y';
+		if (write(fds[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (pid < 0 || read(fds[0], &c, 1) != 1 || c != 'y')
+		pid = -1;
+	close(fds[0]);
+	close(fds[1]);
+	return pid;
+}
+
+/*
+ * The IRQ state file's lock, in a scratch directory (the unit build sets
+ * STALL_IRQ_STATE_DIR to "."). IRQ 99999 does not exist, so restoring it
+ * writes nothing but still counts.
+ */
+static void test_irq_state(void)
+{
+	char dir[] = "/tmp/stall_unit.XXXXXX", old[64], cwd[4096];
+	const char *state = "kvm_stall_irq.state";
+	pid_t owner;
+
+	if (!getcwd(cwd, sizeof(cwd)) || !mkdtemp(dir) || chdir(dir)) {
+		UNIT_CHECK(0, "irq state: scratch directory");
+		return;
+	}
+	UNIT_CHECK(stall_irq_recover_stale() == 0, "irq state: nothing to recover");
+	owner = unit_irq_owner();
+	UNIT_CHECK(owner > 0 && unit_exists(state), "irq state: a run claims the file");
+	UNIT_CHECK(stall_irq_claim() == -EBUSY, "irq state: a second run is refused");
+	unit_write_file(state, "a", "99999 0-1\n");
+	UNIT_CHECK(stall_irq_recover_stale() == 0 && unit_exists(state),
+		   "irq state: a live run's file is left alone");
+	if (owner > 0) {
+		kill(owner, SIGKILL);
+		waitpid(owner, NULL, 0);
+	}
+	UNIT_CHECK(stall_irq_recover_stale() == 1 && !unit_exists(state),
+		   "irq state: a killed run's file is restored and removed");
+	UNIT_CHECK(stall_irq_claim() == 0 && unit_exists(state), "irq state: claimed once free");
+	stall_irq_restore_all();
+	UNIT_CHECK(!unit_exists(state), "irq state: removed when restored");
+	/* an earlier version's file carrying this run's PID is a reused PID's */
+	snprintf(old, sizeof(old), "kvm_stall_irq.%d", getpid());
+	unit_write_file(old, "w", "99999 0-1\n");
+	UNIT_CHECK(stall_irq_recover_stale() == 1 && !unit_exists(old),
+		   "irq state: an old file with our own PID is restored");
+	if (chdir(cwd) || rmdir(dir))
+		UNIT_CHECK(0, "irq state: scratch directory left behind");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -363,6 +446,7 @@ int main(void)
 	test_parse_ratio();
 	test_parse_lists();
 	test_trace();
+	test_irq_state();
 	printf("1..%d\n", unit_nr);
 	printf("# %d passed, %d failed\n", unit_nr - unit_failed, unit_failed);
 	return unit_failed ? 1 : 0;
