@@ -28,9 +28,17 @@ DEFAULT_KSRC := $(BUILD)/src/linux-source-$(KVERSION)
 KSRC ?= $(DEFAULT_KSRC)
 override KSRC := $(abspath $(KSRC))
 
-# One output directory per architecture and kernel tree.
+# ASan and UBSan on the suite's host code (not the guest's, not the KVM
+# library's), for make sanitize; any finding aborts the run.
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_SUFFIX := -san
+endif
+
+# One output directory per architecture and kernel tree (and sanitizer build).
 TREE_ID := $(subst /,_,$(patsubst $(BUILD)/src/%,%,$(KSRC)))
-OUT := $(BUILD)/$(ARCH)/$(notdir $(TREE_ID))
+OUT := $(BUILD)/$(ARCH)$(SAN_SUFFIX)/$(notdir $(TREE_ID))
 KVM_OUT := $(OUT)/kvm
 HDR_OUT := $(OUT)/kobj
 
@@ -43,7 +51,7 @@ KVM_MAKE = $(MAKE) -s -C $(KSRC)/tools/testing/selftests/kvm -f Makefile \
 	-f $(CURDIR)/scripts/kvm-overlay.mk ARCH=$(KARCH) \
 	CROSS_COMPILE=$(CROSS_COMPILE) OUTPUT=$(KVM_OUT) abs_objdir=$(HDR_OUT) \
 	KHDR_INCLUDES="-isystem $(HDR_OUT)/usr/include" STALL_ROOT=$(CURDIR) \
-	STALL_LDFLAGS="$(STALL_LDFLAGS)"
+	STALL_LDFLAGS="$(STALL_LDFLAGS)" STALL_SAN_CFLAGS="$(SAN_CFLAGS)"
 
 RUN_ARGS ?=
 
@@ -71,21 +79,31 @@ run: all
 	$(KVM_OUT)/kvm_page_table_stall_test $(RUN_ARGS)
 
 # Unit tests of the library's arithmetic: no KVM and no kernel tree needed.
-UNIT_OBJ := $(addprefix $(BUILD)/unit/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
-	stall_sys.o)
+UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
+UNIT_OBJ := $(addprefix $(UNIT_OUT)/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
+	stall_sys.o stall_irq.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
-	-Iinclude
+	-Iinclude $(SAN_CFLAGS)
 
-$(BUILD)/unit/%.o: lib/%.c include/*.h
+$(UNIT_OUT)/%.o: lib/%.c include/*.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 
 HOSTCC ?= gcc
 
-$(BUILD)/unit/stall_unit_test: tests/stall_unit_test.c $(UNIT_OBJ) include/*.h
+# the IRQ state file's lock is tested in a scratch directory, not in /run
+$(UNIT_OUT)/stall_irq.o: UNIT_CFLAGS += -DSTALL_IRQ_STATE_DIR='"."'
+
+$(UNIT_OUT)/stall_unit_test: tests/stall_unit_test.c $(UNIT_OBJ) include/*.h
 	$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_OBJ) -lm -o $@
 
-unit: $(BUILD)/unit/stall_unit_test
+unit: $(UNIT_OUT)/stall_unit_test
+
+# The unit tests and a short real sweep with loads, sanitized.
+sanitize:
+	+$(MAKE) SANITIZE=1 all unit
+	tests/check-sanitize.sh $(BUILD)/unit-san/stall_unit_test \
+		$(BUILD)/$(ARCH)-san/$(notdir $(TREE_ID))/kvm $(BUILD)
 
 CHECKS ?=
 
@@ -137,9 +155,9 @@ install-tree:
 	scripts/install-tree.sh $(CURDIR) $(KSRC)
 
 clean:
-	rm -rf $(BUILD)/x86_64 $(BUILD)/arm64 $(BUILD)/unit
+	rm -rf $(BUILD)/x86_64 $(BUILD)/arm64 $(BUILD)/unit $(BUILD)/x86_64-san $(BUILD)/unit-san
 
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run unit check install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run unit sanitize check install-tree initramfs kernel vm-run matrix clean distclean

@@ -13,18 +13,29 @@ STALL_TEST_OBJ := $(patsubst %,$(OUTPUT)/stall/%.o,$(STALL_TESTS))
 
 -include $(STALL_LIB_OBJ:.o=.d) $(STALL_TEST_OBJ:.o=.d)
 
+# STALL_SAN_CFLAGS (make SANITIZE=1) instruments the suite's host code
+# only. stall_vm.c holds the guest code, which runs in the guest, where
+# the sanitizers' shadow memory and runtime do not exist; the KVM
+# library's objects, guest side included, stay as the tree builds them.
+STALL_GUEST_OBJ := $(OUTPUT)/stall/lib/stall_vm.o
+$(filter-out $(STALL_GUEST_OBJ),$(STALL_LIB_OBJ)) $(STALL_TEST_OBJ): \
+	STALL_OBJ_CFLAGS := $(STALL_SAN_CFLAGS)
+
 $(OUTPUT)/stall/lib/%.o: $(STALL_ROOT)/lib/%.c $(GEN_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(STALL_ROOT)/include $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@
+	$(CC) $(CFLAGS) $(STALL_OBJ_CFLAGS) -I$(STALL_ROOT)/include $(CPPFLAGS) $(TARGET_ARCH) \
+		-c $< -o $@
 
 $(OUTPUT)/stall/%.o: $(STALL_ROOT)/selftests/%.c $(GEN_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(STALL_ROOT)/include $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@
+	$(CC) $(CFLAGS) $(STALL_OBJ_CFLAGS) -I$(STALL_ROOT)/include $(CPPFLAGS) $(TARGET_ARCH) \
+		-c $< -o $@
 
 # Object lists, not an archive: an archive would drop the strong overrides
 # of the library's __weak symbols.
 $(STALL_PROGS): $(OUTPUT)/%: $(OUTPUT)/stall/%.o $(STALL_LIB_OBJ) $(LIBKVM_OBJS)
-	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(STALL_LDFLAGS) $(TARGET_ARCH) $< \
+	$(CC) $(CFLAGS) $(STALL_SAN_CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(STALL_LDFLAGS) \
+		$(TARGET_ARCH) $< \
 		$(STALL_LIB_OBJ) $(LIBKVM_OBJS) $(LDLIBS) -o $@
 
 stall-all: $(STALL_PROGS)

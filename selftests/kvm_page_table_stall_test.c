@@ -968,6 +968,36 @@ static void check_requirements(struct test_params *p)
 		__TEST_REQUIRE(stall_sys_thp_enabled(), "transparent hugepages are disabled");
 }
 
+/*
+ * Every run repairs what a killed run left steered, whatever its own
+ * options; only a -P irq run steers, and only one at a time.
+ */
+static void claim_irqs(struct test_params *p)
+{
+	int ret;
+
+	if (stall_irq_recover_stale())
+		ksft_print_msg("restored IRQ affinities left by an interrupted run\n");
+	if (p->where != STALL_LOAD_IRQ)
+		return;
+	ret = stall_irq_claim();
+	__TEST_REQUIRE(ret != -EBUSY,
+		       "another run steers interrupts (-P irq); run them one after another");
+	__TEST_REQUIRE(!ret, "IRQ state file: %s", strerror(-ret));
+}
+
+/* ASan's shadow is terabytes of reserved memory that mlockall would fault in */
+#if defined(__SANITIZE_ADDRESS__)
+#define STALL_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STALL_ASAN	1
+#endif
+#endif
+#ifndef STALL_ASAN
+#define STALL_ASAN	0
+#endif
+
 static void start_probe(struct test_params *p)
 {
 	int ret, cpus[1];
@@ -977,7 +1007,7 @@ static void start_probe(struct test_params *p)
 	TEST_ASSERT(!stall_window_init(&base_win) && !stall_window_init(&meas_win) &&
 		    !stall_window_init(&ctl_win), "probe histograms");
 	/* no page fault in the probe's path; later guest memory stays unlocked */
-	if (mlockall(MCL_CURRENT))
+	if (!STALL_ASAN && mlockall(MCL_CURRENT))
 		ksft_print_msg("mlockall: %s (continuing)\n", strerror(errno));
 	if (stall_sys_hold_dma_latency() < 0)
 		ksft_print_msg("/dev/cpu_dma_latency unavailable: deep C-states may add latency\n");
@@ -1076,11 +1106,7 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	check_requirements(&p);
-	if (p.where == STALL_LOAD_IRQ) {
-		if (stall_irq_recover_stale())
-			ksft_print_msg("restored IRQ affinities left by an interrupted run\n");
-		stall_irq_install_handlers();
-	}
+	claim_irqs(&p);
 	start_probe(&p);
 	start_trace(&p);
 	print_setup(&p);

@@ -17,7 +17,7 @@ logs=$build/check
 mkdir -p "$logs"
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli loads arm64 install-tree testbed)
+[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli loads sanitize arm64 install-tree testbed)
 
 pass=0 fail=0 skip=0
 
@@ -58,6 +58,8 @@ for c in "${checks[@]}"; do
 		run contrast 1200 "$here/check-contrast.sh" "$kvm_out" ;;
 	cli)
 		run cli 300 "$here/check-cli.sh" "$kvm_out" ;;
+	sanitize)
+		run sanitize 1200 make -s -C "$here/.." BUILD="$build" sanitize ;;
 	arm64)
 		run arm64 900 "$here/check-arm64-build.sh" "$build" ;;
 	loads)
