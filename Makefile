@@ -99,6 +99,29 @@ $(UNIT_OUT)/stall_unit_test: tests/stall_unit_test.c $(UNIT_OBJ) include/*.h
 
 unit: $(UNIT_OUT)/stall_unit_test
 
+# libFuzzer targets (clang's, a Debian package): the value parsers alone,
+# and the test's whole command line against the tree's KVM library.
+FUZZ_CC ?= clang-14
+FUZZ_OUT := $(BUILD)/fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_PARSE_SRC := $(addprefix lib/,stall_parse.c stall_load.c stall_load_net.c stall_load_blk.c \
+	stall_hist.c stall_probe.c stall_sys.c stall_irq.c stall_budget.c)
+FUZZ_TIME ?= 20
+FUZZ_SEED ?= 1
+
+$(FUZZ_OUT)/stall_fuzz_parse: tests/fuzz/stall_fuzz_parse.c $(FUZZ_PARSE_SRC) include/*.h
+	@scripts/deps.sh fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu99 -Iinclude $< $(FUZZ_PARSE_SRC) -lm -lpthread -o $@
+
+fuzz-build: all $(FUZZ_OUT)/stall_fuzz_parse
+	+$(KVM_MAKE) FUZZ_CC=$(FUZZ_CC) FUZZ_FLAGS="$(FUZZ_FLAGS)" \
+		STALL_FUZZ_OUT=$(FUZZ_OUT) stall-fuzz
+
+# Each target FUZZ_TIME seconds from seed FUZZ_SEED; findings are kept in $(FUZZ_OUT).
+fuzz: fuzz-build
+	tests/check-fuzz.sh $(FUZZ_OUT) $(FUZZ_TIME) $(FUZZ_SEED)
+
 # The unit tests and a short real sweep with loads, sanitized.
 sanitize:
 	+$(MAKE) SANITIZE=1 all unit
@@ -108,7 +131,7 @@ sanitize:
 CHECKS ?=
 
 check: all unit
-	@scripts/deps.sh arm64 testbed kernel
+	@scripts/deps.sh arm64 testbed kernel fuzz
 	tests/run-checks.sh $(BUILD) $(KVM_OUT) $(CHECKS)
 
 # The arm64 testbed: arm64 KVM inside QEMU (see README.md, "arm64 testbed").
@@ -155,9 +178,10 @@ install-tree:
 	scripts/install-tree.sh $(CURDIR) $(KSRC)
 
 clean:
-	rm -rf $(BUILD)/x86_64 $(BUILD)/arm64 $(BUILD)/unit $(BUILD)/x86_64-san $(BUILD)/unit-san
+	rm -rf $(BUILD)/x86_64 $(BUILD)/arm64 $(BUILD)/unit $(BUILD)/x86_64-san $(BUILD)/unit-san \
+		$(FUZZ_OUT)
 
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run unit sanitize check install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run unit sanitize fuzz fuzz-build check install-tree initramfs kernel vm-run matrix clean distclean

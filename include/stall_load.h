@@ -102,6 +102,7 @@ extern const struct stall_load_kind stall_load_blk_kind;
 
 const struct stall_load_kind *stall_load_kind_at(int i);
 
+void stall_load_free(struct stall_load *l);
 int stall_load_parse(struct stall_load *l, const char *spec, const char *dir);
 int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus);
 void stall_load_stop(struct stall_load *l);

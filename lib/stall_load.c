@@ -112,6 +112,15 @@ int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
 	return 0;
 }
 
+/* What stall_load_parse() allocated, for a load that will not run. */
+void stall_load_free(struct stall_load *l)
+{
+	int i;
+
+	for (i = 0; i < STALL_LOAD_NR_PHASES; i++)
+		stall_hist_free(&l->ph[i].lat);
+}
+
 static uint64_t stall_load_cpu_ns(struct stall_load *l)
 {
 	struct timespec ts;

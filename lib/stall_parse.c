@@ -100,7 +100,8 @@ int stall_parse_decimal(const char *str, double *v, const char **end)
 	size_t n = str ? strspn(str, "0123456789.") : 0;
 	char *e;
 
-	if (!n || memchr(str, '.', n) != memrchr(str, '.', n) || (n == 1 && *str == '.'))
+	/* ".5" is refused too: numbers start with a digit (found by the fuzzer) */
+	if (!n || !isdigit((unsigned char)*str) || memchr(str, '.', n) != memrchr(str, '.', n))
 		return -EINVAL;
 	errno = 0;
 	*v = strtod(str, &e);
@@ -133,7 +134,11 @@ int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns
 	return 0;
 }
 
-/* A batch size, "granule" or "all"; a size of 2^64 - 1 would read as "all". */
+/*
+ * A batch size, "granule" or "all". A size of 2^64 - 1 would read as
+ * "all"; one that is not a multiple of the granule cannot be unmapped in
+ * steps of itself.
+ */
 static int stall_parse_batch(const char *tok, uint64_t granule, uint64_t *batch)
 {
 	if (!strcmp(tok, "all")) {
@@ -144,7 +149,10 @@ static int stall_parse_batch(const char *tok, uint64_t granule, uint64_t *batch)
 		*batch = granule;
 		return 0;
 	}
-	return stall_parse_size(tok, batch) || *batch == STALL_BATCH_ALL ? -EINVAL : 0;
+	if (stall_parse_size(tok, batch) || *batch == STALL_BATCH_ALL || !*batch ||
+	    *batch % granule)
+		return -EINVAL;
+	return 0;
 }
 
 /* "", ",a", "a," and "a,,b": a list with an empty item is a typo */

@@ -40,7 +40,19 @@ $(STALL_PROGS): $(OUTPUT)/%: $(OUTPUT)/stall/%.o $(STALL_LIB_OBJ) $(LIBKVM_OBJS)
 
 stall-all: $(STALL_PROGS)
 
+# The command-line fuzzer: the test's own source with main() renamed,
+# exit() wrapped into a jump back to the fuzzer (tests/fuzz/).
+STALL_FUZZ_OPT := $(STALL_FUZZ_OUT)/stall_fuzz_options
+$(STALL_FUZZ_OPT): $(STALL_ROOT)/tests/fuzz/stall_fuzz_options.c \
+		$(STALL_ROOT)/selftests/kvm_page_table_stall_test.c $(STALL_LIB_SRC) $(LIBKVM_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(filter-out -MD -MP -march=%,$(CFLAGS)) $(FUZZ_FLAGS) \
+		-Wno-unused-command-line-argument -I$(STALL_ROOT)/include $(CPPFLAGS) \
+		$(LDFLAGS) $< $(STALL_LIB_SRC) $(LIBKVM_OBJS) $(LDLIBS) -Wl,--wrap=exit -o $@
+
+stall-fuzz: $(STALL_FUZZ_OPT)
+
 stall-print-%:
 	@echo '$($*)'
 
-.PHONY: stall-all
+.PHONY: stall-all stall-fuzz

@@ -791,23 +791,29 @@ static void default_batches(struct test_params *p)
 
 static void parse_guest_mode(char *prog, const char *arg, struct test_params *p)
 {
-	char *end;
+	char *end, mode[24];
 	long m = strtol(arg, &end, 10);
 
 	if (*arg < '0' || *arg > '9' || *end || m >= NUM_VM_MODES || !guest_modes[m].supported)
 		usage_error(prog, "or unsupported guest mode", arg);
-	guest_modes_cmdline(arg);
+	/* the library reads "09" as bad octal and asserts (found by the fuzzer) */
+	snprintf(mode, sizeof(mode), "%ld", m);
+	guest_modes_cmdline(mode);
 	p->mode_given = true;
 }
 
 /* "tcp-stream,blk:bs=64k:qd=32": each a generator spec (see -h). */
 static void parse_loads(char *prog, const char *arg, struct test_params *p)
 {
-	char *copy = strdup(arg), *tok, *save;
+	char *copy, *tok, *save;
 
 	if (stall_parse_list_has_empty(arg))
 		usage_error(prog, "load list (-L)", arg);
-	p->nr_loads = 0;
+	copy = strdup(arg);
+	TEST_ASSERT(copy, "strdup(): out of memory");
+	/* the last -L given is the one that counts */
+	while (p->nr_loads)
+		stall_load_free(&p->loads[--p->nr_loads]);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (p->nr_loads == STALL_LOAD_MAX)
 			usage_error(prog, "load list (-L, 4 loads at most)", arg);
@@ -1058,9 +1064,9 @@ static void print_setup(struct test_params *p)
 		       have_trace ? "" : " (off: no kernel-side measurement)");
 }
 
-int main(int argc, char *argv[])
+static void init_params(struct test_params *p)
 {
-	struct test_params p = {
+	*p = (struct test_params) {
 		.size = DEFAULT_TEST_MEM_SIZE,
 		.nr_vcpus = 1,
 		.src = DEFAULT_VM_MEM_SRC,
@@ -1079,30 +1085,43 @@ int main(int argc, char *argv[])
 		.window_ns = STALL_LOAD_DEFAULT_WINDOW_NS,
 		.modes = (1ULL << stall_nr_modes) - 1,
 	};
+}
+
+/* Defaults that depend on other options, and checks across options. */
+static void finish_params(char *prog, struct test_params *p)
+{
 	struct stat st;
 	int i;
 
-	guest_modes_append_default();
-	parse_args(argc, argv, &p);
-	if (!p.mode_given)
+	if (!p->mode_given)
 		for (i = 0; i < NUM_VM_MODES; i++)
 			guest_modes[i].enabled = i == VM_MODE_DEFAULT;
-	if (p.test_cpu < 0)
-		stall_sys_pick_cpus(-1, &p.test_cpu, 1);
-	if (p.node == -2)
-		p.node = stall_sys_cpu_node(p.test_cpu);
-	if (!p.nr_batch)
-		default_batches(&p);
-	if (stat(p.blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
-		usage_error(argv[0], "directory or block device (-D)", p.blk_dir);
+	if (p->test_cpu < 0)
+		stall_sys_pick_cpus(-1, &p->test_cpu, 1);
+	if (p->node == -2)
+		p->node = stall_sys_cpu_node(p->test_cpu);
+	if (!p->nr_batch)
+		default_batches(p);
+	if (stat(p->blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
+		usage_error(prog, "directory or block device (-D)", p->blk_dir);
 	/* a region the backing cannot tile is a typo, not a missing environment */
-	if (p.size % get_backing_src_pagesz(p.src))
-		usage_error(argv[0], "memory size (-b, a multiple of the backing page size)",
+	if (p->size % get_backing_src_pagesz(p->src))
+		usage_error(prog, "memory size (-b, a multiple of the backing page size)",
 			    size_arg ? size_arg : "");
-	for (i = 0; i < p.nr_loads; i++) {
-		p.loads[i].dir = p.blk_dir;
-		p.loads[i].window_ns = p.window_ns;
+	for (i = 0; i < p->nr_loads; i++) {
+		p->loads[i].dir = p->blk_dir;
+		p->loads[i].window_ns = p->window_ns;
 	}
+}
+
+int main(int argc, char *argv[])
+{
+	struct test_params p;
+
+	init_params(&p);
+	guest_modes_append_default();
+	parse_args(argc, argv, &p);
+	finish_params(argv[0], &p);
 
 	ksft_print_header();
 	check_requirements(&p);

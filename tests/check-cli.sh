@@ -56,11 +56,16 @@ bad_values() {
 -B	18446744073709551615
 -B	2M,,all
 -B	0
+-B	7371
+-B	2M,3K	3K
+-m	99
+-m	x1
 -i	1us
 -i	0x10us
 -i	1e3us
 -i	200ms
 -i	1..5us
+-i	.1ms
 -w	1ms
 -w	61s
 -w	abc
@@ -75,6 +80,7 @@ bad_values() {
 -R	-1
 -R	 4
 -R	2000000
+-R	.5
 -T	nan
 -T	1e999
 -T	-1

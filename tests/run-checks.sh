@@ -17,7 +17,7 @@ logs=$build/check
 mkdir -p "$logs"
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli loads sanitize arm64 install-tree testbed)
+[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli loads sanitize fuzz arm64 install-tree testbed)
 
 pass=0 fail=0 skip=0
 
@@ -60,6 +60,8 @@ for c in "${checks[@]}"; do
 		run cli 300 "$here/check-cli.sh" "$kvm_out" ;;
 	sanitize)
 		run sanitize 1200 make -s -C "$here/.." BUILD="$build" sanitize ;;
+	fuzz)
+		run fuzz 600 make -s -C "$here/.." BUILD="$build" FUZZ_TIME=30 fuzz ;;
 	arm64)
 		run arm64 900 "$here/check-arm64-build.sh" "$build" ;;
 	loads)

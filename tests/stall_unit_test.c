@@ -227,6 +227,7 @@ static void test_parse_duration(void)
 	UNIT_CHECK(!stall_parse_duration("100", 1000, &v) && v == 100000,
 		   "duration: default unit");
 	UNIT_CHECK(!stall_parse_duration("1.5ms", 1000, &v) && v == 1500000, "duration: decimal ms");
+	UNIT_CHECK(stall_parse_duration(".5ms", 1000, &v), "duration: no leading digit rejected");
 	UNIT_CHECK(!stall_parse_duration("250us", 1, &v) && v == 250000, "duration: us");
 	UNIT_CHECK(!stall_parse_duration("2s", 1, &v) && v == 2000000000ULL, "duration: s");
 	UNIT_CHECK(!stall_parse_duration("7ns", 1000, &v) && v == 7, "duration: ns");
@@ -274,6 +275,11 @@ static void test_parse_lists(void)
 		   "batches: empty list rejected");
 	UNIT_CHECK(stall_parse_batch_list("1M,2M,3M", 4096, b, 2, &n, &bad) && !strcmp(bad, "3M"),
 		   "batches: too many rejected");
+	/* found by the fuzzer: a batch that is not a page multiple was taken */
+	UNIT_CHECK(stall_parse_batch_list("2M,7371", 4096, b, STALL_MAX_LIST, &n, &bad) &&
+		   !strcmp(bad, "7371"), "batches: a size not a multiple of the granule rejected");
+	UNIT_CHECK(stall_parse_batch_list("0", 4096, b, STALL_MAX_LIST, &n, &bad) &&
+		   !strcmp(bad, "0"), "batches: zero rejected");
 
 	UNIT_CHECK(!stall_parse_name_list("punch,munmap", names, 3, &mask, &bad) && mask == 5,
 		   "names: two names");
