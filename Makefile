@@ -103,7 +103,9 @@ unit: $(UNIT_OUT)/stall_unit_test
 # and the test's whole command line against the tree's KVM library.
 FUZZ_CC ?= clang-14
 FUZZ_OUT := $(BUILD)/fuzz
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# the targets' entry points are named in kernel style; libFuzzer's names are CamelCase
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wl,--defsym=LLVMFuzzerTestOneInput=stall_fuzz_one_input
 FUZZ_PARSE_SRC := $(addprefix lib/,stall_parse.c stall_load.c stall_load_net.c stall_load_blk.c \
 	stall_hist.c stall_probe.c stall_sys.c stall_irq.c stall_budget.c)
 FUZZ_TIME ?= 20
@@ -115,12 +117,19 @@ $(FUZZ_OUT)/stall_fuzz_parse: tests/fuzz/stall_fuzz_parse.c $(FUZZ_PARSE_SRC) in
 	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu99 -Iinclude $< $(FUZZ_PARSE_SRC) -lm -lpthread -o $@
 
 fuzz-build: all $(FUZZ_OUT)/stall_fuzz_parse
-	+$(KVM_MAKE) FUZZ_CC=$(FUZZ_CC) FUZZ_FLAGS="$(FUZZ_FLAGS)" \
+	+$(KVM_MAKE) FUZZ_CC=$(FUZZ_CC) \
+		FUZZ_FLAGS="$(FUZZ_FLAGS) -Wl,--defsym=LLVMFuzzerInitialize=stall_fuzz_init" \
 		STALL_FUZZ_OUT=$(FUZZ_OUT) stall-fuzz
 
 # Each target FUZZ_TIME seconds from seed FUZZ_SEED; findings are kept in $(FUZZ_OUT).
 fuzz: fuzz-build
 	tests/check-fuzz.sh $(FUZZ_OUT) $(FUZZ_TIME) $(FUZZ_SEED)
+
+# Randomized interrupt trials, more than make check's 12 (README: figures).
+TRIALS ?= 60
+SEED ?= $(shell date +%s)
+trials: all
+	tests/check-interrupts.sh $(KVM_OUT) $(BUILD) $(TRIALS) $(SEED)
 
 # The unit tests and a short real sweep with loads, sanitized.
 sanitize:
@@ -184,4 +193,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run unit sanitize fuzz fuzz-build check install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run unit sanitize fuzz fuzz-build trials check install-tree initramfs kernel vm-run matrix clean distclean

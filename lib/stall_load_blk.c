@@ -218,9 +218,10 @@ static void blk_teardown(struct stall_load *l)
 	if (l->fd[0] >= 0) {
 		t0 = stall_now_ns();
 		close(l->fd[0]);
-		if (stall_now_ns() - t0 > BLK_CLOSE_SLOW_NS)
-			fprintf(stderr, "# blk: closing the scratch file in %s took %llu ms (mounted with discard?)\n",
-				l->dir, (unsigned long long)((stall_now_ns() - t0) / 1000000));
+		t0 = stall_now_ns() - t0;
+		if (t0 > BLK_CLOSE_SLOW_NS)
+			fprintf(stderr, "# blk: closing the file in %s took %llu ms (discard?)\n",
+				l->dir, (unsigned long long)(t0 / 1000000));
 	}
 	l->fd[0] = -1;
 	if (b) {

@@ -14,13 +14,13 @@
 #include "../../selftests/kvm_page_table_stall_test.c"
 #undef main
 
+#include "stall_fuzz.h"
+
 #define FUZZ_MAX_ARGS	32
 
 static jmp_buf fuzz_exit_jmp;
 static bool fuzz_parsing;
 static int fuzz_exit_status;
-
-void __real_exit(int status);
 
 /* The wrap covers libFuzzer's own exit() too: only the test's jumps back. */
 void __wrap_exit(int status)
@@ -31,14 +31,6 @@ void __wrap_exit(int status)
 	fuzz_exit_status = status;
 	longjmp(fuzz_exit_jmp, 1);
 }
-
-#define FUZZ_CHECK(cond)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz: %s violated\n", #cond);	\
-			abort();					\
-		}							\
-	} while (0)
 
 static void fuzz_check_params(const struct test_params *p)
 {
@@ -63,13 +55,13 @@ static void fuzz_check_params(const struct test_params *p)
 	FUZZ_CHECK(p->size && !(p->size % get_backing_src_pagesz(p->src)));
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int stall_fuzz_init(int *argc, char ***argv)
 {
 	guest_modes_append_default();
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+int stall_fuzz_one_input(const unsigned char *data, size_t size)
 {
 	static struct test_params p;
 	char *argv[FUZZ_MAX_ARGS + 2], *buf;

@@ -14,14 +14,7 @@
 #include "stall_load.h"
 #include "stall_parse.h"
 #include "stall_sys.h"
-
-#define FUZZ_CHECK(cond)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz: %s violated\n", #cond);	\
-			abort();					\
-		}							\
-	} while (0)
+#include "stall_fuzz.h"
 
 static const char *const fuzz_names[] = { "munmap", "madvise", "punch", "vm-destroy" };
 
@@ -124,7 +117,7 @@ static void (*const fuzz_parsers[])(const char *s) = {
 	fuzz_batch_list, fuzz_name_list, fuzz_load,
 };
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+int stall_fuzz_one_input(const unsigned char *data, size_t size)
 {
 	char *s;
 
