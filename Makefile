@@ -81,7 +81,7 @@ run: all
 # Unit tests of the library's arithmetic: no KVM and no kernel tree needed.
 UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
 UNIT_OBJ := $(addprefix $(UNIT_OUT)/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
-	stall_sys.o stall_irq.o)
+	stall_sys.o stall_irq.o stall_json.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
 	-Iinclude $(SAN_CFLAGS)
 
@@ -140,7 +140,7 @@ sanitize:
 CHECKS ?=
 
 check: all unit
-	@scripts/deps.sh arm64 testbed kernel fuzz
+	@scripts/deps.sh arm64 testbed kernel fuzz results
 	tests/run-checks.sh $(BUILD) $(KVM_OUT) $(CHECKS)
 
 # The arm64 testbed: arm64 KVM inside QEMU (see README.md, "arm64 testbed").

@@ -5,7 +5,7 @@
 # the system is changed. Called by the Makefile, so that "make run" and
 # "make check" work on a fresh Debian 12 machine with gcc, make and git.
 #
-#   deps.sh build|arm64|testbed|kernel|fuzz ...
+#   deps.sh build|arm64|testbed|kernel|fuzz|results ...
 
 set -euo pipefail
 
@@ -20,6 +20,8 @@ for what in "$@"; do
 		pkgs+=(qemu-system-arm cpio gzip debian-archive-keyring) ;;
 	kernel)
 		pkgs+=(gcc-aarch64-linux-gnu flex bison bc libssl-dev libelf-dev patch) ;;
+	results)
+		pkgs+=(python3 python3-jsonschema) ;;
 	fuzz)
 		# libFuzzer and clang's sanitizer runtimes; gcc's ASan and UBSan come with gcc
 		pkgs+=(clang-14 libclang-rt-14-dev) ;;

@@ -17,6 +17,10 @@ STALL_TEST_OBJ := $(patsubst %,$(OUTPUT)/stall/%.o,$(STALL_TESTS))
 # only. stall_vm.c holds the guest code, which runs in the guest, where
 # the sanitizers' shadow memory and runtime do not exist; the KVM
 # library's objects, guest side included, stay as the tree builds them.
+# the suite's version, for the results file
+STALL_VERSION := $(shell git -C $(STALL_ROOT) describe --always --dirty 2>/dev/null || echo unknown)
+$(STALL_TEST_OBJ): CPPFLAGS += -DSTALL_SUITE_VERSION='"$(STALL_VERSION)"'
+
 STALL_GUEST_OBJ := $(OUTPUT)/stall/lib/stall_vm.o
 $(filter-out $(STALL_GUEST_OBJ),$(STALL_LIB_OBJ)) $(STALL_TEST_OBJ): \
 	STALL_OBJ_CFLAGS := $(STALL_SAN_CFLAGS)

@@ -34,7 +34,9 @@
 #include "test_util.h"
 #include "guest_modes.h"
 #include "stall_budget.h"
+#include "stall_env.h"
 #include "stall_irq.h"
+#include "stall_json.h"
 #include "stall_load.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
@@ -83,7 +85,9 @@ struct rep_result {
 	uint64_t kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
 	bool kmatch;			/* that call overlaps the probe's longest gap */
 	struct stall_verdict v;
+	uint64_t p50_ns;
 	uint64_t p99_ns;
+	uint64_t p999_ns;
 	uint64_t lat_max_ns;
 	uint64_t missed;
 	uint64_t time_ns;
@@ -114,6 +118,10 @@ struct point_result {
 static struct stall_probe probe;
 static struct stall_window base_win, meas_win, ctl_win;
 static bool have_trace;
+static char trace_why[128];
+/* -j: every point and repetition, written when the run ends (see README) */
+static const char *results_path;
+static struct stall_json results;
 
 struct op_thread {
 	struct stall_point *pt;
@@ -259,7 +267,9 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	r->base_gap_ns = base_win.max_gap_ns;
 	observe(&meas_win, &r->meas);
 	observe(&ctl_win, &r->ctl);
+	r->p50_ns = stall_hist_percentile_ns(&meas_win.lat, 50.0);
 	r->p99_ns = stall_hist_percentile_ns(&meas_win.lat, 99.0);
+	r->p999_ns = stall_hist_percentile_ns(&meas_win.lat, 99.9);
 	r->lat_max_ns = meas_win.lat.max_ns;
 	r->missed = meas_win.missed;
 	r->populate_ns = pt->populate_ns;
@@ -490,6 +500,256 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 			(unsigned long)res->k.lost);
 }
 
+/*
+ * The results file (-j). Durations are in ns, sizes in bytes; a figure
+ * that could not be measured here is null. Documented in README.md
+ * ("Results file"), with its JSON schema in tests/results.schema.json.
+ */
+#define RESULTS_SCHEMA_VERSION	1
+#ifndef STALL_SUITE_VERSION
+#define STALL_SUITE_VERSION	"in-tree"
+#endif
+
+static void json_ns(const char *key, uint64_t ns)
+{
+	if (ns == STALL_NS_UNKNOWN)
+		stall_json_null(&results, key);
+	else
+		stall_json_u64(&results, key, ns);
+}
+
+static void json_options(struct test_params *p)
+{
+	struct stall_json *j = &results;
+	char bs[16];
+	int i;
+
+	stall_json_obj(j, "options");
+	stall_json_u64(j, "size", p->size);
+	stall_json_s64(j, "vcpus", p->nr_vcpus);
+	stall_json_str(j, "backing", vm_mem_backing_src_alias(p->src)->name);
+	stall_json_u64(j, "backing_page_size", get_backing_src_pagesz(p->src));
+	stall_json_s64(j, "test_cpu", p->test_cpu);
+	stall_json_s64(j, "node", p->node);
+	stall_json_arr(j, "modes");
+	for (i = 0; i < stall_nr_modes; i++)
+		if (p->modes & (1ULL << i))
+			stall_json_str(j, NULL, stall_modes[i].name);
+	stall_json_end(j);
+	stall_json_arr(j, "batches");
+	for (i = 0; i < p->nr_batch; i++)
+		stall_json_str(j, NULL, fmt_size(p->batch[i], bs));
+	stall_json_end(j);
+	stall_json_s64(j, "reps", p->reps);
+	stall_json_u64(j, "period_ns", p->period_ns);
+	stall_json_u64(j, "baseline_ns", p->baseline_ns);
+	stall_json_u64(j, "stall_allow_ns", p->budget.stall_allow_ns);
+	stall_json_double(j, "rel_ratio", p->budget.rel_ratio);
+	stall_json_double(j, "time_ratio", p->budget.time_ratio);
+	stall_json_double(j, "max_dip", p->budget.max_dip);
+	stall_json_arr(j, "loads");
+	for (i = 0; i < p->nr_loads; i++)
+		stall_json_str(j, NULL, p->loads[i].spec);
+	stall_json_end(j);
+	stall_json_str(j, "placement", p->where == STALL_LOAD_IRQ ? "irq" : "cpu");
+	stall_json_u64(j, "load_window_ns", p->window_ns);
+	stall_json_end(j);
+}
+
+static void json_begin(struct test_params *p)
+{
+	struct stall_json *j = &results;
+
+	if (!results_path)
+		return;
+	TEST_ASSERT(!stall_json_init(j), "results file: out of memory");
+	stall_json_obj(j, NULL);
+	stall_json_str(j, "schema", "kvm-stall-results");
+	stall_json_s64(j, "schema_version", RESULTS_SCHEMA_VERSION);
+	stall_json_obj(j, "suite");
+	stall_json_str(j, "test", "kvm_page_table_stall_test");
+	stall_json_str(j, "version", STALL_SUITE_VERSION);
+	stall_json_end(j);
+	stall_json_obj(j, "environment");
+	stall_env_json(j);
+	stall_json_obj(j, "kernel_side");
+	stall_json_bool(j, "available", have_trace);
+	stall_json_str(j, "why_not", have_trace ? NULL : trace_why);
+	stall_json_end(j);
+	stall_json_bool(j, "probe_sees_held", stall_probe_sees_held(&probe));
+	stall_json_end(j);
+	json_options(p);
+	stall_json_arr(j, "points");
+}
+
+static void json_rep(const struct rep_result *r)
+{
+	struct stall_json *j = &results;
+
+	stall_json_obj(j, NULL);
+	stall_json_u64(j, "time_ns", r->time_ns);
+	stall_json_u64(j, "populate_ns", r->populate_ns);
+	stall_json_u64(j, "ops", r->nr_ops);
+	stall_json_u64(j, "window_ns", r->window_ns);
+	stall_json_u64(j, "stall_ns", r->meas.gap_ns);
+	json_ns("held_ns", r->meas.held_ns);
+	stall_json_u64(j, "ctl_stall_ns", r->ctl.gap_ns);
+	json_ns("ctl_held_ns", r->ctl.held_ns);
+	stall_json_u64(j, "base_stall_ns", r->base_gap_ns);
+	stall_json_u64(j, "probe_p50_ns", r->p50_ns);
+	stall_json_u64(j, "probe_p99_ns", r->p99_ns);
+	stall_json_u64(j, "probe_p999_ns", r->p999_ns);
+	stall_json_u64(j, "probe_max_ns", r->lat_max_ns);
+	stall_json_u64(j, "missed", r->missed);
+	json_ns("kcall_ns", r->kcall_ns);
+	stall_json_bool(j, "kmatch", r->kmatch);
+	stall_json_str(j, "verdict", class_names[r->v.cls]);
+	stall_json_str(j, "why", r->v.why);
+	stall_json_end(j);
+}
+
+static void json_kernel(const struct point_result *res)
+{
+	const struct stall_trace_call *c = &res->k.longest;
+	struct stall_json *j = &results;
+	uint64_t batch, expect = expected_batch();
+	bool exact;
+
+	if (!have_trace) {
+		stall_json_null(j, "kernel");
+		return;
+	}
+	batch = observed_batch(&res->k, &exact);
+	stall_json_obj(j, "kernel");
+	stall_json_str(j, "longest_fn", c->fn >= 0 ? stall_trace_fns[c->fn].name : NULL);
+	json_ns("longest_call_ns", c->fn >= 0 ? c->ns : STALL_NS_UNKNOWN);
+	stall_json_u64(j, "longest_call_size", c->size);
+	stall_json_bool(j, "overlaps_stall", kernel_matches(res));
+	stall_json_str(j, "stack", c->fn >= 0 && c->stack[0] ? c->stack : NULL);
+	stall_json_u64(j, "batch", batch);
+	stall_json_bool(j, "batch_exact", exact);
+	stall_json_u64(j, "batch_expected", expect);
+	stall_json_u64(j, "lost_events", res->k.lost);
+	json_ns("ref_ns", res->kref_ns);
+	stall_json_end(j);
+}
+
+/* Opens the point's object; json_point_end() closes it after its loads. */
+static void json_point(struct test_params *p, const struct stall_mode *mode,
+		       const struct point_result *res, const char *name, const char *result,
+		       const char *reason, uint64_t best_time_ns)
+{
+	const struct rep_result *r = &res->rep[res->worst];
+	struct stall_json *j = &results;
+	char bs[16];
+	int i;
+
+	if (!results_path)
+		return;
+	stall_json_obj(j, NULL);
+	stall_json_str(j, "name", name);
+	stall_json_str(j, "mode", mode->name);
+	stall_json_str(j, "batch", mode->batched ? fmt_size(res->batch, bs) : NULL);
+	stall_json_str(j, "result", result);
+	stall_json_str(j, "reason", reason);
+	if (res->skip) {
+		stall_json_arr(j, "loads");
+		return;
+	}
+	stall_json_str(j, "verdict", class_names[res->cls]);
+	stall_json_s64(j, "judged", res->judged);
+	stall_json_s64(j, "reps_run", res->nr_reps);
+	stall_json_u64(j, "time_ns", res->time_ns);
+	stall_json_double(j, "time_x", best_time_ns ? (double)res->time_ns / best_time_ns : 0.0);
+	stall_json_u64(j, "stall_ns", res->gap_ns);
+	json_ns("held_ns", res->held_ns);
+	stall_json_u64(j, "ctl_stall_ns", res->ctl_gap_ns);
+	stall_json_u64(j, "base_stall_ns", res->base_gap_ns);
+	stall_json_str(j, "rule", r->v.relative ? "rel" : "abs");
+	stall_json_u64(j, "budget_ns", r->v.stall_limit_ns);
+	json_kernel(res);
+	stall_json_arr(j, "reps");
+	for (i = 0; i < res->nr_reps; i++)
+		json_rep(&res->rep[i]);
+	stall_json_end(j);
+	stall_json_arr(j, "loads");
+}
+
+static void json_point_end(void)
+{
+	if (!results_path)
+		return;
+	stall_json_end(&results);
+	stall_json_end(&results);
+}
+
+static void json_load_result(const char *key, const struct stall_load_result *m)
+{
+	struct stall_json *j = &results;
+
+	stall_json_obj(j, key);
+	stall_json_double(j, "rate_base", m->base_median);
+	stall_json_double(j, "rate_base_worst", m->base_worst);
+	stall_json_double(j, "rate_worst", m->meas_worst);
+	stall_json_u64(j, "op_base_max_ns", m->base_max_ns);
+	stall_json_u64(j, "op_p50_ns", m->meas_p50_ns);
+	stall_json_u64(j, "op_p99_ns", m->meas_p99_ns);
+	stall_json_u64(j, "op_max_ns", m->meas_max_ns);
+	stall_json_u64(j, "ops", m->ops);
+	stall_json_double(j, "cpu_pct", m->cpu_pct);
+	stall_json_end(j);
+}
+
+static void json_load(const struct stall_load *l, const char *name, const char *result,
+		      const char *reason, const struct point_result *res, int i,
+		      const struct stall_load_result *m, const struct stall_load_verdict *v)
+{
+	struct stall_json *j = &results;
+	int rep;
+
+	if (!results_path)
+		return;
+	stall_json_obj(j, NULL);
+	stall_json_str(j, "name", name);
+	stall_json_str(j, "spec", l->spec);
+	stall_json_str(j, "unit", l->kind->unit);
+	stall_json_str(j, "result", result);
+	stall_json_str(j, "reason", reason);
+	if (m) {
+		json_load_result("median", m);
+		stall_json_double(j, "dip", v->dip);
+		stall_json_double(j, "rate_floor", v->rate_floor);
+		stall_json_u64(j, "op_budget_ns", v->lat_limit_ns);
+		stall_json_arr(j, "reps");
+		for (rep = 0; rep < res->nr_reps; rep++)
+			json_load_result(NULL, &res->load[i][rep]);
+		stall_json_end(j);
+	}
+	stall_json_end(j);
+}
+
+/* Close the document and write it; a file that cannot be written fails the run. */
+static void json_finish(void)
+{
+	struct stall_json *j = &results;
+	int ret;
+
+	if (!results_path)
+		return;
+	stall_json_end(j);
+	stall_json_obj(j, "totals");
+	stall_json_u64(j, "pass", ksft_get_pass_cnt());
+	stall_json_u64(j, "fail", ksft_get_fail_cnt());
+	stall_json_u64(j, "skip", ksft_get_xskip_cnt());
+	stall_json_end(j);
+	stall_json_end(j);
+	ret = stall_json_write(j, results_path);
+	stall_json_free(j);
+	if (ret)
+		ksft_exit_fail_msg("results file %s: %s\n", results_path, strerror(-ret));
+	ksft_print_msg("results written to %s\n", results_path);
+}
+
 /* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
 static void print_point(struct test_params *p, const struct stall_mode *mode,
 			struct point_result *res, uint64_t best_time_ns)
@@ -580,7 +840,7 @@ static __printf(2, 3) void result_skip(const char *name, const char *fmt, ...)
 static void load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m)
 {
 	double d[5][STALL_MAX_REPS];
-	uint64_t u[4][STALL_MAX_REPS];
+	uint64_t u[5][STALL_MAX_REPS];
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -592,6 +852,7 @@ static void load_medians(int n, struct stall_load_result *rep, struct stall_load
 		u[1][i] = rep[i].meas_p50_ns;
 		u[2][i] = rep[i].meas_p99_ns;
 		u[3][i] = rep[i].meas_max_ns;
+		u[4][i] = rep[i].ops;
 	}
 	m->base_median = stall_median_double(d[0], n);
 	m->base_worst = stall_median_double(d[1], n);
@@ -601,6 +862,7 @@ static void load_medians(int n, struct stall_load_result *rep, struct stall_load
 	m->meas_p50_ns = stall_median_u64(u[1], n);
 	m->meas_p99_ns = stall_median_u64(u[2], n);
 	m->meas_max_ns = stall_median_u64(u[3], n);
+	m->ops = stall_median_u64(u[4], n);
 }
 
 /* One KTAP result per load of a point: its throughput dip and operation latency. */
@@ -610,18 +872,22 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 	struct stall_load *l = &p->loads[i];
 	struct stall_load_verdict v;
 	struct stall_load_result m;
+	const char *reason;
 	char lname[192];
 
+	snprintf(lname, sizeof(lname), "%s load=%s", name, l->spec);
 	if (res->skip || res->load_skip[i][0]) {
-		snprintf(lname, sizeof(lname), "%s load=%s", name, l->spec);
-		result_skip(lname, "%s\n", res->skip ? res->skip : res->load_skip[i]);
+		reason = res->skip ? res->skip : res->load_skip[i];
+		result_skip(lname, "%s\n", reason);
+		json_load(l, lname, "skip", reason, res, i, NULL, NULL);
 		return;
 	}
 	load_medians(res->nr_reps, res->load[i], &m);
 	/* a load that moved nothing has nothing to lose: no verdict, and why */
 	if (!(m.base_median > 0.0)) {
-		snprintf(lname, sizeof(lname), "%s load=%s", name, l->spec);
-		result_skip(lname, "the load completed no operation in the baseline (rate 0): it does not run here\n");
+		reason = "the load completed no operation in the baseline (rate 0): it does not run here";
+		result_skip(lname, "%s\n", reason);
+		json_load(l, lname, "skip", reason, res, i, NULL, NULL);
 		return;
 	}
 	stall_budget_judge_load(&p->budget, m.base_median, m.base_worst, m.meas_worst,
@@ -630,13 +896,16 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 		       l->spec, l->kind->unit, m.base_median, m.base_worst, m.meas_worst,
 		       v.rate_floor, 100.0 * v.dip, US(m.meas_p50_ns), US(m.meas_p99_ns),
 		       US(m.meas_max_ns), US(m.base_max_ns), US(v.lat_limit_ns), m.cpu_pct);
-	ksft_test_result(v.rate_ok && v.lat_ok, "%s load=%s\n", name, l->spec);
+	ksft_test_result(v.rate_ok && v.lat_ok, "%s\n", lname);
+	json_load(l, lname, v.rate_ok && v.lat_ok ? "pass" : "fail",
+		  !v.rate_ok ? "throughput dip over budget" :
+		  !v.lat_ok ? "operation latency over budget" : NULL, res, i, &m, &v);
 }
 
 static void report_point(struct test_params *p, const struct stall_mode *mode,
 			 struct point_result *res, uint64_t best_time_ns)
 {
-	char bs[16], gs[16], ss[16], name[96];
+	char bs[16], gs[16], ss[16], name[96], reason[256];
 	struct rep_result *r = &res->rep[res->worst];
 	uint64_t time_limit;
 	bool time_ok;
@@ -647,8 +916,10 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss));
 	if (res->skip) {
 		result_skip(name, "%s\n", res->skip);
+		json_point(p, mode, res, name, "skip", res->skip, best_time_ns);
 		for (i = 0; i < p->nr_loads; i++)
 			report_load(p, name, res, i);
+		json_point_end();
 		return;
 	}
 	time_ok = stall_budget_time_ok(&p->budget, res->time_ns, best_time_ns, &time_limit);
@@ -659,17 +930,25 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 	if (res->cls == STALL_HELD)
 		print_attribution(name, res);
 	if (res->cls == STALL_NOISY && res->judged)
-		result_skip(name, "machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)\n",
-			    count_held(res), res->judged, US(rep_hold(r)));
+		snprintf(reason, sizeof(reason), "machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)",
+			 count_held(res), res->judged, US(rep_hold(r)));
 	else if (res->cls == STALL_NOISY)
-		result_skip(name, "machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries\n",
-			    r->v.why, US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
-			    US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns : r->ctl.held_ns),
-			    NOISY_RETRIES + 1);
-	else
+		snprintf(reason, sizeof(reason), "machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries",
+			 r->v.why, US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
+			 US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns : r->ctl.held_ns),
+			 NOISY_RETRIES + 1);
+	if (res->cls == STALL_NOISY) {
+		result_skip(name, "%s\n", reason);
+		json_point(p, mode, res, name, "skip", reason, best_time_ns);
+	} else {
 		ksft_test_result(res->cls == STALL_OK && time_ok, "%s\n", name);
+		json_point(p, mode, res, name, res->cls == STALL_OK && time_ok ? "pass" : "fail",
+			   res->cls != STALL_OK ? r->v.why : time_ok ? NULL : "teardown time over budget",
+			   best_time_ns);
+	}
 	for (i = 0; i < p->nr_loads; i++)
 		report_load(p, name, res, i);
+	json_point_end();
 }
 
 /*
@@ -737,7 +1016,8 @@ static void help(char *name)
 	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
 	       "          [-c cpu] [-t modes] [-B batches] [-i period] [-w baseline]\n"
 	       "          [-r reps] [-l allowance] [-R ratio] [-T ratio] [-n node]\n"
-	       "          [-L loads] [-P cpu|irq] [-D dir] [-Q dip] [-W window]\n", name);
+	       "          [-L loads] [-P cpu|irq] [-D dir] [-Q dip] [-W window]\n"
+	       "          [-j results.json]\n", name);
 	puts("");
 	guest_modes_help();
 	printf(" -b: size of the memory region to tear down, e.g. 256M or 64G (default: 512M)\n");
@@ -767,6 +1047,8 @@ static void help(char *name)
 	printf(" -D: directory for the blk load's file, on the disk to load (default: .)\n");
 	printf(" -Q: throughput dip budget, percent below the baseline median (default: 90)\n");
 	printf(" -W: throughput window (default: 10ms)\n");
+	printf(" -j: also write every point and repetition, with the environment, as JSON\n"
+	       "     (schema: README.md, \"Results file\"), once the run ends\n");
 	puts("");
 }
 
@@ -846,7 +1128,7 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 	for (i = 0; i < stall_nr_modes; i++)
 		names[i] = stall_modes[i].name;
 
-	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:R:T:n:L:P:D:Q:W:")) != -1) {
+	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:R:T:n:L:P:D:Q:W:j:")) != -1) {
 		switch (opt) {
 		case 'm':
 			parse_guest_mode(argv[0], optarg, p);
@@ -929,6 +1211,9 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			break;
 		case 'D':
 			p->blk_dir = optarg;
+			break;
+		case 'j':
+			results_path = optarg;
 			break;
 		case 'W':
 			if (stall_parse_duration(optarg, 1000000, &p->window_ns) ||
@@ -1029,14 +1314,14 @@ static void start_probe(struct test_params *p)
  */
 static void start_trace(struct test_params *p)
 {
-	char why[128], fns[256];
+	char fns[256];
 
 	if (stall_trace_recover_stale())
 		ksft_print_msg("removed tracefs probes left by an interrupted run\n");
-	have_trace = !stall_trace_start(p->test_cpu, why, sizeof(why));
+	have_trace = !stall_trace_start(p->test_cpu, trace_why, sizeof(trace_why));
 	if (!have_trace) {
 		ksft_print_msg("kernel-side measurement unavailable: %s; verdicts from the probe alone\n",
-			       why);
+			       trace_why);
 		return;
 	}
 	stall_trace_describe(fns, sizeof(fns));
@@ -1062,6 +1347,25 @@ static void print_setup(struct test_params *p)
 		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
 		       US(p->budget.stall_allow_ns), p->budget.rel_ratio,
 		       have_trace ? "" : " (off: no kernel-side measurement)");
+}
+
+static bool results_dir_ok(const char *path)
+{
+	char dir[4096], *slash;
+	struct stat st;
+
+	if (!path[0] || snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return false;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return false;
+	return !stat(dir, &st) && S_ISDIR(st.st_mode) && !access(dir, W_OK);
 }
 
 static void init_params(struct test_params *p)
@@ -1112,6 +1416,10 @@ static void finish_params(char *prog, struct test_params *p)
 		p->loads[i].dir = p->blk_dir;
 		p->loads[i].window_ns = p->window_ns;
 	}
+	/* found out now, not after an hour of sweep */
+	if (results_path && !results_dir_ok(results_path))
+		usage_error(prog, "results file (-j: its directory must exist, writable)",
+			    results_path);
 }
 
 int main(int argc, char *argv[])
@@ -1129,6 +1437,7 @@ int main(int argc, char *argv[])
 	start_probe(&p);
 	start_trace(&p);
 	print_setup(&p);
+	json_begin(&p);
 	ksft_set_plan(count_points(&p));
 
 	for_each_guest_mode(run_test, &p);
@@ -1136,5 +1445,6 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
 	stall_trace_stop();
 	stall_irq_restore_all();
+	json_finish();
 	ksft_finished();
 }

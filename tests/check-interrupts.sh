@@ -51,6 +51,14 @@ leftovers() {	# empty when clean
 	grep kvmstall "$tracefs/kprobe_events" 2>/dev/null | sed -e 's/^/kprobe: /'
 }
 
+holders() {	# processes with FILE open
+	local fd
+
+	for fd in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "$1" ] && echo "${fd%/fd/*}"
+	done
+}
+
 mem_kb() {	# shmem and anonymous memory in use
 	awk '/^(Shmem|AnonPages):/ { kb += $2 } END { print kb }' /proc/meminfo
 }
@@ -113,6 +121,7 @@ for t in $(seq "$trials"); do
 	repaired=""
 	if [ "$sig" = KILL ] && [ -e /run/kvm_stall_irq.state ]; then
 		timeout 120 "$bin" -b 64M -t vm-destroy -w 10ms -D "$work/dir" > "$log.next" 2>&1
+		repaired=" (next run removed its state file)"
 		grep -q 'restored IRQ affinities' "$log.next" && repaired=" (next run repaired the steering)"
 	fi
 	left=$(leftovers)
@@ -132,7 +141,9 @@ for t in $(seq "$trials"); do
 		total=$((total + gone_ms))
 	else
 		echo "not ok $t $what:$problems"
-		tail -n 3 "$log" | sed -e 's/^/# /'
+		tail -n 3 "$log" | sed -e 's/^/# run: /'
+		[ -f "$log.next" ] && tail -n 3 "$log.next" | sed -e 's/^/# next run: /'
+		holders /run/kvm_stall_irq.state | sed -e 's/^/# state file open in: /'
 	fi
 	rm -f "$log.next"
 done

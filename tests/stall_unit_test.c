@@ -16,6 +16,7 @@
 #include "stall_budget.h"
 #include "stall_hist.h"
 #include "stall_irq.h"
+#include "stall_json.h"
 #include "stall_parse.h"
 #include "stall_sys.h"
 #include "stall_trace.h"
@@ -441,6 +442,52 @@ static void test_irq_state(void)
 		UNIT_CHECK(0, "irq state: scratch directory left behind");
 }
 
+/* The results file's writer: nesting, separators, escaping, unknowns. */
+static void test_json(void)
+{
+	struct stall_json j;
+	const char *text;
+
+	if (stall_json_init(&j)) {
+		UNIT_CHECK(0, "json: init");
+		return;
+	}
+	stall_json_obj(&j, NULL);
+	stall_json_str(&j, "s", "a\"b\\c\nd\te");
+	stall_json_u64(&j, "u", UINT64_MAX);
+	stall_json_s64(&j, "i", -5);
+	stall_json_double(&j, "d", 0.25);
+	stall_json_double(&j, "nan", 0.0 / 0.0);
+	stall_json_str(&j, "none", NULL);
+	stall_json_arr(&j, "a");
+	stall_json_bool(&j, NULL, true);
+	stall_json_obj(&j, NULL);
+	stall_json_end(&j);
+	stall_json_arr(&j, NULL);
+	stall_json_end(&j);
+	stall_json_end(&j);
+	text = stall_json_text(&j);
+	UNIT_CHECK(!text, "json: an open object is not a document");
+	stall_json_end(&j);
+	text = stall_json_text(&j);
+	UNIT_CHECK(text && !strcmp(text, "{\n"
+				   "  \"s\": \"a\\\"b\\\\c\\nd\\u0009e\",\n"
+				   "  \"u\": 18446744073709551615,\n"
+				   "  \"i\": -5,\n"
+				   "  \"d\": 0.25,\n"
+				   "  \"nan\": null,\n"
+				   "  \"none\": null,\n"
+				   "  \"a\": [\n"
+				   "    true,\n"
+				   "    {},\n"
+				   "    []\n"
+				   "  ]\n"
+				   "}"), "json: values, escapes, nesting");
+	stall_json_end(&j);
+	UNIT_CHECK(!stall_json_text(&j), "json: one end too many is an error");
+	stall_json_free(&j);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -453,6 +500,7 @@ int main(void)
 	test_parse_lists();
 	test_trace();
 	test_irq_state();
+	test_json();
 	printf("1..%d\n", unit_nr);
 	printf("# %d passed, %d failed\n", unit_nr - unit_failed, unit_failed);
 	return unit_failed ? 1 : 0;

@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Read kvm_page_table_stall_test results files (-j, schema/results-v1.schema.json).
+
+  stall-results.py validate FILE...
+      Check each file against the schema, and that it agrees with itself
+      (unique names, totals that count its results). Exit 0, or 1.
+
+  stall-results.py compare --base FILE... --cand FILE... [--base-name S] [--cand-name S]
+      A/B of two kernels: one table row per point and load (result,
+      stall and held time, longest stage-2 call, teardown time and its
+      change, load dip), the teardown cost, and an exit status for
+      scripts and git bisect run:
+        0    the candidate turns every base point over budget into a pass
+             and puts no other point over its budget;
+        1    a point is over budget on the candidate;
+        125  otherwise it cannot be judged: a file missing or invalid, or a
+             point skipped or absent on one side only, or whose boots disagree.
+      Several files per side are boots of the same kernel: a side's
+      result is the one every boot gave, its figures the medians over
+      boots, and the teardown time's spread over boots is shown next to
+      its change.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = os.path.join(HERE, '..', 'schema', 'results-v1.schema.json')
+UNDETERMINED = 125
+
+
+def load_schema():
+    with open(SCHEMA) as f:
+        return json.load(f)
+
+
+def schema_errors(doc, schema):
+    """Schema violations of @doc, as strings; needs python3-jsonschema."""
+    import jsonschema
+    cls = jsonschema.validators.validator_for(schema)
+    return ['%s: %s' % ('/'.join(str(p) for p in e.absolute_path) or '(top)', e.message)
+            for e in cls(schema).iter_errors(doc)]
+
+
+def results(doc):
+    """Every KTAP result the file records: points, and each point's loads."""
+    for p in doc['points']:
+        yield p
+        for ld in p['loads']:
+            yield ld
+
+
+def consistency_errors(doc):
+    errs = []
+    names = [r['name'] for r in results(doc)]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        errs.append('names not unique: %s' % ', '.join(dup))
+    counts = {k: 0 for k in ('pass', 'fail', 'skip')}
+    for r in results(doc):
+        counts[r['result']] += 1
+    if counts != doc['totals']:
+        errs.append('totals %s, but the results count %s' % (doc['totals'], counts))
+    return errs
+
+
+def read(path, schema):
+    """The document at @path, or raise ValueError saying what is wrong."""
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ValueError('%s: %s' % (path, e))
+    errs = schema_errors(doc, schema) if isinstance(doc, dict) else ['not an object']
+    if not errs:
+        errs = consistency_errors(doc)
+    if errs:
+        raise ValueError('%s: %s' % (path, '; '.join(errs[:5])))
+    return doc
+
+
+def cmd_validate(args):
+    schema = load_schema()
+    bad = 0
+    for path in args.files:
+        try:
+            doc = read(path, schema)
+            t = doc['totals']
+            print('%s: valid (schema %d, %d points, %d pass, %d fail, %d skip)' %
+                  (path, doc['schema_version'], len(doc['points']), t['pass'], t['fail'], t['skip']))
+        except ValueError as e:
+            print('invalid: %s' % e, file=sys.stderr)
+            bad += 1
+    return 1 if bad else 0
+
+
+def median(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def spread_pct(vals):
+    vals = [v for v in vals if v is not None]
+    if len(vals) < 2 or not statistics.median(vals):
+        return None
+    return 100.0 * (max(vals) - min(vals)) / statistics.median(vals)
+
+
+class Side:
+    """One kernel: the results of one or more boots, by name."""
+
+    def __init__(self, docs):
+        self.docs = docs
+        self.by_name = [{r['name']: r for r in results(d)} for d in docs]
+        self.names = []
+        for d in docs:
+            for r in results(d):
+                if r['name'] not in self.names:
+                    self.names.append(r['name'])
+
+    def boots(self, name):
+        return [b.get(name) for b in self.by_name]
+
+    def result(self, name):
+        """pass, fail or skip when every boot agrees; missing or mixed otherwise."""
+        got = {r['result'] if r else 'missing' for r in self.boots(name)}
+        return got.pop() if len(got) == 1 else 'mixed'
+
+    def figure(self, name, get):
+        vals = []
+        for r in self.boots(name):
+            try:
+                vals.append(get(r) if r else None)
+            except (KeyError, TypeError):
+                vals.append(None)
+        return vals
+
+    def release(self):
+        return sorted({d['environment']['kernel']['release'] for d in self.docs})
+
+
+def us(ns):
+    return '-' if ns is None else '%.0f' % (ns / 1000.0)
+
+
+def pct(v):
+    return '-' if v is None else '%+.1f%%' % v
+
+
+def held(r):
+    return r['held_ns'] if r['held_ns'] is not None else r['stall_ns']
+
+
+def kcall(r):
+    return r['kernel']['longest_call_ns'] if r.get('kernel') else None
+
+
+def dip(r):
+    return None if r.get('dip') is None else 100.0 * r['dip']
+
+
+def compare(base, cand):
+    """Rows of the table, and the lists that decide the exit status."""
+    rows, fixed, still, new, unjudged = [], [], [], [], []
+    names = base.names + [n for n in cand.names if n not in base.names]
+    for name in names:
+        rb, rc = base.result(name), cand.result(name)
+        is_load = ' load=' in name
+        row = {'name': name, 'base': rb, 'cand': rc}
+        if not is_load:
+            row['held'] = [median(s.figure(name, held)) for s in (base, cand)]
+            row['kcall'] = [median(s.figure(name, kcall)) for s in (base, cand)]
+            times = [s.figure(name, lambda r: r['time_ns']) for s in (base, cand)]
+            row['time'] = [median(t) for t in times]
+            row['spread'] = [spread_pct(t) for t in times]
+            tb, tc = row['time']
+            row['change'] = 100.0 * (tc - tb) / tb if tb and tc is not None else None
+        else:
+            row['dip'] = [median(s.figure(name, dip)) for s in (base, cand)]
+        rows.append(row)
+        if rb == 'skip' and rc == 'skip':
+            continue
+        if rb in ('missing', 'mixed', 'skip') or rc in ('missing', 'mixed', 'skip'):
+            unjudged.append(row)
+        elif rb == 'fail' and rc == 'pass':
+            fixed.append(row)
+        elif rb == 'fail':
+            still.append(row)
+        elif rc == 'fail':
+            new.append(row)
+    return rows, fixed, still, new, unjudged
+
+
+def print_table(rows, bname, cname):
+    print('%-58s %-11s %-17s %-17s %-24s %s' %
+          ('point (%s -> %s)' % (bname, cname), 'result', 'held us', 'kernel call us',
+           'teardown us (change)', 'spread over boots'))
+    for r in rows:
+        res = '%s->%s' % (r['base'], r['cand'])
+        if 'dip' in r:
+            d = ['-' if v is None else '%.1f%%' % v for v in r['dip']]
+            print('%-58s %-11s load dip %s -> %s' % (r['name'], res, d[0], d[1]))
+            continue
+        sp = ['-' if v is None else '%.1f%%' % v for v in r['spread']]
+        print('%-58s %-11s %-17s %-17s %-24s %s' %
+              (r['name'], res, '%s -> %s' % tuple(us(v) for v in r['held']),
+               '%s -> %s' % tuple(us(v) for v in r['kcall']),
+               '%s -> %s (%s)' % (us(r['time'][0]), us(r['time'][1]), pct(r['change'])),
+               '%s / %s' % (sp[0], sp[1])))
+
+
+def print_cost(rows):
+    """The teardown cost of the candidate, over the points both sides judged."""
+    changes = [r['change'] for r in rows
+               if r.get('change') is not None and r['base'] != 'skip' and r['cand'] != 'skip']
+    if not changes:
+        print('teardown cost: no point timed on both sides')
+        return
+    spreads = [s for r in rows if 'spread' in r for s in r['spread'] if s is not None]
+    print('teardown cost: median change %s over %d points (from %s to %s)%s' %
+          (pct(statistics.median(changes)), len(changes), pct(min(changes)), pct(max(changes)),
+           '; spread over boots up to %.1f%%' % max(spreads) if spreads else
+           '; one boot per kernel: no spread measured'))
+
+
+def cmd_compare(args):
+    schema = load_schema()
+    try:
+        base = Side([read(p, schema) for p in args.base])
+        cand = Side([read(p, schema) for p in args.cand])
+    except ValueError as e:
+        print('ab: cannot judge: %s' % e, file=sys.stderr)
+        return UNDETERMINED
+    bname = args.base_name or ','.join(base.release())
+    cname = args.cand_name or ','.join(cand.release())
+    rows, fixed, still, new, unjudged = compare(base, cand)
+    print_table(rows, bname, cname)
+    print_cost(rows)
+    for r in fixed:
+        print('fixed: %s (%s -> %s)' % (r['name'], r['base'], r['cand']))
+    for r in still:
+        print('still over budget: %s' % r['name'])
+    for r in new:
+        print('newly over budget: %s' % r['name'])
+    for r in unjudged:
+        print('not judged on both: %s (%s -> %s)' % (r['name'], r['base'], r['cand']))
+    # a point judged over budget on the candidate decides, whatever else could not be judged
+    if still or new:
+        print('ab: candidate %s is not better: %d still over budget, %d newly over budget (exit 1)'
+              % (cname, len(still), len(new)))
+        return 1
+    if unjudged:
+        print('ab: cannot judge: %d point(s) not judged on both sides (exit 125)' % len(unjudged))
+        return UNDETERMINED
+    if not fixed:
+        print('ab: the base has no point over budget; the candidate puts none over (exit 0)')
+    else:
+        print('ab: candidate %s fixes %d point(s) and puts none over budget (exit 0)'
+              % (cname, len(fixed)))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    v = sub.add_parser('validate')
+    v.add_argument('files', nargs='+')
+    c = sub.add_parser('compare')
+    c.add_argument('--base', nargs='+', required=True)
+    c.add_argument('--cand', nargs='+', required=True)
+    c.add_argument('--base-name')
+    c.add_argument('--cand-name')
+    args = ap.parse_args()
+    try:
+        return cmd_validate(args) if args.cmd == 'validate' else cmd_compare(args)
+    except ImportError:
+        print('stall-results: python3-jsonschema is needed (scripts/deps.sh results)',
+              file=sys.stderr)
+        return UNDETERMINED if args.cmd == 'compare' else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
