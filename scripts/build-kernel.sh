@@ -6,9 +6,11 @@
 # arm64-GRANULE.config, checked after olddefconfig so that a symbol the
 # fragments ask for and Kconfig drops is an error, not a surprise. PATCHES
 # (a space-separated list of patch files, applied with patch -p1 to a copy
-# of the tree) lets a maintainer try a kernel change and rerun. The result
-# is cached by version, granule and a hash of fragments and patches.
-# Prints the Image's path.
+# of the tree made of hard links) lets a maintainer try a kernel change and
+# rerun. Builds are cached by version, granule and a hash of the source
+# version, fragments and patches; the KEEP_KERNELS (6) most recently used
+# are kept, so that going back to the stock kernel costs nothing. Prints
+# the Image's path; the config it was built with is next to it.
 #
 #   [PATCHES="a.patch b.patch"] build-kernel.sh KVER GRANULE DIR
 
@@ -31,30 +33,46 @@ for p in ${PATCHES:-}; do
 	patches+=("$(cd "$(dirname "$p")" && pwd)/$(basename "$p")")
 done
 
-key=$(cat "${frags[@]}" ${patches[@]+"${patches[@]}"} | sha256sum | cut -c1-12)
+"$here/get-ksrc.sh" "$kver" "$dir/../src" >&2
+src=$(cd "$dir/../src/linux-source-$kver" && pwd -P)
+srcver=$(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.)
+
+# Keyed by source version, fragments and patches: a stock and a patched
+# build of one version and granule are both kept, as are other versions.
+key=$( (echo "$srcver"; cat "${frags[@]}" ${patches[@]+"${patches[@]}"}) | sha256sum | cut -c1-12)
 out=$dir/built-$kver-$granule-$key
 if [ -f "$out/.ok" ]; then
+	[ -f "$out/config" ] || cp "$out/obj/.config" "$out/config"
+	touch "$out/.ok"
 	echo "$out/Image"
 	exit 0
 fi
 
-# builds of older fragments or patches are large and never used again
-for old in "$dir/built-$kver-$granule-"*; do
-	[ "$old" = "$out" ] || rm -rf "$old"
+# Each build is ~200 MB: keep the KEEP_KERNELS (6) most recently used.
+keep=${KEEP_KERNELS:-6}
+for ok in $(ls -1t "$dir"/built-*/.ok 2>/dev/null | tail -n +"$keep" || true); do
+	old=$(dirname "$ok")
+	echo "build-kernel: removing $old, the least recently used of $keep builds" >&2
+	rm -rf "$old"
 done
+rm -rf "$out"
 
-"$here/get-ksrc.sh" "$kver" "$dir/../src" >&2
-src=$(cd "$dir/../src/linux-source-$kver" && pwd -P)
 if [ ${#patches[@]} -gt 0 ]; then
-	# patches go to a private copy: the unpacked source stays pristine
-	rm -rf "$out/src"
+	# A copy of hard links, in seconds: patch(1) writes each file it
+	# changes anew and renames it into place, so the unpacked source
+	# stays pristine; checked below, file by file.
 	mkdir -p "$out"
-	cp -a "$src" "$out/src"
+	cp -al "$src" "$out/src"
 	src=$out/src
 	for p in "${patches[@]}"; do
 		echo "build-kernel: applying $p" >&2
 		patch -d "$src" -p1 --forward --batch < "$p" >&2
+		for f in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p"); do
+			[ "$(stat -c %h "$src/$f")" = 1 ] ||
+				{ echo "build-kernel: $f still shared after patching" >&2; exit 1; }
+		done
 	done
+	printf '%s\n' "${patches[@]}" > "$out/patches"
 fi
 
 obj=$out/obj
@@ -79,5 +97,7 @@ if ! "${kmake[@]}" -j"$(nproc)" Image > "$obj/build.log" 2>&1; then
 	exit 1
 fi
 cp "$obj/arch/arm64/boot/Image" "$out/Image"
+cp "$obj/.config" "$out/config"
+echo "$srcver" > "$out/version"
 touch "$out/.ok"
 echo "$out/Image"

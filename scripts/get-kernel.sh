@@ -34,7 +34,22 @@ if [ -z "$flavour" ] || [ -n "${BUILD_KERNEL:-}" ] || [ -n "${PATCHES:-}" ]; the
 fi
 
 out=$dir/debian-$kver-$granule
+# the package's config travels into the emulated machine for the results file
+deb_config() {	# DEB DIR: extract boot/config-* of DEB as DIR/config
+	local tmp
+
+	tmp=$(mktemp -d)
+	# 7.2's packages ship none: then there is no config, and the file says so
+	dpkg-deb --fsys-tarfile "$1" | tar -x -C "$tmp" --wildcards './boot/config-*' \
+		2>/dev/null || true
+	find "$tmp" -name 'config-*' -type f -exec cp {} "$2/config" \; -quit
+	rm -rf "$tmp"
+}
 if [ -f "$out/.ok" ]; then
+	if [ ! -f "$out/config" ]; then
+		deb=$(ls "$dir/dl/$(cat "$out/package")"_*_arm64.deb 2>/dev/null | head -n 1 || true)
+		[ -z "$deb" ] || deb_config "$deb" "$out"
+	fi
 	echo "$out/vmlinuz"
 	exit 0
 fi
@@ -67,6 +82,7 @@ img=$(find "$out.tmp" -name 'vmlinuz*' -type f | head -n 1)
 rm -rf "$out"
 mkdir -p "$out"
 cp "$img" "$out/vmlinuz"
+find "$out.tmp" -name 'config-*' -type f -exec cp {} "$out/config" \; -quit
 echo "$pkg" > "$out/package"
 rm -rf "$out.tmp"
 touch "$out/.ok"

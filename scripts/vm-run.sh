@@ -19,13 +19,22 @@
 # between them crosses both NICs. No NIC has any other peer: the emulated
 # machine reaches no network.
 #
+# --json FILE appends "-j /tmp/results.json" to the command and copies the
+# results file it writes out of the emulated machine into FILE. The
+# kernel's config (a "config" file next to IMG, which get-kernel.sh keeps)
+# and a description of the emulation go in with the command, for it.
+#
+# While it runs, the test's progress lines (which point, which
+# repetition) go to stderr as "vm-run: ..."; the KTAP on stdout is printed
+# when the emulated machine is done.
+#
 #   vm-run.sh --kernel IMG --initrd CPIO.GZ [--icount] [--numa] [--smp N]
 #             [--mem MiB] [--timeout S] [--append ARGS] [--log FILE]
-#             [--scratch-disk] [--nic-pair] -- CMD...
+#             [--scratch-disk] [--nic-pair] [--json FILE] -- CMD...
 
 set -uo pipefail
 
-kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log= disk=0 nics=0
+kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log= disk=0 nics=0 json=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -39,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--scratch-disk) disk=1; shift ;;
 	--nic-pair) nics=1; shift ;;
+	--json) json=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "vm-run: unknown option '$1'" >&2; exit 2 ;;
 	esac
@@ -52,18 +62,34 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [ -n "$log" ] || log=$work/console.log
 
-# the command travels as a second, uncompressed cpio appended to the initramfs
+[ -z "$json" ] || set -- "$@" -j /tmp/results.json
+cpu=max,pauth-impdef=on
+emulation="QEMU $(qemu-system-aarch64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG"
+emulation+=" virt -cpu $cpu, $smp vCPUs, $mem MiB"
+[ $icount -eq 1 ] && emulation+=", -icount shift=3,sleep=off (virtual time)"
+
+# the command travels as a second, uncompressed cpio appended to the
+# initramfs, with what the results file records about the machine
 mkdir -p "$work/args"
-printf '%q ' "$@" > "$work/args/run.sh"
-echo >> "$work/args/run.sh"
-(cd "$work/args" && echo run.sh | cpio -o -H newc --quiet) > "$work/args.cpio"
+files=(run.sh)
+{
+	printf 'export KVM_STALL_EMULATION=%q KVM_STALL_PROGRESS=1\n' "$emulation"
+	if [ -f "$(dirname "$kernel")/config" ]; then
+		cp "$(dirname "$kernel")/config" "$work/args/kconfig"
+		files+=(kconfig)
+		echo 'export KVM_STALL_KCONFIG=/kconfig'
+	fi
+	printf '%q ' "$@"
+	echo
+} > "$work/args/run.sh"
+(cd "$work/args" && printf '%s\n' "${files[@]}" | cpio -o -H newc --quiet) > "$work/args.cpio"
 # the kernel finds the second archive at a 4-byte boundary after zero padding
 cp "$initrd" "$work/initrd"
 pad=$(( (4 - $(stat -c %s "$work/initrd") % 4) % 4 + 4 ))
 head -c "$pad" /dev/zero >> "$work/initrd"
 cat "$work/args.cpio" >> "$work/initrd"
 
-qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -seed 1
+qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$cpu" -seed 1
       -smp "$smp" -m "$mem" -nographic -no-reboot -nic none
       -kernel "$kernel" -initrd "$work/initrd"
       -append "console=ttyAMA0 rdinit=/init panic=-1 printk.time=1 nokaslr norandmaps $append")
@@ -84,14 +110,31 @@ if [ $numa -eq 1 ]; then
 	       -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1-$((smp - 1)),memdev=m1)
 fi
 
-timeout --kill-after=10 "$limit" "${qemu[@]}" < /dev/null > "$log" 2>&1
+: > "$log"
+timeout --kill-after=10 "$limit" "${qemu[@]}" < /dev/null > "$log" 2>&1 &
+qpid=$!
+# progress while it runs: the test's own lines, as they come
+tail -n +1 -F --pid=$qpid "$log" 2>/dev/null |
+	sed -un -e 's/\r$//' -e 's/^STALL-PROGRESS /vm-run: /p' >&2 &
+wait $qpid
 qrc=$?
+wait
 tr -d '\r' < "$log" > "$work/clean.log"
 
 # KTAP and the tests' own lines: between the markers, not timestamped by printk
 sed -n '/^STALL-TESTBED-BEGIN$/,/^STALL-TESTBED-END/p' "$work/clean.log" |
-	grep -vE '^STALL-TESTBED-(BEGIN|END)' | grep -vE '^\[ *[0-9]+\.[0-9]+\]'
+	grep -vE '^STALL-TESTBED-(BEGIN|END)|^STALL-PROGRESS ' | grep -vE '^\[ *[0-9]+\.[0-9]+\]'
 grep -E '^STALL-TESTBED-(KERNEL|DMESG)' "$work/clean.log" | sed -e 's/^STALL-TESTBED-[A-Z]* /# testbed: /'
+
+if [ -n "$json" ]; then
+	sed -n '/^STALL-TESTBED-JSON-BEGIN$/,/^STALL-TESTBED-JSON-END$/p' "$work/clean.log" |
+		sed -e '1d' -e '$d' > "$work/results.json"
+	if grep -q '^STALL-TESTBED-JSON-END$' "$work/clean.log" && [ -s "$work/results.json" ]; then
+		cp "$work/results.json" "$json"
+	else
+		echo "vm-run: no results file came out of the emulated machine" >&2
+	fi
+fi
 
 end=$(grep -oE '^STALL-TESTBED-END rc=[0-9]+' "$work/clean.log" | tail -n 1)
 if [ -n "$end" ]; then

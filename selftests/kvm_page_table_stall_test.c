@@ -76,6 +76,30 @@ struct test_params {
 	uint64_t window_ns;
 };
 
+/*
+ * Progress on stderr, outside the KTAP, where KVM_STALL_PROGRESS is set:
+ * the testbed sets it and shows these lines while the emulated machine
+ * runs, for points that take minutes there.
+ */
+static int progress_point, progress_points;
+static const char *fmt_size(uint64_t bytes, char *buf);
+
+static __printf(1, 2) void progress(const char *fmt, ...)
+{
+	static int enabled = -1;
+	va_list ap;
+
+	if (enabled < 0)
+		enabled = getenv("KVM_STALL_PROGRESS") && getenv("KVM_STALL_PROGRESS")[0];
+	if (!enabled)
+		return;
+	fputs("STALL-PROGRESS ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 /* One repetition of one sweep point. */
 struct rep_result {
 	uint64_t base_gap_ns;
@@ -367,8 +391,10 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 			.test_cpu = p->test_cpu,
 		},
 	};
+	char bs[16];
 	int i, tries;
 
+	progress_point++;
 	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
 	res->k.longest.fn = -1;
@@ -379,6 +405,10 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 	for (i = 0; i < res->nr_reps; i++) {
 		tries = 0;
 		do {
+			progress("point %d of %d: %s batch=%s, repetition %d of %d%s", progress_point,
+				 progress_points, mode->name,
+				 mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1, res->nr_reps,
+				 tries ? " (again: the machine was noisy)" : "");
 			run_rep(p, &pt, res, i);
 		} while (res->rep[i].v.cls == STALL_NOISY && tries++ < NOISY_RETRIES);
 		if (i == res->nr_reps - 1 && needs_confirmation(p, res))
@@ -1439,6 +1469,7 @@ int main(int argc, char *argv[])
 	print_setup(&p);
 	json_begin(&p);
 	ksft_set_plan(count_points(&p));
+	progress_points = count_points(&p) / (1 + p.nr_loads);
 
 	for_each_guest_mode(run_test, &p);
 
