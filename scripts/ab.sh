@@ -13,7 +13,7 @@
 # not judged on both; 255 a usage error (git bisect run stops on it).
 #
 #   [KVER=6.12] [CAND_KVER=$KVER] [GRANULE=4k] [BASE="a.patch ..."]
-#   [CAND="b.patch ..."] [BOOTS=1] [ICOUNT=1] [SMP=2] [VM_TIMEOUT=1800]
+#   [CAND="b.patch ..."] [BOOTS=1] [ICOUNT=1] [SMP=1] [VM_TIMEOUT=1800]
 #   ab.sh TESTBED_DIR INITRAMFS [TEST ARGS...]
 
 set -uo pipefail
@@ -76,7 +76,7 @@ cand_k=$(kernel candidate "$cand_kver" "$cand_patches") || exit 125
 
 # boot SIDE KERNEL N: results in $out/SIDE-N.json, or exit 125
 boot() {
-	local rc opts=(--smp "${SMP:-2}" --timeout "${VM_TIMEOUT:-1800}")
+	local rc opts=(--smp "${SMP:-1}" --timeout "${VM_TIMEOUT:-1800}")
 
 	[ "${ICOUNT:-1}" = 1 ] && opts+=(--icount)
 	echo "ab: $1, boot $3 of $boots" >&2

@@ -56,6 +56,8 @@ for ok in $(ls -1t "$dir"/built-*/.ok 2>/dev/null | tail -n +"$keep" || true); d
 	rm -rf "$old"
 done
 rm -rf "$out"
+# a build that fails or is interrupted leaves nothing half-made behind
+trap '[ -f "$out/.ok" ] || rm -rf "$out"' EXIT
 
 if [ ${#patches[@]} -gt 0 ]; then
 	# A copy of hard links, in seconds: patch(1) writes each file it

@@ -205,7 +205,7 @@ def print_table(rows, bname, cname):
             d = ['-' if v is None else '%.1f%%' % v for v in r['dip']]
             print('%-58s %-11s load dip %s -> %s' % (r['name'], res, d[0], d[1]))
             continue
-        sp = ['-' if v is None else '%.1f%%' % v for v in r['spread']]
+        sp = ['-' if v is None else '%.2f%%' % v for v in r['spread']]
         print('%-58s %-11s %-17s %-17s %-24s %s' %
               (r['name'], res, '%s -> %s' % tuple(us(v) for v in r['held']),
                '%s -> %s' % tuple(us(v) for v in r['kcall']),
@@ -223,7 +223,7 @@ def print_cost(rows):
     spreads = [s for r in rows if 'spread' in r for s in r['spread'] if s is not None]
     print('teardown cost: median change %s over %d points (from %s to %s)%s' %
           (pct(statistics.median(changes)), len(changes), pct(min(changes)), pct(max(changes)),
-           '; spread over boots up to %.1f%%' % max(spreads) if spreads else
+           '; spread over boots up to %.2f%%' % max(spreads) if spreads else
            '; one boot per kernel: no spread measured'))
 
 
