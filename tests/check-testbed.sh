@@ -79,12 +79,13 @@ grows() {	# grows SMALL LARGE: LARGE at least 1.5x SMALL
 }
 
 echo "TAP version 13"
-echo "1..31"
+echo "1..32"
 
 # One emulated CPU: with two, QEMU's round-robin switches between them at
 # host-timed events and the worst of 128 chunks moves by a few percent.
 unmap=(-b 256M -t madvise -B 2M,all)
-check "6.12 4K: madvise 256M boots and reports" vm unmap1 6.12 4k --smp 1 -- "${unmap[@]}"
+check "6.12 4K: madvise 256M boots and reports" vm unmap1 6.12 4k --smp 1 \
+	--json "$tb/check-unmap1.json" -- "${unmap[@]}"
 check "6.12 4K: whole-range unmap of 256M is a stall (not ok)" \
 	test "$(verdict unmap1 madvise all)" = "not ok"
 check "6.12 4K: the same unmap in 2M chunks passes" test "$(verdict unmap1 madvise 2M)" = ok
@@ -96,6 +97,21 @@ check "6.12 4K: that call is the probe's stall (overlapping, within 10 %)" \
 	test "$(field unmap1 madvise all kmatch)" = yes -a -n "$k" -a $((${k:-0} * 10)) -ge $((${s:-1} * 9))
 check "6.12 4K: the not-ok point names the call and its stack" \
 	grep -qE '^# madvise batch=all .*: call stack: .*(kvm_unmap_gfn_range|kvm_mmu_notifier)' "$tb/check-unmap1.log"
+# the results file came out of the emulated machine, valid, saying what the KTAP says
+json_agrees() {
+	"$root/scripts/stall-results.py" validate "$tb/check-unmap1.json" > /dev/null &&
+	python3 - "$tb/check-unmap1.json" "$(field unmap1 madvise all kcall_us)" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = [p for p in d['points'] if p['name'].startswith('madvise batch=all')][0]
+e = d['environment']
+ok = (p['result'] == 'fail' and p['kernel']['longest_call_ns'] // 1000 == int(sys.argv[2]) and
+      e['kernel']['config_source'] == '/kconfig' and 'icount' in e['virtualization']['emulation'])
+sys.exit(0 if ok else 1)
+EOF
+}
+check "6.12 4K: its results file validates, with the kernel's config, the emulation and the KTAP's figures" \
+	json_agrees
 check "6.12 4K: second boot of the same points" vm unmap2 6.12 4k --smp 1 -- "${unmap[@]}"
 for b in all 2M; do
 	for key in stall_us time_us; do
