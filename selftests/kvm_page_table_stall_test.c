@@ -143,6 +143,8 @@ static struct stall_probe probe;
 static struct stall_window base_win, meas_win, ctl_win;
 static bool have_trace;
 static char trace_why[128];
+/* " guest_mode=N" in result names when more than one -m mode runs */
+static char guest_mode_tag[24];
 /* -j: every point and repetition, written when the run ends (see README) */
 static const char *results_path;
 static struct stall_json results;
@@ -935,15 +937,16 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 static void report_point(struct test_params *p, const struct stall_mode *mode,
 			 struct point_result *res, uint64_t best_time_ns)
 {
-	char bs[16], gs[16], ss[16], name[96], reason[256];
+	char bs[16], gs[16], ss[16], name[128], reason[256];
 	struct rep_result *r = &res->rep[res->worst];
 	uint64_t time_limit;
 	bool time_ok;
 	int i;
 
-	snprintf(name, sizeof(name), "%s batch=%s granule=%s backing=%s", mode->name,
+	snprintf(name, sizeof(name), "%s batch=%s granule=%s backing=%s%s", mode->name,
 		 mode->batched ? fmt_size(res->batch, bs) : "n/a",
-		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss));
+		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss),
+		 guest_mode_tag);
 	if (res->skip) {
 		result_skip(name, "%s\n", res->skip);
 		json_point(p, mode, res, name, "skip", res->skip, best_time_ns);
@@ -1018,9 +1021,14 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 static void run_test(enum vm_guest_mode gmode, void *arg)
 {
 	struct test_params *p = arg;
-	int i;
+	int i, nr = 0;
 
 	ksft_print_msg("guest mode: %s\n", vm_guest_mode_string(gmode));
+	/* with several -m modes, the mode keeps each result's name unique */
+	for (i = 0; i < NUM_VM_MODES; i++)
+		nr += guest_modes[i].enabled && guest_modes[i].supported;
+	if (nr > 1)
+		snprintf(guest_mode_tag, sizeof(guest_mode_tag), " guest_mode=%d", gmode);
 	for (i = 0; i < stall_nr_modes; i++)
 		if (p->modes & (1ULL << i))
 			run_mode(p, gmode, &stall_modes[i]);
