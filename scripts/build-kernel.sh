@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Cross-build an arm64 host kernel for the QEMU testbed from Debian's
-# kernel source: allnoconfig plus configs/kvm-stall.config, arm64.config and
-# arm64-GRANULE.config, checked after olddefconfig so that a symbol the
+# kernel source: allnoconfig plus configs/kvm-stall.config, testbed.config,
+# arm64.config and arm64-GRANULE.config, checked after olddefconfig so that a symbol the
 # fragments ask for and Kconfig drops is an error, not a surprise. PATCHES
 # (a space-separated list of patch files, applied with patch -p1 to a copy
 # of the tree made of hard links) lets a maintainer try a kernel change and
@@ -22,8 +22,8 @@ root=$(cd "$here/.." && pwd)
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
-frags=("$root/configs/kvm-stall.config" "$root/configs/arm64.config"
-       "$root/configs/arm64-$granule.config")
+frags=("$root/configs/kvm-stall.config" "$root/configs/testbed.config"
+       "$root/configs/arm64.config" "$root/configs/arm64-$granule.config")
 for f in "${frags[@]}"; do
 	[ -f "$f" ] || { echo "build-kernel: no $f" >&2; exit 1; }
 done

@@ -21,7 +21,8 @@ for what in "$@"; do
 	kernel)
 		pkgs+=(gcc-aarch64-linux-gnu flex bison bc libssl-dev libelf-dev patch) ;;
 	results)
-		pkgs+=(python3 python3-jsonschema) ;;
+		# the results file's schema, LAVA's schema checks, kunit.py
+		pkgs+=(python3 python3-jsonschema python3-yaml lava-common) ;;
 	fuzz)
 		# libFuzzer and clang's sanitizer runtimes; gcc's ASan and UBSan come with gcc
 		pkgs+=(clang-14 libclang-rt-14-dev) ;;

@@ -25,34 +25,47 @@ fi
 
 cp "$root"/include/stall_*.h "$kvm/include/"
 cp "$root"/lib/stall_*.c "$kvm/lib/"
+# the results file's reader and schema travel in the kselftest tarball (LAVA)
+cp "$root/scripts/stall-results.py" "$root/schema/results-v1.schema.json" "$kvm/"
 tests=()
 for t in "$root"/selftests/*.c; do
 	cp "$t" "$kvm/"
 	tests+=("$(basename "$t" .c)")
 done
-libs=$(cd "$root/lib" && ls stall_*.c)
 
-# Drop what an earlier run added, then add the library after the generic
-# LIBKVM list and the tests after each kvm_page_table_test entry of the
-# lists that build for x86 and arm64.
-awk -v libs="$libs" -v tests="${tests[*]}" '
+# Drop what an earlier run added (its test entries and its block), add the
+# tests after each kvm_page_table_test entry of the lists that build for x86
+# and arm64, and at the end a block that builds the suite's library and
+# links it into the suite's programs only: every other KVM test links
+# LIBKVM as before, without a byte of the suite.
+awk -v tests="${tests[*]}" '
 BEGIN {
-	nl = split(libs, L, "[ \n]+")
 	nt = split(tests, T, " ")
-	for (i = 1; i <= nl; i++) if (L[i] != "") mine["lib/" L[i]] = 1
 	for (i = 1; i <= nt; i++) mine[T[i]] = 1
 }
-/^(LIBKVM|TEST_GEN_PROGS_[a-z0-9_]+) \+= / && ($3 in mine) { next }
+/^# kvm-stall: begin/ { skip = 1 }
+skip { if (/^# kvm-stall: end/) skip = 0; next }
+/^LIBKVM \+= lib\/stall_/ { next }
+/^(TEST_GEN_PROGS_[a-z0-9_]+) \+= / && ($3 in mine) { next }
 { print }
-/^LIBKVM \+= lib\/userfaultfd_util.c$/ {
-	for (i = 1; i <= nl; i++) if (L[i] != "") print "LIBKVM += lib/" L[i]
-}
 /^TEST_GEN_PROGS_(COMMON|x86_64|aarch64) \+= kvm_page_table_test$/ {
 	for (i = 1; i <= nt; i++) print $1 " += " T[i]
 }' "$mk" > "$mk.stall.tmp"
+cat >> "$mk.stall.tmp" <<EOF
+# kvm-stall: begin (scripts/install-tree.sh of the kvm-stall suite)
+# The stall suite's library, linked into its own programs only.
+STALL_LIB_OBJS := \$(patsubst %.c,\$(OUTPUT)/%.o,\$(sort \$(wildcard lib/stall_*.c)))
+STALL_PROGS := \$(addprefix \$(OUTPUT)/,${tests[*]})
+\$(STALL_PROGS): LIBKVM_OBJS += \$(STALL_LIB_OBJS)
+\$(STALL_PROGS): \$(STALL_LIB_OBJS)
+\$(STALL_LIB_OBJS): \$(OUTPUT)/%.o: %.c \$(GEN_HDRS)
+	\$(CC) \$(CFLAGS) \$(CPPFLAGS) \$(TARGET_ARCH) -c \$< -o \$@
+EXTRA_CLEAN += \$(STALL_LIB_OBJS)
+TEST_FILES += stall-results.py results-v1.schema.json
+# kvm-stall: end
+EOF
 
-grep -q "^LIBKVM += lib/stall_" "$mk.stall.tmp" && \
-	grep -q "^TEST_GEN_PROGS_[A-Za-z0-9_]* += kvm_page_table_stall_test" "$mk.stall.tmp" || {
+grep -q "^TEST_GEN_PROGS_[A-Za-z0-9_]* += kvm_page_table_stall_test" "$mk.stall.tmp" || {
 	rm -f "$mk.stall.tmp"
 	echo "install-tree: $mk has no anchor for the suite's entries" >&2
 	exit 1

@@ -1,6 +1,16 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
 """Read kvm_page_table_stall_test results files (-j, schema/results-v1.schema.json).
+
+  stall-results.py lava FILE
+      One line per LAVA test case, "name result [measurement units]", as
+      Linaro's test definitions feed lava-test-case (lava/kvm-stall.yaml):
+      each point and load under its KTAP name made LAVA-safe (what LKFT
+      records: every character outside [A-Za-z0-9_.-] becomes "_"), then
+      one case per figure ("NAME.held_us", "NAME.stall_us", "NAME.time_us",
+      "NAME.kcall_us"; loads "NAME.dip_pct", "NAME.op_max_us") with the
+      point's result, which SQUAD keeps as metrics. Needs nothing beyond
+      python3 on the board.
 
   stall-results.py validate FILE...
       Check each file against the schema, and that it agrees with itself
@@ -25,11 +35,15 @@
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCHEMA = os.path.join(HERE, '..', 'schema', 'results-v1.schema.json')
+# in the project, schema/; installed by kselftest, next to this script
+SCHEMA = next((p for p in (os.path.join(HERE, '..', 'schema', 'results-v1.schema.json'),
+                           os.path.join(HERE, 'results-v1.schema.json')) if os.path.exists(p)),
+              os.path.join(HERE, 'results-v1.schema.json'))
 UNDETERMINED = 125
 
 
@@ -264,9 +278,52 @@ def cmd_compare(args):
     return 0
 
 
+def lava_name(name):
+    return re.sub(r'[^A-Za-z0-9_.-]', '_', name)
+
+
+def lava_lines(doc):
+    """The LAVA test cases of one results file: results, then figures."""
+    for p in doc['points']:
+        n = lava_name(p['name'])
+        yield '%s %s' % (n, p['result'])
+        if p['result'] != 'skip' or p.get('time_ns') is not None:
+            figures = [('held_us', p.get('held_ns')), ('stall_us', p.get('stall_ns')),
+                       ('time_us', p.get('time_ns'))]
+            if p.get('kernel'):
+                figures.append(('kcall_us', p['kernel']['longest_call_ns']))
+            for key, ns in figures:
+                if ns is not None:
+                    yield '%s.%s %s %.1f us' % (n, key, p['result'], ns / 1000.0)
+        for ld in p['loads']:
+            ln = lava_name(ld['name'])
+            yield '%s %s' % (ln, ld['result'])
+            if ld.get('dip') is not None:
+                yield '%s.dip_pct %s %.1f percent' % (ln, ld['result'], 100.0 * ld['dip'])
+            if ld.get('median'):
+                yield '%s.op_max_us %s %.1f us' % (ln, ld['result'],
+                                                    ld['median']['op_max_ns'] / 1000.0)
+
+
+def cmd_lava(args):
+    try:
+        with open(args.file) as f:
+            doc = json.load(f)
+        if doc.get('schema') != 'kvm-stall-results' or doc.get('schema_version') != 1:
+            raise ValueError('not a kvm-stall results file of schema version 1')
+        for line in lava_lines(doc):
+            print(line)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print('stall-results: %s: %s' % (args.file, e), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = ap.add_subparsers(dest='cmd', required=True)
+    lv = sub.add_parser('lava')
+    lv.add_argument('file')
     v = sub.add_parser('validate')
     v.add_argument('files', nargs='+')
     c = sub.add_parser('compare')
@@ -275,6 +332,8 @@ def main():
     c.add_argument('--base-name')
     c.add_argument('--cand-name')
     args = ap.parse_args()
+    if args.cmd == 'lava':
+        return cmd_lava(args)
     try:
         return cmd_validate(args) if args.cmd == 'validate' else cmd_compare(args)
     except ImportError:

@@ -71,10 +71,15 @@ rc=$?
 result "$([ $rc = 1 ] && grep -q "'/nonexistent/dir/r.json'" <<< "$err" && echo 0 || echo 1)" \
 	"-j into a missing directory is a usage error naming it (status $rc)"
 
-# The comparator's three answers, on files whose verdicts are set by hand.
+# The comparator's three answers, on files whose verdicts are set by hand:
+# every result with figures made a pass (a busy host fails or skips some),
+# then one point made a fail or a skip.
 point='[p for p in doc["points"] if p["name"].startswith("madvise batch=all")][0]'
-derive "$work/a.json" "$work/pass.json" "p = $point; p['result'] = 'pass'; p['reason'] = None
-doc['totals'] = {k: sum(1 for q in doc['points'] for r in [q] + q['loads'] if r['result'] == k) for k in ('pass', 'fail', 'skip')}"
+derive "$work/a.json" "$work/pass.json" "
+for r in [r for q in doc['points'] for r in [q] + q['loads'] if 'verdict' in r or 'median' in r]:
+    r['result'], r['reason'] = 'pass', None
+doc['totals'] = {k: sum(1 for q in doc['points'] for r in [q] + q['loads'] if r['result'] == k)
+                 for k in ('pass', 'fail', 'skip')}"
 derive "$work/pass.json" "$work/fail.json" "p = $point; p['result'] = 'fail'; p['reason'] = 'held'
 doc['totals']['pass'] -= 1; doc['totals']['fail'] += 1"
 derive "$work/pass.json" "$work/skip.json" "p = $point; p['result'] = 'skip'; p['reason'] = 'noisy'

@@ -17,8 +17,8 @@ logs=$build/check
 mkdir -p "$logs"
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli results loads interrupts sanitize fuzz arm64 install-tree
-		testbed)
+[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli results lava loads interrupts sanitize fuzz arm64
+		install-tree testbed)
 
 pass=0 fail=0 skip=0
 
@@ -61,6 +61,8 @@ for c in "${checks[@]}"; do
 		run cli 300 "$here/check-cli.sh" "$kvm_out" ;;
 	results)
 		run results 900 "$here/check-results.sh" "$kvm_out" ;;
+	lava)
+		run lava 900 "$here/check-lava.sh" "$kvm_out" ;;
 	interrupts)
 		# 12 seeded trials here; make trials runs more (see README)
 		run interrupts 900 "$here/check-interrupts.sh" "$kvm_out" "$build" 12 1 ;;
