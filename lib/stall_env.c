@@ -37,8 +37,7 @@ static FILE *stall_env_open_config(const char *release, char *src, size_t len)
 	FILE *f;
 
 	if (!access("/proc/config.gz", R_OK)) {
-		f = popen("gzip -dc /proc/config.gz 2>/dev/null || zcat /proc/config.gz 2>/dev/null",
-			  "r");
+		f = popen("gzip -dc /proc/config.gz 2>/dev/null", "r");
 		if (f) {
 			snprintf(src, len, "/proc/config.gz");
 			return f;

@@ -407,10 +407,10 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 	for (i = 0; i < res->nr_reps; i++) {
 		tries = 0;
 		do {
-			progress("point %d of %d: %s batch=%s, repetition %d of %d%s", progress_point,
-				 progress_points, mode->name,
-				 mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1, res->nr_reps,
-				 tries ? " (again: the machine was noisy)" : "");
+			progress("point %d of %d: %s batch=%s, repetition %d of %d%s",
+				 progress_point, progress_points, mode->name,
+				 mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
+				 res->nr_reps, tries ? " (again: the machine was noisy)" : "");
 			run_rep(p, &pt, res, i);
 		} while (res->rep[i].v.cls == STALL_NOISY && tries++ < NOISY_RETRIES);
 		if (i == res->nr_reps - 1 && needs_confirmation(p, res))
@@ -917,7 +917,8 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 	load_medians(res->nr_reps, res->load[i], &m);
 	/* a load that moved nothing has nothing to lose: no verdict, and why */
 	if (!(m.base_median > 0.0)) {
-		reason = "the load completed no operation in the baseline (rate 0): it does not run here";
+		reason = "the load completed no operation in the baseline (rate 0): "
+			 "it does not run here";
 		result_skip(lname, "%s\n", reason);
 		json_load(l, lname, "skip", reason, res, i, NULL, NULL);
 		return;
@@ -976,7 +977,8 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 	} else {
 		ksft_test_result(res->cls == STALL_OK && time_ok, "%s\n", name);
 		json_point(p, mode, res, name, res->cls == STALL_OK && time_ok ? "pass" : "fail",
-			   res->cls != STALL_OK ? r->v.why : time_ok ? NULL : "teardown time over budget",
+			   res->cls != STALL_OK ? r->v.why :
+			   time_ok ? NULL : "teardown time over budget",
 			   best_time_ns);
 	}
 	for (i = 0; i < p->nr_loads; i++)
@@ -1400,7 +1402,7 @@ static bool results_dir_ok(const char *path)
 	else if (slash)
 		*slash = '\0';
 	else
-		strcpy(dir, ".");
+		snprintf(dir, sizeof(dir), ".");
 	if (!stat(path, &st) && S_ISDIR(st.st_mode))
 		return false;
 	return !stat(dir, &st) && S_ISDIR(st.st_mode) && !access(dir, W_OK);
