@@ -85,7 +85,7 @@ result "$([ $rc = 0 ] && grep -q '^kvm-stall-results --result pass$' "$work/case
 	  ! grep -q '^raise' "$work/cases" && echo 0 || echo 1)" \
 	"the definition's steps run to the end from the tarball (status $rc)"
 grep -qE '^madvise_batch_all_granule_4K_backing_4K --result (pass|fail|skip)$' "$work/cases" &&
-	grep -qE '^punch_batch_2M_granule_4K_backing_4K --result (pass|skip)$' "$work/cases"
+	grep -qE '^punch_batch_2M_granule_4K_backing_4K --result (pass|fail|skip)$' "$work/cases"
 result $? "every point is a test case, under its KTAP name made LAVA-safe"
 grep -qE '^madvise_batch_2M_granule_4K_backing_4K\.time_us --result [a-z]+ --measurement [0-9.]+ --units us$' \
 	"$work/cases"
