@@ -996,13 +996,18 @@ static uint64_t sweep_kref = STALL_NS_UNKNOWN;
 static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 		     const struct stall_mode *mode)
 {
-	static struct point_result res[STALL_MAX_LIST];
 	int i, n = mode->batched ? p->nr_batch : 1;
+	/*
+	 * ~30 KB a point: on the heap, not in the ELF image the KVM library
+	 * copies into the guest's first memslot, which a sanitized build's
+	 * larger image would overflow
+	 */
+	struct point_result *res = calloc(n, sizeof(*res));
 	uint64_t best = 0, kref;
 
+	TEST_ASSERT(res, "calloc() of %d point results", n);
 	/* all batches first: the time budget compares against the fastest */
 	for (i = 0; i < n; i++) {
-		memset(&res[i], 0, sizeof(res[i]));
 		res[i].batch = mode->batched ? p->batch[i] : STALL_BATCH_ALL;
 		run_point(p, gmode, mode, &res[i]);
 	}
@@ -1018,6 +1023,7 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 	}
 	for (i = 0; i < n; i++)
 		report_point(p, mode, &res[i], best);
+	free(res);
 }
 
 static void run_test(enum vm_guest_mode gmode, void *arg)

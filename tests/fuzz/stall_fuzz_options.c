@@ -82,7 +82,9 @@ int stall_fuzz_one_input(const unsigned char *data, size_t size)
 	argv[argc] = NULL;
 
 	init_params(&p);
+	/* the test's statics point into argv, which each input frees */
 	size_arg = NULL;
+	results_path = NULL;
 	optind = 0;
 	opterr = 0;
 	if (!setjmp(fuzz_exit_jmp)) {
