@@ -42,12 +42,12 @@ static void stall_json_string(struct stall_json *j, const char *s)
 /*
  * The separator and key before a value: a key inside an object, none
  * inside an array or at the top. One value per line below the top level
- * keeps the file readable and diffable.
+ * keeps the file readable and diffable. False when there is no document.
  */
-static void stall_json_key(struct stall_json *j, const char *key)
+static bool stall_json_key(struct stall_json *j, const char *key)
 {
 	if (!j->f)
-		return;
+		return false;
 	if (!j->first[j->depth])
 		fputc(',', j->f);
 	if (j->depth)
@@ -57,6 +57,7 @@ static void stall_json_key(struct stall_json *j, const char *key)
 		stall_json_string(j, key);
 		fputs(": ", j->f);
 	}
+	return true;
 }
 
 static void stall_json_open(struct stall_json *j, const char *key, char c)
@@ -100,22 +101,19 @@ void stall_json_str(struct stall_json *j, const char *key, const char *val)
 		stall_json_null(j, key);
 		return;
 	}
-	stall_json_key(j, key);
-	if (j->f)
+	if (stall_json_key(j, key))
 		stall_json_string(j, val);
 }
 
 void stall_json_u64(struct stall_json *j, const char *key, uint64_t val)
 {
-	stall_json_key(j, key);
-	if (j->f)
+	if (stall_json_key(j, key))
 		fprintf(j->f, "%llu", (unsigned long long)val);
 }
 
 void stall_json_s64(struct stall_json *j, const char *key, int64_t val)
 {
-	stall_json_key(j, key);
-	if (j->f)
+	if (stall_json_key(j, key))
 		fprintf(j->f, "%lld", (long long)val);
 }
 
@@ -126,22 +124,19 @@ void stall_json_double(struct stall_json *j, const char *key, double val)
 		stall_json_null(j, key);
 		return;
 	}
-	stall_json_key(j, key);
-	if (j->f)
+	if (stall_json_key(j, key))
 		fprintf(j->f, "%.6g", val);
 }
 
 void stall_json_bool(struct stall_json *j, const char *key, bool val)
 {
-	stall_json_key(j, key);
-	if (j->f)
+	if (stall_json_key(j, key))
 		fputs(val ? "true" : "false", j->f);
 }
 
 void stall_json_null(struct stall_json *j, const char *key)
 {
-	stall_json_key(j, key);
-	if (j->f)
+	if (stall_json_key(j, key))
 		fputs("null", j->f);
 }
 

@@ -535,7 +535,7 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 /*
  * The results file (-j). Durations are in ns, sizes in bytes; a figure
  * that could not be measured here is null. Documented in README.md
- * ("Results file"), with its JSON schema in tests/results.schema.json.
+ * ("Results file"), with its JSON schema in schema/results-v1.schema.json.
  */
 #define RESULTS_SCHEMA_VERSION	1
 #ifndef STALL_SUITE_VERSION
@@ -963,15 +963,15 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 			       name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
 	if (res->cls == STALL_HELD)
 		print_attribution(name, res);
-	if (res->cls == STALL_NOISY && res->judged)
-		snprintf(reason, sizeof(reason), "machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)",
-			 count_held(res), res->judged, US(rep_hold(r)));
-	else if (res->cls == STALL_NOISY)
-		snprintf(reason, sizeof(reason), "machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries",
-			 r->v.why, US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
-			 US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns : r->ctl.held_ns),
-			 NOISY_RETRIES + 1);
 	if (res->cls == STALL_NOISY) {
+		if (res->judged)
+			snprintf(reason, sizeof(reason), "machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)",
+				 count_held(res), res->judged, US(rep_hold(r)));
+		else
+			snprintf(reason, sizeof(reason), "machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries",
+				 r->v.why, US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
+				 US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns :
+				    r->ctl.held_ns), NOISY_RETRIES + 1);
 		result_skip(name, "%s\n", reason);
 		json_point(p, mode, res, name, "skip", reason, best_time_ns);
 	} else {
