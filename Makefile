@@ -9,6 +9,7 @@
 #   make install-tree KSRC=dir
 #   make vm-run [KVER=6.12|7.2] [GRANULE=4k|16k|64k] [ARGS="..."] [VM_OPTS="--nic-pair"]
 #        [JSON=results.json]
+#   make series [KSRC=dir] [SERIES_OUT=dir]
 #   make ab CAND="patches/6.12/0001-*.patch" [BASE=...] [CAND_KVER=7.2] [BOOTS=2]
 #   make matrix
 
@@ -85,7 +86,7 @@ UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
 UNIT_OBJ := $(addprefix $(UNIT_OUT)/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
 	stall_sys.o stall_irq.o stall_json.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
-	-Iinclude $(SAN_CFLAGS)
+	-Iinclude -Itests/include $(SAN_CFLAGS)
 
 $(UNIT_OUT)/%.o: lib/%.c include/*.h
 	@mkdir -p $(@D)
@@ -116,7 +117,7 @@ FUZZ_SEED ?= 1
 $(FUZZ_OUT)/stall_fuzz_parse: tests/fuzz/stall_fuzz_parse.c $(FUZZ_PARSE_SRC) include/*.h
 	@scripts/deps.sh fuzz
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu99 -Iinclude $< $(FUZZ_PARSE_SRC) -lm -lpthread -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu99 -Iinclude -Itests/include $< $(FUZZ_PARSE_SRC) -lm -lpthread -o $@
 
 fuzz-build: all $(FUZZ_OUT)/stall_fuzz_parse
 	+$(KVM_MAKE) FUZZ_CC=$(FUZZ_CC) \
@@ -126,6 +127,12 @@ fuzz-build: all $(FUZZ_OUT)/stall_fuzz_parse
 # Each target FUZZ_TIME seconds from seed FUZZ_SEED; findings are kept in $(FUZZ_OUT).
 fuzz: fuzz-build
 	tests/check-fuzz.sh $(FUZZ_OUT) $(FUZZ_TIME) $(FUZZ_SEED)
+
+# The submission: a git format-patch series against KSRC (README: "The
+# series").
+SERIES_OUT ?= $(BUILD)/series/$(notdir $(TREE_ID))
+series: $(KSRC)/Makefile
+	scripts/mkseries.sh $(KSRC) $(SERIES_OUT)
 
 # Randomized interrupt trials, more than make check's 12 (README: figures).
 TRIALS ?= 60
@@ -208,4 +215,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run unit sanitize fuzz fuzz-build trials ab check install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run unit sanitize fuzz fuzz-build trials ab check series install-tree initramfs kernel vm-run matrix clean distclean

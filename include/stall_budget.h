@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 /* See README.md, "Budgets", for why these are the defaults. */
 #define STALL_DEFAULT_ALLOW_NS		1000000ULL	/* 1 ms */
@@ -27,7 +28,7 @@
 #define STALL_MAX_WINDOWS		8192	/* 82 s of 10 ms windows */
 
 struct stall_budget {
-	uint64_t stall_allow_ns;
+	u64 stall_allow_ns;
 	double time_ratio;
 	double max_dip;
 	double rel_ratio;	/* 0: the absolute allowance judges alone */
@@ -37,7 +38,7 @@ struct stall_budget {
 struct stall_load_verdict {
 	double dip;		/* 1 - worst teardown window / baseline median */
 	double rate_floor;	/* the lowest window rate that passes */
-	uint64_t lat_limit_ns;
+	u64 lat_limit_ns;
 	bool rate_ok;
 	bool lat_ok;
 };
@@ -47,8 +48,8 @@ struct stall_load_verdict {
 
 /* One window as the probe saw it. */
 struct stall_obs {
-	uint64_t gap_ns;	/* longest gap between two wake-ups */
-	uint64_t held_ns;	/* longest wait on the run queue, or STALL_NS_UNKNOWN */
+	u64 gap_ns;	/* longest gap between two wake-ups */
+	u64 held_ns;	/* longest wait on the run queue, or STALL_NS_UNKNOWN */
 };
 
 enum stall_class {
@@ -60,26 +61,26 @@ enum stall_class {
 struct stall_verdict {
 	enum stall_class cls;
 	const char *why;	/* a phrase for the output, never NULL */
-	uint64_t stall_limit_ns;
+	u64 stall_limit_ns;
 	bool relative;		/* judged by the relative rule */
 };
 
-uint64_t stall_budget_stall_limit(const struct stall_budget *b, uint64_t baseline_ns);
+u64 stall_budget_stall_limit(const struct stall_budget *b, u64 baseline_ns);
 void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
-			const struct stall_obs *ctl, uint64_t kcall_ns, uint64_t kref_ns,
+			const struct stall_obs *ctl, u64 kcall_ns, u64 kref_ns,
 			struct stall_verdict *v);
-bool stall_budget_time_ok(const struct stall_budget *b, uint64_t time_ns, uint64_t best_time_ns,
-			  uint64_t *limit_ns);
+bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_time_ns,
+			  u64 *limit_ns);
 enum stall_class stall_budget_majority(const enum stall_class *cls, int n);
 enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n);
 void stall_budget_judge_load(const struct stall_budget *b, double base_median, double base_worst,
-			     double meas_worst, uint64_t base_max_ns, uint64_t meas_max_ns,
+			     double meas_worst, u64 base_max_ns, u64 meas_max_ns,
 			     struct stall_load_verdict *v);
-int stall_window_rates(const uint64_t *units, uint64_t phase_ns, uint64_t window_ns,
+int stall_window_rates(const u64 *units, u64 phase_ns, u64 window_ns,
 		       double *rates, int max);
 double stall_median_double(const double *v, int n);
 double stall_min_double(const double *v, int n);
-uint64_t stall_median_u64(const uint64_t *v, int n);
-uint64_t stall_max_u64(const uint64_t *v, int n);
+u64 stall_median_u64(const u64 *v, int n);
+u64 stall_max_u64(const u64 *v, int n);
 
 #endif /* SELFTEST_KVM_STALL_BUDGET_H */

@@ -10,27 +10,28 @@
 #define SELFTEST_KVM_STALL_HIST_H
 
 #include <stdint.h>
+#include <linux/types.h>
 
 #define STALL_HIST_BUCKET_NS	1000ULL
 
 struct stall_hist {
-	uint64_t *bucket;
-	uint32_t nr_buckets;
-	uint64_t overflow;
-	uint64_t count;
-	uint64_t sum_ns;
-	uint64_t max_ns;
+	u64 *bucket;
+	u32 nr_buckets;
+	u64 overflow;
+	u64 count;
+	u64 sum_ns;
+	u64 max_ns;
 };
 
-int stall_hist_init(struct stall_hist *h, uint32_t nr_buckets);
+int stall_hist_init(struct stall_hist *h, u32 nr_buckets);
 void stall_hist_free(struct stall_hist *h);
 void stall_hist_reset(struct stall_hist *h);
-uint64_t stall_hist_percentile_ns(const struct stall_hist *h, double pct);
+u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct);
 
 /* Called from the probe's hot loop: keep it branch-light and allocation-free. */
-static inline void stall_hist_add(struct stall_hist *h, uint64_t ns)
+static inline void stall_hist_add(struct stall_hist *h, u64 ns)
 {
-	uint64_t idx = ns / STALL_HIST_BUCKET_NS;
+	u64 idx = ns / STALL_HIST_BUCKET_NS;
 
 	if (idx < h->nr_buckets)
 		h->bucket[idx]++;
@@ -42,7 +43,7 @@ static inline void stall_hist_add(struct stall_hist *h, uint64_t ns)
 		h->max_ns = ns;
 }
 
-static inline uint64_t stall_hist_mean_ns(const struct stall_hist *h)
+static inline u64 stall_hist_mean_ns(const struct stall_hist *h)
 {
 	return h->count ? h->sum_ns / h->count : 0;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <linux/types.h>
 
 #define STALL_JSON_MAX_DEPTH	16
 
@@ -30,8 +31,8 @@ void stall_json_obj(struct stall_json *j, const char *key);
 void stall_json_arr(struct stall_json *j, const char *key);
 void stall_json_end(struct stall_json *j);
 void stall_json_str(struct stall_json *j, const char *key, const char *val);
-void stall_json_u64(struct stall_json *j, const char *key, uint64_t val);
-void stall_json_s64(struct stall_json *j, const char *key, int64_t val);
+void stall_json_u64(struct stall_json *j, const char *key, u64 val);
+void stall_json_s64(struct stall_json *j, const char *key, s64 val);
 void stall_json_double(struct stall_json *j, const char *key, double val);
 void stall_json_bool(struct stall_json *j, const char *key, bool val);
 void stall_json_null(struct stall_json *j, const char *key);

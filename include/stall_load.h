@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 #include "stall_budget.h"
 #include "stall_hist.h"
@@ -34,11 +35,11 @@ enum stall_load_phase {
 
 struct stall_load_phase_stats {
 	struct stall_hist lat;
-	uint64_t units[STALL_MAX_WINDOWS];
-	uint64_t start_ns;
-	uint64_t end_ns;
-	uint64_t cpu_start_ns;
-	uint64_t cpu_ns;
+	u64 units[STALL_MAX_WINDOWS];
+	u64 start_ns;
+	u64 end_ns;
+	u64 cpu_start_ns;
+	u64 cpu_ns;
 };
 
 struct stall_load;
@@ -59,12 +60,12 @@ struct stall_load_kind {
 struct stall_load {
 	const struct stall_load_kind *kind;
 	char spec[160];
-	uint64_t size;		/* message or block size */
+	u64 size;		/* message or block size */
 	int depth;		/* block queue depth */
 	const char *dir;	/* where the block load's file goes */
 	char peer[32];		/* TCP loads: the server's address, loopback if empty */
 	char ns[96];		/* and the network namespace it listens in */
-	uint64_t window_ns;	/* throughput window */
+	u64 window_ns;	/* throughput window */
 
 	int phase;
 	bool stop;
@@ -89,11 +90,11 @@ struct stall_load_result {
 	double base_median;	/* units per second */
 	double base_worst;
 	double meas_worst;
-	uint64_t base_max_ns;
-	uint64_t meas_p50_ns;
-	uint64_t meas_p99_ns;
-	uint64_t meas_max_ns;
-	uint64_t ops;
+	u64 base_max_ns;
+	u64 meas_p50_ns;
+	u64 meas_p99_ns;
+	u64 meas_max_ns;
+	u64 ops;
 	double cpu_pct;		/* the load's own threads, baseline, % of one CPU */
 };
 
@@ -116,12 +117,12 @@ void stall_loads_phase(struct stall_load *loads, int n, enum stall_load_phase ph
 void stall_loads_stop(struct stall_load *loads, int n);
 
 /* Called by the generators' recording thread: one per load, lock-free. */
-static inline void stall_load_record(struct stall_load *l, uint64_t now, uint64_t lat_ns,
-				     uint64_t units)
+static inline void stall_load_record(struct stall_load *l, u64 now, u64 lat_ns,
+				     u64 units)
 {
 	int p = __atomic_load_n(&l->phase, __ATOMIC_ACQUIRE);
 	struct stall_load_phase_stats *s = &l->ph[p];
-	uint64_t w;
+	u64 w;
 
 	if (p == STALL_LOAD_IDLE || now < s->start_ns)
 		return;

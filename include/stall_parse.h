@@ -11,22 +11,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 /* "all" in a batch list: the whole region in one operation. */
 #define STALL_BATCH_ALL		UINT64_MAX
 
 #define STALL_MAX_LIST		32
 
-int stall_parse_size(const char *str, uint64_t *bytes);
+int stall_parse_size(const char *str, u64 *bytes);
 int stall_parse_decimal(const char *str, double *v, const char **end);
 int stall_parse_ratio(const char *str, double max, double *v);
-int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns);
+int stall_parse_duration(const char *str, u64 default_unit_ns, u64 *ns);
 bool stall_parse_list_has_empty(const char *str);
-int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
+int stall_parse_batch_list(const char *str, u64 granule, u64 *batch,
 			   int max, int *nr, const char **bad);
 int stall_parse_name_list(const char *str, const char *const *names, int nr_names,
-			  uint64_t *mask, const char **bad);
+			  u64 *mask, const char **bad);
 int stall_parse_cpu(const char *str, long *cpu);
-const char *stall_fmt_size(uint64_t bytes, char *buf, size_t len);
+const char *stall_fmt_size(u64 bytes, char *buf, size_t len);
 
 #endif /* SELFTEST_KVM_STALL_PARSE_H */

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 #include "stall_hist.h"
 
@@ -31,15 +32,15 @@
  */
 struct stall_window {
 	struct stall_hist lat;
-	uint64_t max_gap_ns;
-	uint64_t max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
-	uint64_t max_held_ns;		/* longest wait on the run queue, lower bound */
-	uint64_t missed;	/* periods that went by without a wake-up */
+	u64 max_gap_ns;
+	u64 max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
+	u64 max_held_ns;		/* longest wait on the run queue, lower bound */
+	u64 missed;	/* periods that went by without a wake-up */
 };
 
 struct stall_probe {
 	int cpu;
-	uint64_t period_ns;
+	u64 period_ns;
 	pthread_t thread;
 	bool running;
 	bool stop;
@@ -54,12 +55,12 @@ int stall_window_init(struct stall_window *w);
 void stall_window_reset(struct stall_window *w);
 void stall_window_free(struct stall_window *w);
 
-int stall_probe_start(struct stall_probe *p, int cpu, uint64_t period_ns, int prio);
+int stall_probe_start(struct stall_probe *p, int cpu, u64 period_ns, int prio);
 int stall_probe_switch(struct stall_probe *p, struct stall_window *w);
 int stall_probe_stop(struct stall_probe *p);
 bool stall_probe_sees_held(const struct stall_probe *p);
 
-uint64_t stall_now_ns(void);
-void stall_sleep_ns(uint64_t ns);
+u64 stall_now_ns(void);
+void stall_sleep_ns(u64 ns);
 
 #endif /* SELFTEST_KVM_STALL_PROBE_H */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 /* as tools/include's, for the unit tests that build without a kernel tree */
 #ifndef ARRAY_SIZE
@@ -25,8 +26,8 @@ int stall_sys_bind(void *addr, size_t len, int node);
 int stall_sys_pin_self(int cpu);
 bool stall_sys_cpu_allowed(int cpu);
 int stall_sys_pick_cpus(int avoid, int *cpus, int nr);
-uint64_t stall_sys_mem_available(void);
-uint64_t stall_sys_free_hugepages(uint64_t page_size);
+u64 stall_sys_mem_available(void);
+u64 stall_sys_free_hugepages(u64 page_size);
 bool stall_sys_thp_enabled(void);
 int stall_sys_hold_dma_latency(void);
 int stall_sys_read_line(const char *path, char *buf, size_t len);

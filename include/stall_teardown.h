@@ -11,14 +11,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 #include "stall_vm.h"
 
 struct stall_point {
 	const struct stall_mode *mode;
-	uint64_t batch;			/* bytes per operation, STALL_BATCH_ALL */
+	u64 batch;			/* bytes per operation, STALL_BATCH_ALL */
 	struct stall_vm_cfg cfg;
-	uint64_t populate_timeout_ns;
+	u64 populate_timeout_ns;
 
 	struct stall_vm *v;
 	pid_t child;
@@ -26,9 +27,9 @@ struct stall_point {
 	int go_fd;
 	unsigned long *bitmap;
 
-	uint64_t populate_ns;
-	uint64_t op_ns;
-	uint64_t nr_ops;
+	u64 populate_ns;
+	u64 op_ns;
+	u64 nr_ops;
 };
 
 struct stall_mode {
@@ -41,13 +42,13 @@ struct stall_mode {
 	void (*run)(struct stall_point *pt);
 	void (*cleanup)(struct stall_point *pt);
 	/* for the modes that stall_run_chunks() drives: one batch */
-	void (*chunk)(struct userspace_mem_region *r, uint64_t off, uint64_t len);
+	void (*chunk)(struct userspace_mem_region *r, u64 off, u64 len);
 };
 
 extern const struct stall_mode stall_modes[];
 extern const int stall_nr_modes;
 
-uint64_t stall_point_batch_bytes(const struct stall_point *pt);
-int stall_point_nr_slots(const struct stall_mode *mode, uint64_t size, uint64_t batch);
+u64 stall_point_batch_bytes(const struct stall_point *pt);
+int stall_point_nr_slots(const struct stall_mode *mode, u64 size, u64 batch);
 
 #endif /* SELFTEST_KVM_STALL_TEARDOWN_H */

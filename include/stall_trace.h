@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 #define STALL_TRACE_MAX_FN	8
 #define STALL_TRACE_STACK	192
@@ -38,25 +39,25 @@ struct stall_trace_fn {
 };
 
 struct stall_trace_fnstat {
-	uint64_t calls;
-	uint64_t max_ns;
-	uint64_t size_min;
-	uint64_t size_max;
+	u64 calls;
+	u64 max_ns;
+	u64 size_min;
+	u64 size_max;
 };
 
 /* The longest call that held the CPU (a batch or hold function). */
 struct stall_trace_call {
 	int fn;			/* index in stall_trace_fns[], -1 for none */
-	uint64_t ns;
-	uint64_t start_ns;	/* CLOCK_MONOTONIC */
-	uint64_t size;		/* 0 where the function has no size */
+	u64 ns;
+	u64 start_ns;	/* CLOCK_MONOTONIC */
+	u64 size;		/* 0 where the function has no size */
 	char stack[STALL_TRACE_STACK];
 };
 
 struct stall_trace_result {
 	struct stall_trace_fnstat fn[STALL_TRACE_MAX_FN];
 	struct stall_trace_call longest;
-	uint64_t lost;		/* events the ring buffer dropped */
+	u64 lost;		/* events the ring buffer dropped */
 };
 
 /* One parsed line of the instance's trace file. */
@@ -65,8 +66,8 @@ struct stall_trace_ev {
 	       STALL_EV_FRAME } kind;
 	int cpu;
 	int fn;
-	uint64_t ts_ns;
-	uint64_t size;
+	u64 ts_ns;
+	u64 size;
 	char frame[64];
 };
 
@@ -76,8 +77,8 @@ struct stall_trace_acc {
 	int depth;
 	struct {
 		int fn;
-		uint64_t ts_ns;
-		uint64_t size;
+		u64 ts_ns;
+		u64 size;
 	} open[8];
 	char stack[STALL_TRACE_STACK];	/* the last complete stack on the CPU */
 	char building[STALL_TRACE_STACK];

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 #include "kvm_util.h"
 
@@ -23,7 +24,7 @@
 struct stall_vm_cfg {
 	enum vm_guest_mode mode;
 	enum vm_mem_backing_src_type src;
-	uint64_t size;
+	u64 size;
 	int nr_slots;
 	int nr_vcpus;
 	int node;		/* NUMA node for the test region, -1 for none */
@@ -36,15 +37,15 @@ struct stall_vm {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpus[STALL_VM_MAX_VCPUS];
 	int vcpu_cpu[STALL_VM_MAX_VCPUS];
-	uint64_t gpa;
-	uint64_t slot_size;
-	uint64_t pass;
+	u64 gpa;
+	u64 slot_size;
+	u64 pass;
 };
 
 struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg);
-uint64_t stall_vm_run_pass(struct stall_vm *v);
+u64 stall_vm_run_pass(struct stall_vm *v);
 struct userspace_mem_region *stall_vm_slot(struct stall_vm *v, int idx);
-uint64_t stall_vm_slot_host_pages(struct stall_vm *v);
+u64 stall_vm_slot_host_pages(struct stall_vm *v);
 void stall_vm_free(struct stall_vm *v);
 void stall_vm_forget(struct stall_vm *v);
 

@@ -4,12 +4,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
 
 #include "stall_budget.h"
 
-uint64_t stall_budget_stall_limit(const struct stall_budget *b, uint64_t baseline_ns)
+u64 stall_budget_stall_limit(const struct stall_budget *b, u64 baseline_ns)
 {
-	uint64_t limit = baseline_ns + b->stall_allow_ns;
+	u64 limit = baseline_ns + b->stall_allow_ns;
 
 	return limit < baseline_ns ? UINT64_MAX : limit;
 }
@@ -28,7 +29,7 @@ static int stall_budget_count(const enum stall_class *cls, int n, int *held)
 }
 
 /* The part of a window that counts as the CPU held: run-queue wait, else the gap. */
-static uint64_t stall_hold(const struct stall_obs *o)
+static u64 stall_hold(const struct stall_obs *o)
 {
 	return o->held_ns != STALL_NS_UNKNOWN ? o->held_ns : o->gap_ns;
 }
@@ -48,14 +49,14 @@ static void stall_verdict_set(struct stall_verdict *v, enum stall_class cls, con
  * the CPU away held nothing.
  */
 static void stall_budget_judge_relative(const struct stall_budget *b, const struct stall_obs *meas,
-					uint64_t kcall_ns, uint64_t kref_ns,
+					u64 kcall_ns, u64 kref_ns,
 					struct stall_verdict *v)
 {
 	/* the shorter of the call and the probe's wait; the call alone without schedstat */
-	uint64_t hold = meas->held_ns < kcall_ns ? meas->held_ns : kcall_ns;
+	u64 hold = meas->held_ns < kcall_ns ? meas->held_ns : kcall_ns;
 
 	v->relative = true;
-	v->stall_limit_ns = (uint64_t)(b->rel_ratio * (double)kref_ns);
+	v->stall_limit_ns = (u64)(b->rel_ratio * (double)kref_ns);
 	if (hold > v->stall_limit_ns)
 		stall_verdict_set(v, STALL_HELD, "a stage-2 call over the ratio to the 2M point's");
 	else
@@ -72,13 +73,13 @@ static void stall_budget_judge_relative(const struct stall_budget *b, const stru
  * the control window's gap as the only reference there is.
  */
 void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
-			const struct stall_obs *ctl, uint64_t kcall_ns, uint64_t kref_ns,
+			const struct stall_obs *ctl, u64 kcall_ns, u64 kref_ns,
 			struct stall_verdict *v)
 {
 	bool held_known = meas->held_ns != STALL_NS_UNKNOWN;
 	bool kernel_known = kcall_ns != STALL_NS_UNKNOWN;
-	uint64_t gap_limit = stall_budget_stall_limit(b, ctl->gap_ns);
-	uint64_t hold_limit = held_known ? b->stall_allow_ns : gap_limit;
+	u64 gap_limit = stall_budget_stall_limit(b, ctl->gap_ns);
+	u64 hold_limit = held_known ? b->stall_allow_ns : gap_limit;
 
 	memset(v, 0, sizeof(*v));
 	if (b->rel_ratio > 0.0 && kernel_known && kref_ns != STALL_NS_UNKNOWN && kref_ns) {
@@ -92,11 +93,13 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
 		else if (kernel_known && kcall_ns <= b->stall_allow_ns)
 			stall_verdict_set(v, STALL_OK, "gap not held, no long kernel call");
 		else
-			stall_verdict_set(v, STALL_NOISY, "timer late, CPU not held (hypervisor steal or interrupts off)");
+			stall_verdict_set(v, STALL_NOISY,
+					  "timer late, CPU not held (hypervisor steal or interrupts off)");
 	} else if (kernel_known && kcall_ns > b->stall_allow_ns) {
 		stall_verdict_set(v, STALL_HELD, "held by a stage-2 call over budget");
 	} else if (stall_hold(ctl) > b->stall_allow_ns) {
-		stall_verdict_set(v, STALL_NOISY, "control window held too: busy without any teardown");
+		stall_verdict_set(v, STALL_NOISY,
+				  "control window held too: busy without any teardown");
 	} else {
 		stall_verdict_set(v, STALL_HELD, "held during the teardown, control window clean");
 	}
@@ -117,13 +120,13 @@ enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n)
 }
 
 /* A time ratio of 0 leaves the teardown time unjudged (reported only). */
-bool stall_budget_time_ok(const struct stall_budget *b, uint64_t time_ns, uint64_t best_time_ns,
-			  uint64_t *limit_ns)
+bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_time_ns,
+			  u64 *limit_ns)
 {
 	*limit_ns = 0;
 	if (b->time_ratio <= 0.0 || !best_time_ns)
 		return true;
-	*limit_ns = (uint64_t)(b->time_ratio * (double)best_time_ns);
+	*limit_ns = (u64)(b->time_ratio * (double)best_time_ns);
 	return time_ns <= *limit_ns;
 }
 
@@ -142,7 +145,7 @@ enum stall_class stall_budget_majority(const enum stall_class *cls, int n)
 
 static int stall_cmp_u64(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -151,9 +154,9 @@ static int stall_cmp_u64(const void *a, const void *b)
  * Median of @n values (the lower one of the middle two when n is even), so
  * that one disturbed repetition out of three cannot decide a verdict.
  */
-uint64_t stall_median_u64(const uint64_t *v, int n)
+u64 stall_median_u64(const u64 *v, int n)
 {
-	uint64_t tmp[STALL_MAX_REPS];
+	u64 tmp[STALL_MAX_REPS];
 
 	if (n <= 0)
 		return 0;
@@ -164,9 +167,9 @@ uint64_t stall_median_u64(const uint64_t *v, int n)
 	return tmp[(n - 1) / 2];
 }
 
-uint64_t stall_max_u64(const uint64_t *v, int n)
+u64 stall_max_u64(const u64 *v, int n)
 {
-	uint64_t m = 0;
+	u64 m = 0;
 	int i;
 
 	for (i = 0; i < n; i++)
@@ -182,7 +185,7 @@ uint64_t stall_max_u64(const uint64_t *v, int n)
  * Operation latency gets the stall allowance on top of the baseline's worst.
  */
 void stall_budget_judge_load(const struct stall_budget *b, double base_median, double base_worst,
-			     double meas_worst, uint64_t base_max_ns, uint64_t meas_max_ns,
+			     double meas_worst, u64 base_max_ns, u64 meas_max_ns,
 			     struct stall_load_verdict *v)
 {
 	double floor = base_median * (1.0 - b->max_dip);
@@ -200,10 +203,10 @@ void stall_budget_judge_load(const struct stall_budget *b, double base_median, d
  * @phase_ns: every full window, and a last partial one if it covers at
  * least half a window (a sliver would be all noise). Returns the count.
  */
-int stall_window_rates(const uint64_t *units, uint64_t phase_ns, uint64_t window_ns,
+int stall_window_rates(const u64 *units, u64 phase_ns, u64 window_ns,
 		       double *rates, int max)
 {
-	uint64_t full = phase_ns / window_ns, rest = phase_ns % window_ns;
+	u64 full = phase_ns / window_ns, rest = phase_ns % window_ns;
 	int i, n = 0;
 
 	for (i = 0; i < (int)full && n < max; i++)

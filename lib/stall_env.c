@@ -3,6 +3,7 @@
  * The environment of a stall test run, as the results file records it.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,23 @@ static void stall_env_emulation(struct stall_json *j)
 	stall_json_end(j);
 }
 
+/*
+ * A kernel with the testbed's knob patch (patches/knob/) has its stage-2
+ * step as a parameter: which one this run had, in bytes.
+ */
+static void stall_env_stage2_batch(struct stall_json *j)
+{
+	char buf[32], *end;
+	unsigned long long v;
+
+	if (stall_sys_read_line("/sys/module/kvm/parameters/stage2_batch", buf, sizeof(buf)))
+		return;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (!errno && end != buf)
+		stall_json_u64(j, "stage2_batch", v);
+}
+
 void stall_env_json(struct stall_json *j)
 {
 	struct utsname u;
@@ -158,6 +176,7 @@ void stall_env_json(struct stall_json *j)
 	stall_json_str(j, "version", u.version);
 	stall_json_str(j, "machine", u.machine);
 	stall_env_config(j, u.release);
+	stall_env_stage2_batch(j);
 	stall_json_end(j);
 	stall_env_cpu(j);
 	stall_env_emulation(j);

@@ -5,10 +5,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
 
 #include "stall_hist.h"
 
-int stall_hist_init(struct stall_hist *h, uint32_t nr_buckets)
+int stall_hist_init(struct stall_hist *h, u32 nr_buckets)
 {
 	memset(h, 0, sizeof(*h));
 	if (!nr_buckets)
@@ -41,10 +42,10 @@ void stall_hist_reset(struct stall_hist *h)
  * a longer latency. A rank that falls into the overflow returns the exact
  * maximum, the only value known there; so does pct >= 100.
  */
-uint64_t stall_hist_percentile_ns(const struct stall_hist *h, double pct)
+u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct)
 {
-	uint64_t rank, seen = 0;
-	uint32_t i;
+	u64 rank, seen = 0;
+	u32 i;
 
 	if (!h->count)
 		return 0;
@@ -54,7 +55,7 @@ uint64_t stall_hist_percentile_ns(const struct stall_hist *h, double pct)
 		pct = 0.0;
 
 	/* nearest rank: ceil(pct / 100 * count), at least the first sample */
-	rank = (uint64_t)(pct / 100.0 * (double)h->count);
+	rank = (u64)(pct / 100.0 * (double)h->count);
 	if ((double)rank < pct / 100.0 * (double)h->count)
 		rank++;
 	if (!rank)
@@ -63,7 +64,7 @@ uint64_t stall_hist_percentile_ns(const struct stall_hist *h, double pct)
 	for (i = 0; i < h->nr_buckets; i++) {
 		seen += h->bucket[i];
 		if (seen >= rank) {
-			uint64_t upper = (i + 1) * STALL_HIST_BUCKET_NS;
+			u64 upper = (i + 1) * STALL_HIST_BUCKET_NS;
 
 			return upper < h->max_ns ? upper : h->max_ns;
 		}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/types.h>
 
 #include "stall_json.h"
 
@@ -105,13 +106,13 @@ void stall_json_str(struct stall_json *j, const char *key, const char *val)
 		stall_json_string(j, val);
 }
 
-void stall_json_u64(struct stall_json *j, const char *key, uint64_t val)
+void stall_json_u64(struct stall_json *j, const char *key, u64 val)
 {
 	if (stall_json_key(j, key))
 		fprintf(j->f, "%llu", (unsigned long long)val);
 }
 
-void stall_json_s64(struct stall_json *j, const char *key, int64_t val)
+void stall_json_s64(struct stall_json *j, const char *key, s64 val)
 {
 	if (stall_json_key(j, key))
 		fprintf(j->f, "%lld", (long long)val);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <linux/kernel.h>
+#include <linux/types.h>
 
 #include "stall_load.h"
 #include "stall_parse.h"
@@ -44,7 +45,7 @@ static const struct stall_load_kind *stall_load_kind(const char *name, size_t le
 
 static int stall_load_param(struct stall_load *l, const char *kv)
 {
-	uint64_t v;
+	u64 v;
 
 	if (!strncmp(kv, "msg=", 4) || !strncmp(kv, "bs=", 3))
 		return stall_parse_size(strchr(kv, '=') + 1, &l->size);
@@ -121,11 +122,11 @@ void stall_load_free(struct stall_load *l)
 		stall_hist_free(&l->ph[i].lat);
 }
 
-static uint64_t stall_load_cpu_ns(struct stall_load *l)
+static u64 stall_load_cpu_ns(struct stall_load *l)
 {
 	struct timespec ts;
 	clockid_t cid;
-	uint64_t sum = 0;
+	u64 sum = 0;
 	int i;
 
 	for (i = 0; i < l->nr_running; i++) {
@@ -185,7 +186,7 @@ void stall_load_stop(struct stall_load *l)
 void stall_load_set_phase(struct stall_load *l, enum stall_load_phase phase)
 {
 	int old = __atomic_load_n(&l->phase, __ATOMIC_ACQUIRE);
-	uint64_t now = stall_now_ns(), cpu = stall_load_cpu_ns(l);
+	u64 now = stall_now_ns(), cpu = stall_load_cpu_ns(l);
 	struct stall_load_phase_stats *s = &l->ph[phase];
 
 	if (old != STALL_LOAD_IDLE) {

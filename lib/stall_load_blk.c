@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/types.h>
 
 #include "stall_load.h"
 #include "stall_probe.h"
@@ -42,16 +43,16 @@ struct blk_priv {
 	aio_context_t ctx;
 	struct iocb *iocb;
 	struct iocb **ptr;
-	uint64_t *t_submit;
+	u64 *t_submit;
 	char *buf;
 	unsigned int seed;
 	int inflight;
 };
 
 /* Bytes written to: the whole queue's buffers, and at least BLK_SPAN_MIN. */
-static uint64_t blk_span(const struct stall_load *l)
+static u64 blk_span(const struct stall_load *l)
 {
-	uint64_t queue = (uint64_t)l->size * l->depth;
+	u64 queue = (u64)l->size * l->depth;
 
 	return queue > BLK_SPAN_MIN ? queue : BLK_SPAN_MIN;
 }
@@ -76,7 +77,7 @@ static long blk_io_getevents(aio_context_t ctx, long min, long max, struct io_ev
 static int blk_open(struct stall_load *l)
 {
 	char path[PATH_MAX];
-	uint64_t bytes = 0;
+	u64 bytes = 0;
 	struct stat st;
 
 	if (!stat(l->dir, &st) && S_ISBLK(st.st_mode)) {
@@ -141,7 +142,7 @@ static int blk_setup(struct stall_load *l)
 	for (i = 0; i < l->depth; i++) {
 		b->iocb[i].aio_fildes = l->fd[0];
 		b->iocb[i].aio_lio_opcode = IOCB_CMD_PWRITE;
-		b->iocb[i].aio_buf = (uint64_t)(uintptr_t)(b->buf + i * l->size);
+		b->iocb[i].aio_buf = (u64)(uintptr_t)(b->buf + i * l->size);
 		b->iocb[i].aio_nbytes = l->size;
 		b->iocb[i].aio_data = i;
 		b->ptr[i] = &b->iocb[i];
@@ -151,9 +152,9 @@ static int blk_setup(struct stall_load *l)
 
 static int blk_submit(struct stall_load *l, struct blk_priv *b, int i)
 {
-	uint64_t slots = blk_span(l) / l->size;
+	u64 slots = blk_span(l) / l->size;
 
-	b->iocb[i].aio_offset = (uint64_t)(rand_r(&b->seed) % slots) * l->size;
+	b->iocb[i].aio_offset = (u64)(rand_r(&b->seed) % slots) * l->size;
 	b->t_submit[i] = stall_now_ns();
 	if (blk_io_submit(b->ctx, 1, &b->ptr[i]) != 1)
 		return -errno;
@@ -180,7 +181,7 @@ static void *blk_thread(void *arg)
 	struct blk_priv *b = l->priv;
 	struct io_event *ev = calloc(l->depth, sizeof(*ev));
 	struct timespec ts;
-	uint64_t now;
+	u64 now;
 	long n, i;
 
 	for (i = 0; ev && i < l->depth; i++)
@@ -195,7 +196,7 @@ static void *blk_thread(void *arg)
 			int idx = ev[i].data;
 
 			b->inflight--;
-			if (ev[i].res == (int64_t)l->size)
+			if (ev[i].res == (s64)l->size)
 				stall_load_record(l, now, now - b->t_submit[idx], l->size);
 			if (blk_submit(l, b, idx))
 				break;
@@ -211,7 +212,7 @@ static void blk_teardown(struct stall_load *l)
 {
 	struct blk_priv *b = l->priv;
 
-	uint64_t t0;
+	u64 t0;
 
 	if (b && b->ctx)
 		syscall(__NR_io_destroy, b->ctx);
@@ -274,7 +275,7 @@ static int blk_find_irqs(struct stall_load *l)
 
 const struct stall_load_kind stall_load_blk_kind = {
 	.name = "blk",
-	.help = "O_DIRECT random writes, native AIO (bs=4k, qd=128; the report's other: bs=64k:qd=32)",
+	.help = "O_DIRECT random writes, native AIO (bs=4k, qd=128; report's other: bs=64k:qd=32)",
 	.unit = "B",
 	.nr_threads = 1,
 	.setup = blk_setup,

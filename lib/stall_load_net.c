@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/types.h>
 
 #include "stall_load.h"
 #include "stall_probe.h"
@@ -200,7 +201,7 @@ static void *net_stream_recv(void *arg)
 {
 	struct stall_load *l = arg;
 	char *buf = malloc(l->size);
-	uint64_t prev = stall_now_ns(), now;
+	u64 prev = stall_now_ns(), now;
 	ssize_t n;
 
 	while (buf && !stall_load_stopping(l)) {
@@ -234,7 +235,7 @@ static void *net_rr_client(void *arg)
 {
 	struct stall_load *l = arg;
 	char *buf = calloc(1, l->size);
-	uint64_t t0, now;
+	u64 t0, now;
 
 	while (buf) {
 		t0 = stall_now_ns();
@@ -266,7 +267,7 @@ static void *net_connect_loop(void *arg)
 {
 	struct stall_load *l = arg;
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-	uint64_t t0, now;
+	u64 t0, now;
 	int fd;
 
 	while (!stall_load_stopping(l)) {

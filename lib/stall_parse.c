@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/types.h>
 
 #include "stall_parse.h"
 
@@ -49,7 +50,7 @@ static int stall_suffix_shift(const char *s, unsigned int *shift)
 }
 
 /* A positive size with an optional binary suffix: 4096, 4K, 2M, 1G, 1T. */
-int stall_parse_size(const char *str, uint64_t *bytes)
+int stall_parse_size(const char *str, u64 *bytes)
 {
 	unsigned long long v;
 	unsigned int shift;
@@ -63,15 +64,15 @@ int stall_parse_size(const char *str, uint64_t *bytes)
 		return -EINVAL;
 	if (shift && v > (UINT64_MAX >> shift))
 		return -EINVAL;
-	*bytes = (uint64_t)v << shift;
+	*bytes = (u64)v << shift;
 	return 0;
 }
 
-static int stall_unit_ns(const char *s, uint64_t default_unit_ns, uint64_t *unit)
+static int stall_unit_ns(const char *s, u64 default_unit_ns, u64 *unit)
 {
 	static const struct {
 		const char *name;
-		uint64_t ns;
+		u64 ns;
 	} units[] = {
 		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
 	};
@@ -120,17 +121,17 @@ int stall_parse_ratio(const char *str, double max, double *v)
 }
 
 /* A non-negative duration, decimal allowed: 100, 250us, 1.5ms, 2s. */
-int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns)
+int stall_parse_duration(const char *str, u64 default_unit_ns, u64 *ns)
 {
 	const char *end;
-	uint64_t unit;
+	u64 unit;
 	double v;
 
 	if (stall_parse_decimal(str, &v, &end) || stall_unit_ns(end, default_unit_ns, &unit))
 		return -EINVAL;
 	if (v * (double)unit > 1e18)
 		return -EINVAL;
-	*ns = (uint64_t)(v * (double)unit + 0.5);
+	*ns = (u64)(v * (double)unit + 0.5);
 	return 0;
 }
 
@@ -139,7 +140,7 @@ int stall_parse_duration(const char *str, uint64_t default_unit_ns, uint64_t *ns
  * "all"; one that is not a multiple of the granule cannot be unmapped in
  * steps of itself.
  */
-static int stall_parse_batch(const char *tok, uint64_t granule, uint64_t *batch)
+static int stall_parse_batch(const char *tok, u64 granule, u64 *batch)
 {
 	if (!strcmp(tok, "all")) {
 		*batch = STALL_BATCH_ALL;
@@ -167,7 +168,7 @@ bool stall_parse_list_has_empty(const char *str)
  * Comma-separated batch sizes ("granule,2M,1G,all"). Duplicates are
  * dropped, the order given is kept.
  */
-int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
+int stall_parse_batch_list(const char *str, u64 granule, u64 *batch,
 			   int max, int *nr, const char **bad)
 {
 	char *copy, *tok, *save;
@@ -183,7 +184,7 @@ int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
 	if (!copy)
 		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t b;
+		u64 b;
 
 		if (stall_parse_batch(tok, granule, &b) || n == max) {
 			*bad = stall_remember_bad(tok);
@@ -206,7 +207,7 @@ int stall_parse_batch_list(const char *str, uint64_t granule, uint64_t *batch,
 
 /* Comma-separated names out of @names, or "all"; sets one bit per name. */
 int stall_parse_name_list(const char *str, const char *const *names, int nr_names,
-			  uint64_t *mask, const char **bad)
+			  u64 *mask, const char **bad)
 {
 	char *copy, *tok, *save;
 	int i, ret = 0;
@@ -256,7 +257,7 @@ int stall_parse_cpu(const char *str, long *cpu)
 }
 
 /* "4K", "2M", "1G", "1536K", "all": the shortest exact binary unit. */
-const char *stall_fmt_size(uint64_t bytes, char *buf, size_t len)
+const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
 {
 	static const char units[] = "BKMGT";
 	int u = 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <linux/types.h>
 
 #include "stall_probe.h"
 
@@ -36,27 +37,27 @@
 
 /* The probe's running sums between two reads of its schedstat. */
 struct stall_held {
-	uint64_t last_delay;
-	uint64_t lat_sum;
+	u64 last_delay;
+	u64 lat_sum;
 	int since;
 	int every;
 };
 
-uint64_t stall_now_ns(void)
+u64 stall_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void stall_ns_to_ts(uint64_t ns, struct timespec *ts)
+static void stall_ns_to_ts(u64 ns, struct timespec *ts)
 {
 	ts->tv_sec = ns / 1000000000ULL;
 	ts->tv_nsec = ns % 1000000000ULL;
 }
 
-void stall_sleep_ns(uint64_t ns)
+void stall_sleep_ns(u64 ns)
 {
 	struct timespec ts;
 
@@ -85,8 +86,8 @@ void stall_window_free(struct stall_window *w)
 	stall_hist_free(&w->lat);
 }
 
-static void stall_window_add(struct stall_window *w, uint64_t now, uint64_t lat, uint64_t gap,
-			     uint64_t held)
+static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
+			     u64 held)
 {
 	stall_hist_add(&w->lat, lat);
 	if (gap > w->max_gap_ns) {
@@ -98,7 +99,7 @@ static void stall_window_add(struct stall_window *w, uint64_t now, uint64_t lat,
 }
 
 /* run_delay from "sum_exec_runtime run_delay pcount"; 0 where unreadable. */
-static uint64_t stall_probe_run_delay(int fd)
+static u64 stall_probe_run_delay(int fd)
 {
 	char buf[96], *p;
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -115,10 +116,9 @@ static uint64_t stall_probe_run_delay(int fd)
  * run_delay accrued since the last read, less the latencies of the
  * wake-ups in between (each waited at most its own latency).
  */
-static uint64_t stall_probe_held(struct stall_probe *p, struct stall_held *h, uint64_t lat,
-				 uint64_t gap)
+static u64 stall_probe_held(struct stall_probe *p, struct stall_held *h, u64 lat, u64 gap)
 {
-	uint64_t delay, held = 0;
+	u64 delay, held = 0;
 
 	if (gap < 2 * p->period_ns && ++h->since < h->every) {
 		h->lat_sum += lat;
@@ -136,7 +136,7 @@ static uint64_t stall_probe_held(struct stall_probe *p, struct stall_held *h, ui
 /* How often to read: time a few reads, the last of which is the reference. */
 static void stall_probe_sched_cost(struct stall_probe *p, struct stall_held *h)
 {
-	uint64_t t0 = stall_now_ns(), cost;
+	u64 t0 = stall_now_ns(), cost;
 	int i;
 
 	for (i = 0; i < STALL_PROBE_SCHED_EVERY; i++)
@@ -172,7 +172,7 @@ static void *stall_probe_main(void *arg)
 {
 	struct stall_probe *p = arg;
 	struct stall_window *cur = NULL, *w;
-	uint64_t next = stall_now_ns() + p->period_ns, now, prev = 0, lat, gap, held = 0;
+	u64 next = stall_now_ns() + p->period_ns, now, prev = 0, lat, gap, held = 0;
 	struct stall_held hs = { 0 };
 	struct timespec ts;
 
@@ -217,7 +217,7 @@ static void *stall_probe_main(void *arg)
  * (not root, or RT bandwidth not granted), -EINVAL for a CPU outside the
  * allowed set. Either is an unmet requirement, not a test failure.
  */
-int stall_probe_start(struct stall_probe *p, int cpu, uint64_t period_ns, int prio)
+int stall_probe_start(struct stall_probe *p, int cpu, u64 period_ns, int prio)
 {
 	struct sched_param sp = { .sched_priority = prio };
 	pthread_attr_t attr;
@@ -261,7 +261,7 @@ bool stall_probe_sees_held(const struct stall_probe *p)
  */
 int stall_probe_switch(struct stall_probe *p, struct stall_window *w)
 {
-	uint64_t bound = 100 * p->period_ns + STALL_PROBE_IDLE_NS, deadline;
+	u64 bound = 100 * p->period_ns + STALL_PROBE_IDLE_NS, deadline;
 
 	if (bound < STALL_PROBE_ACK_MIN_NS)
 		bound = STALL_PROBE_ACK_MIN_NS;

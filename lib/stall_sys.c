@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <linux/mempolicy.h>
+#include <linux/types.h>
 
 #include "stall_sys.h"
 
@@ -189,7 +190,7 @@ int stall_sys_pick_cpus(int avoid, int *cpus, int nr)
 	return n;
 }
 
-static uint64_t stall_sys_meminfo_kb(const char *key)
+static u64 stall_sys_meminfo_kb(const char *key)
 {
 	unsigned long long kb = 0;
 	char line[256];
@@ -209,12 +210,12 @@ static uint64_t stall_sys_meminfo_kb(const char *key)
 	return kb;
 }
 
-uint64_t stall_sys_mem_available(void)
+u64 stall_sys_mem_available(void)
 {
 	return stall_sys_meminfo_kb("MemAvailable") * 1024;
 }
 
-uint64_t stall_sys_free_hugepages(uint64_t page_size)
+u64 stall_sys_free_hugepages(u64 page_size)
 {
 	char path[128], buf[32];
 
@@ -241,7 +242,7 @@ bool stall_sys_thp_enabled(void)
  */
 int stall_sys_hold_dma_latency(void)
 {
-	int32_t zero = 0;
+	s32 zero = 0;
 	int fd;
 
 	fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);

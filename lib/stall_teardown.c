@@ -27,6 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/types.h>
 
 #include "kvm_util.h"
 #include "stall_parse.h"
@@ -38,17 +39,17 @@
 #define STALL_EXIT_TIMEOUT_MS	(10 * 60 * 1000)
 
 struct stall_child_report {
-	uint64_t populate_ns;
+	u64 populate_ns;
 };
 
-uint64_t stall_point_batch_bytes(const struct stall_point *pt)
+u64 stall_point_batch_bytes(const struct stall_point *pt)
 {
 	if (!pt->mode->batched || pt->batch >= pt->cfg.size)
 		return pt->cfg.size;
 	return pt->batch;
 }
 
-int stall_point_nr_slots(const struct stall_mode *mode, uint64_t size, uint64_t batch)
+int stall_point_nr_slots(const struct stall_mode *mode, u64 size, u64 batch)
 {
 	if (!mode->slot_per_batch || batch >= size || !batch)
 		return 1;
@@ -71,7 +72,7 @@ static void stall_cleanup_vm(struct stall_point *pt)
 static void stall_run_chunks(struct stall_point *pt)
 {
 	struct userspace_mem_region *r = stall_vm_slot(pt->v, 0);
-	uint64_t batch = stall_point_batch_bytes(pt), off, len;
+	u64 batch = stall_point_batch_bytes(pt), off, len;
 
 	for (off = 0; off < pt->cfg.size; off += len) {
 		len = pt->cfg.size - off < batch ? pt->cfg.size - off : batch;
@@ -83,8 +84,8 @@ static void stall_run_chunks(struct stall_point *pt)
 /* Generic limits of a batched point; NULL when it can run. */
 static const char *stall_batch_unsupported(const struct stall_point *pt)
 {
-	uint64_t unit = get_backing_src_pagesz(pt->cfg.src);
-	uint64_t gpage = vm_guest_mode_params[pt->cfg.mode].page_size;
+	u64 unit = get_backing_src_pagesz(pt->cfg.src);
+	u64 gpage = vm_guest_mode_params[pt->cfg.mode].page_size;
 
 	if (gpage > unit)
 		unit = gpage;
@@ -93,14 +94,14 @@ static const char *stall_batch_unsupported(const struct stall_point *pt)
 	return NULL;
 }
 
-static void stall_op_munmap(struct userspace_mem_region *r, uint64_t off, uint64_t len)
+static void stall_op_munmap(struct userspace_mem_region *r, u64 off, u64 len)
 {
 	int ret = munmap(r->host_mem + off, len);
 
 	TEST_ASSERT(!ret, __KVM_SYSCALL_ERROR("munmap()", ret));
 }
 
-static void stall_op_madvise(struct userspace_mem_region *r, uint64_t off, uint64_t len)
+static void stall_op_madvise(struct userspace_mem_region *r, u64 off, u64 len)
 {
 	int ret = madvise(r->host_mem + off, len, MADV_DONTNEED);
 
@@ -114,7 +115,7 @@ static const char *stall_punch_unsupported(const struct stall_point *pt)
 	return stall_batch_unsupported(pt);
 }
 
-static void stall_op_punch(struct userspace_mem_region *r, uint64_t off, uint64_t len)
+static void stall_op_punch(struct userspace_mem_region *r, u64 off, u64 len)
 {
 	int ret = fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			    r->offset + off, len);
@@ -124,8 +125,8 @@ static void stall_op_punch(struct userspace_mem_region *r, uint64_t off, uint64_
 
 static const char *stall_memslot_unsupported(const struct stall_point *pt)
 {
-	uint64_t batch = stall_point_batch_bytes(pt);
-	uint64_t slots = pt->cfg.size / batch;
+	u64 batch = stall_point_batch_bytes(pt);
+	u64 slots = pt->cfg.size / batch;
 	static char why[128];
 
 	if (pt->cfg.size % batch)
@@ -190,7 +191,7 @@ static void stall_cleanup_vm_destroy(struct stall_point *pt)
 	pt->v = NULL;
 }
 
-static int stall_wait_readable(int fd, uint64_t timeout_ns)
+static int stall_wait_readable(int fd, u64 timeout_ns)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int ret;
@@ -289,7 +290,7 @@ static void stall_run_dirty_log_enable(struct stall_point *pt)
 
 static const char *stall_clear_unsupported(const struct stall_point *pt)
 {
-	uint64_t pages = stall_point_batch_bytes(pt) / getpagesize();
+	u64 pages = stall_point_batch_bytes(pt) / getpagesize();
 
 	if (!kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2))
 		return "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 not supported";
@@ -301,7 +302,7 @@ static const char *stall_clear_unsupported(const struct stall_point *pt)
 
 static void stall_setup_dirty_log_clear(struct stall_point *pt)
 {
-	uint64_t pages;
+	u64 pages;
 
 	pt->cfg.manual_protect = true;
 	stall_setup_vm(pt);
@@ -316,9 +317,9 @@ static void stall_setup_dirty_log_clear(struct stall_point *pt)
 
 static void stall_run_dirty_log_clear(struct stall_point *pt)
 {
-	uint64_t pages = stall_vm_slot_host_pages(pt->v);
-	uint64_t batch = stall_point_batch_bytes(pt) / getpagesize();
-	uint64_t first, n;
+	u64 pages = stall_vm_slot_host_pages(pt->v);
+	u64 batch = stall_point_batch_bytes(pt) / getpagesize();
+	u64 first, n;
 
 	for (first = 0; first < pages; first += n) {
 		n = pages - first < batch ? pages - first : batch;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <linux/types.h>
 
 #include "stall_sys.h"
 #include "stall_trace.h"
@@ -257,10 +258,10 @@ int stall_trace_begin(void)
 	return ret ? ret : stall_trace_write(st.enable, "1", 0);
 }
 
-static uint64_t stall_trace_overrun(void)
+static u64 stall_trace_overrun(void)
 {
 	char line[128];
-	uint64_t n = 0;
+	u64 n = 0;
 	FILE *f = fopen(st.stats, "r");
 
 	while (f && fgets(line, sizeof(line), f))
@@ -300,9 +301,9 @@ int stall_trace_end(struct stall_trace_result *res)
 }
 
 /* Parse "SECONDS.FRACTION" into nanoseconds; returns the end or NULL. */
-static const char *stall_trace_ts(const char *s, uint64_t *ns)
+static const char *stall_trace_ts(const char *s, u64 *ns)
 {
-	uint64_t sec = 0, frac = 0, scale = 1000000000ULL;
+	u64 sec = 0, frac = 0, scale = 1000000000ULL;
 	const char *p = s;
 
 	if (*p < '0' || *p > '9')
@@ -313,7 +314,7 @@ static const char *stall_trace_ts(const char *s, uint64_t *ns)
 		return NULL;
 	while (*p >= '0' && *p <= '9') {
 		scale /= 10;
-		frac += (uint64_t)(*p++ - '0') * scale;
+		frac += (u64)(*p++ - '0') * scale;
 	}
 	if (*p != ':')
 		return NULL;
@@ -447,12 +448,12 @@ static void stall_trace_add_frame(struct stall_trace_acc *acc, const char *frame
 	acc->frames++;
 }
 
-static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, uint64_t start,
-				  uint64_t end, uint64_t size)
+static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start,
+				  u64 end, u64 size)
 {
 	struct stall_trace_fnstat *s = &acc->res->fn[fn];
 	struct stall_trace_call *l = &acc->res->longest;
-	uint64_t ns = end > start ? end - start : 0;
+	u64 ns = end > start ? end - start : 0;
 
 	s->calls++;
 	if (ns > s->max_ns)

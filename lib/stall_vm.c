@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
+#include <linux/types.h>
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -20,13 +21,13 @@
 #define STALL_VM_PASS_BASE_S	120
 #define STALL_VM_PASS_PER_GIB_S	240
 
-static void stall_guest_code(uint64_t gva, uint64_t pages, uint64_t stride)
+static void stall_guest_code(u64 gva, u64 pages, u64 stride)
 {
-	uint64_t pass, i;
+	u64 pass, i;
 
 	for (pass = 1;; pass++) {
 		for (i = 0; i < pages; i++)
-			WRITE_ONCE(*(uint64_t *)(gva + i * stride), pass);
+			WRITE_ONCE(*(u64 *)(gva + i * stride), pass);
 		GUEST_SYNC(pass);
 	}
 }
@@ -62,12 +63,12 @@ static void *stall_vcpu_pass_main(void *data)
 }
 
 /* One pass of every vCPU over its share of the region; returns its wall time. */
-uint64_t stall_vm_run_pass(struct stall_vm *v)
+u64 stall_vm_run_pass(struct stall_vm *v)
 {
 	struct stall_vcpu_pass vp[STALL_VM_MAX_VCPUS];
 	pthread_t th[STALL_VM_MAX_VCPUS];
 	struct timespec t0, t1, bound;
-	uint64_t gib = (v->cfg.size + (1ULL << 30) - 1) >> 30;
+	u64 gib = (v->cfg.size + (1ULL << 30) - 1) >> 30;
 	int i, ret;
 
 	v->pass++;
@@ -97,14 +98,14 @@ struct userspace_mem_region *stall_vm_slot(struct stall_vm *v, int idx)
 }
 
 /* KVM counts memslot pages, and dirty-log bits, in host pages. */
-uint64_t stall_vm_slot_host_pages(struct stall_vm *v)
+u64 stall_vm_slot_host_pages(struct stall_vm *v)
 {
 	return v->slot_size / getpagesize();
 }
 
-static void stall_vm_add_slots(struct stall_vm *v, uint64_t guest_pages)
+static void stall_vm_add_slots(struct stall_vm *v, u64 guest_pages)
 {
-	uint64_t slot_pages = guest_pages / v->cfg.nr_slots;
+	u64 slot_pages = guest_pages / v->cfg.nr_slots;
 	struct userspace_mem_region *r;
 	int i, ret;
 
@@ -122,15 +123,15 @@ static void stall_vm_add_slots(struct stall_vm *v, uint64_t guest_pages)
 
 struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg)
 {
-	uint64_t page_size = vm_guest_mode_params[cfg->mode].page_size;
-	uint64_t guest_pages = cfg->size / page_size;
-	uint64_t align = get_backing_src_pagesz(cfg->src);
+	u64 page_size = vm_guest_mode_params[cfg->mode].page_size;
+	u64 guest_pages = cfg->size / page_size;
+	u64 align = get_backing_src_pagesz(cfg->src);
 	struct stall_vm *v;
 	int i;
 
 	TEST_ASSERT(cfg->nr_vcpus > 0 && cfg->nr_vcpus <= STALL_VM_MAX_VCPUS,
 		    "vCPU count %d out of range", cfg->nr_vcpus);
-	TEST_ASSERT(cfg->nr_slots > 0 && cfg->size % ((uint64_t)cfg->nr_slots * align) == 0,
+	TEST_ASSERT(cfg->nr_slots > 0 && cfg->size % ((u64)cfg->nr_slots * align) == 0,
 		    "%lu bytes do not split into %d slots of whole %lu-byte pages",
 		    (unsigned long)cfg->size, cfg->nr_slots, (unsigned long)align);
 
@@ -153,8 +154,8 @@ struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg)
 	virt_map(v->vm, STALL_VM_GVA, v->gpa, guest_pages);
 
 	for (i = 0; i < cfg->nr_vcpus; i++) {
-		uint64_t share = guest_pages / cfg->nr_vcpus;
-		uint64_t first = share * i;
+		u64 share = guest_pages / cfg->nr_vcpus;
+		u64 first = share * i;
 
 		if (i == cfg->nr_vcpus - 1)
 			share = guest_pages - first;

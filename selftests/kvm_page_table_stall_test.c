@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <linux/types.h>
 
 #include "kvm_util.h"
 #include "test_util.h"
@@ -54,18 +55,24 @@
 #define STALL_REF_BATCH		(2ULL << 20)
 /* a repetition the machine's own noise made unjudgeable is run again, twice at most */
 #define NOISY_RETRIES		2
+#define NOISY_UNCONFIRMED \
+	"machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)"
+#define NOISY_CONTROL \
+	"machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
+/* where a kernel with the project's knob patch says its stage-2 step is */
+#define STAGE2_BATCH_PARAM	"/sys/module/kvm/parameters/stage2_batch"
 
 struct test_params {
-	uint64_t size;
+	u64 size;
 	int nr_vcpus;
 	enum vm_mem_backing_src_type src;
 	int test_cpu;
 	int node;
-	uint64_t modes;
-	uint64_t batch[STALL_MAX_LIST];
+	u64 modes;
+	u64 batch[STALL_MAX_LIST];
 	int nr_batch;
-	uint64_t period_ns;
-	uint64_t baseline_ns;
+	u64 period_ns;
+	u64 baseline_ns;
 	int reps;
 	struct stall_budget budget;
 	bool mode_given;
@@ -73,7 +80,7 @@ struct test_params {
 	int nr_loads;
 	enum stall_load_placement where;
 	const char *blk_dir;
-	uint64_t window_ns;
+	u64 window_ns;
 };
 
 /*
@@ -82,7 +89,7 @@ struct test_params {
  * runs, for points that take minutes there.
  */
 static int progress_point, progress_points;
-static const char *fmt_size(uint64_t bytes, char *buf);
+static const char *fmt_size(u64 bytes, char *buf);
 
 static __printf(1, 2) void progress(const char *fmt, ...)
 {
@@ -102,25 +109,25 @@ static __printf(1, 2) void progress(const char *fmt, ...)
 
 /* One repetition of one sweep point. */
 struct rep_result {
-	uint64_t base_gap_ns;
+	u64 base_gap_ns;
 	struct stall_obs meas;		/* the teardown's window */
 	struct stall_obs ctl;		/* the control window of the same length after it */
-	uint64_t window_ns;
-	uint64_t kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
+	u64 window_ns;
+	u64 kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
 	bool kmatch;			/* that call overlaps the probe's longest gap */
 	struct stall_verdict v;
-	uint64_t p50_ns;
-	uint64_t p99_ns;
-	uint64_t p999_ns;
-	uint64_t lat_max_ns;
-	uint64_t missed;
-	uint64_t time_ns;
-	uint64_t populate_ns;
-	uint64_t nr_ops;
+	u64 p50_ns;
+	u64 p99_ns;
+	u64 p999_ns;
+	u64 lat_max_ns;
+	u64 missed;
+	u64 time_ns;
+	u64 populate_ns;
+	u64 nr_ops;
 };
 
 struct point_result {
-	uint64_t batch;
+	u64 batch;
 	const char *skip;
 	struct rep_result rep[STALL_MAX_REPS];
 	enum stall_class cls;
@@ -129,12 +136,12 @@ struct point_result {
 	int worst;			/* the judged repetition with the longest hold */
 	struct stall_trace_result k;	/* the kernel's calls in the repetition krep */
 	int krep;			/* the repetition with the longest stage-2 call */
-	uint64_t kref_ns;		/* the relative rule's reference, or STALL_NS_UNKNOWN */
-	uint64_t time_ns;
-	uint64_t gap_ns;
-	uint64_t held_ns;
-	uint64_t ctl_gap_ns;
-	uint64_t base_gap_ns;
+	u64 kref_ns;		/* the relative rule's reference, or STALL_NS_UNKNOWN */
+	u64 time_ns;
+	u64 gap_ns;
+	u64 held_ns;
+	u64 ctl_gap_ns;
+	u64 base_gap_ns;
 	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
 	char load_skip[STALL_LOAD_MAX][128];
 };
@@ -152,13 +159,13 @@ static struct stall_json results;
 struct op_thread {
 	struct stall_point *pt;
 	int cpu;
-	uint64_t ns;
+	u64 ns;
 };
 
 static void *op_thread_main(void *data)
 {
 	struct op_thread *op = data;
-	uint64_t t0;
+	u64 t0;
 
 	TEST_ASSERT(!stall_sys_pin_self(op->cpu), "pinning the teardown to CPU %d", op->cpu);
 	t0 = stall_now_ns();
@@ -168,7 +175,7 @@ static void *op_thread_main(void *data)
 }
 
 /* Run the mode's operation on the test CPU; the join is bounded. */
-static uint64_t run_op_on_test_cpu(struct stall_point *pt)
+static u64 run_op_on_test_cpu(struct stall_point *pt)
 {
 	struct op_thread op = { .pt = pt, .cpu = pt->cfg.test_cpu };
 	struct timespec bound;
@@ -258,7 +265,7 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 		    int rep)
 {
 	struct rep_result *r = &res->rep[rep];
-	uint64_t t0;
+	u64 t0;
 
 	pt->nr_ops = 0;
 	pt->mode->setup(pt);
@@ -305,7 +312,7 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 }
 
 /* Hold of a repetition: run-queue wait where known, else the gap. */
-static uint64_t rep_hold(const struct rep_result *r)
+static u64 rep_hold(const struct rep_result *r)
 {
 	return r->meas.held_ns != STALL_NS_UNKNOWN ? r->meas.held_ns : r->meas.gap_ns;
 }
@@ -316,8 +323,8 @@ static uint64_t rep_hold(const struct rep_result *r)
  */
 static void summarize_point(struct test_params *p, struct point_result *res)
 {
-	uint64_t t[STALL_MAX_REPS], g[STALL_MAX_REPS], h[STALL_MAX_REPS], c[STALL_MAX_REPS];
-	uint64_t b[STALL_MAX_REPS];
+	u64 t[STALL_MAX_REPS], g[STALL_MAX_REPS], h[STALL_MAX_REPS], c[STALL_MAX_REPS];
+	u64 b[STALL_MAX_REPS];
 	enum stall_class cls[STALL_MAX_REPS];
 	int i, n = 0;
 
@@ -367,7 +374,7 @@ static bool needs_confirmation(struct test_params *p, struct point_result *res)
 	int i, unexplained = 0;
 
 	for (i = 0; i < res->nr_reps; i++) {
-		uint64_t k = res->rep[i].kcall_ns;
+		u64 k = res->rep[i].kcall_ns;
 
 		cls[i] = res->rep[i].v.cls;
 		unexplained += cls[i] == STALL_HELD &&
@@ -419,9 +426,9 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 }
 
 /* The longest stage-2 call of a 2 MiB point: the relative rule's reference. */
-static uint64_t point_kref(struct test_params *p, struct point_result *res)
+static u64 point_kref(struct test_params *p, struct point_result *res)
 {
-	uint64_t k[STALL_MAX_REPS];
+	u64 k[STALL_MAX_REPS];
 	int i;
 
 	if (res->skip || res->batch != STALL_REF_BATCH)
@@ -432,7 +439,7 @@ static uint64_t point_kref(struct test_params *p, struct point_result *res)
 }
 
 /* Judge every repetition of a point with the reference known, then sum up. */
-static void judge_point(struct test_params *p, struct point_result *res, uint64_t kref)
+static void judge_point(struct test_params *p, struct point_result *res, u64 kref)
 {
 	struct rep_result *r;
 	int i;
@@ -446,20 +453,49 @@ static void judge_point(struct test_params *p, struct point_result *res, uint64_
 		summarize_point(p, res);
 }
 
-static const char *fmt_size(uint64_t bytes, char *buf)
+static const char *fmt_size(u64 bytes, char *buf)
 {
 	return stall_fmt_size(bytes, buf, 16);
 }
 
 /*
- * The batch stage2_apply_range() uses on 6.12 (the smallest block, the
- * level-1 block with 4K pages: arch/arm64/include/asm/kvm_pgtable.h), only
- * a label next to what the kernel-side measurement observed: a candidate
- * fix or a later kernel may differ, and the output then says so.
+ * A kernel with the testbed's knob (patches/knob/) says which step it was
+ * booted with; 0 when there is no such parameter.
  */
-static uint64_t expected_batch(void)
+static u64 param_batch(void)
+{
+	static u64 batch = -1ULL;
+	char buf[32], *end;
+
+	if (batch != -1ULL)
+		return batch;
+	batch = 0;
+	if (stall_sys_read_line(STAGE2_BATCH_PARAM, buf, sizeof(buf)) == 0) {
+		errno = 0;
+		batch = strtoull(buf, &end, 10);
+		if (errno || end == buf)
+			batch = 0;
+	}
+	return batch;
+}
+
+static const char *expected_batch_source(void)
+{
+	return param_batch() ? "kvm.stage2_batch" : "6.12's";
+}
+
+/*
+ * The batch stage2_apply_range() uses on 6.12 (the smallest block, the
+ * level-1 block with 4K pages: arch/arm64/include/asm/kvm_pgtable.h), or
+ * the one the knob's parameter set, only a label next to what the
+ * kernel-side measurement observed: a candidate fix or a later kernel may
+ * differ, and the output then says so.
+ */
+static u64 expected_batch(void)
 {
 #ifdef __aarch64__
+	if (param_batch())
+		return param_batch();
 	switch (getpagesize()) {
 	case 4096:
 		return 1ULL << 30;
@@ -477,9 +513,9 @@ static uint64_t expected_batch(void)
  * The largest per-batch call; exact where a range call was larger (the
  * kernel split it into batches), else only a lower bound. 0: no call.
  */
-static uint64_t observed_batch(const struct stall_trace_result *k, bool *exact)
+static u64 observed_batch(const struct stall_trace_result *k, bool *exact)
 {
-	uint64_t batch = 0, range = 0;
+	u64 batch = 0, range = 0;
 	int i;
 
 	for (i = 0; i < stall_trace_nr_fns; i++) {
@@ -492,7 +528,7 @@ static uint64_t observed_batch(const struct stall_trace_result *k, bool *exact)
 	return batch;
 }
 
-static double gibps(uint64_t bytes, uint64_t ns)
+static double gibps(u64 bytes, u64 ns)
 {
 	return ns ? (double)bytes / (1 << 30) / ((double)ns / 1e9) : 0.0;
 }
@@ -513,9 +549,9 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 {
 	const struct stall_trace_call *c = &res->k.longest;
 	char ob[16], eb[16], cs[16];
-	uint64_t calls = 0, batch, expect = expected_batch();
+	u64 calls = 0, batch, expect = expected_batch();
 	bool exact;
-	int i;
+	int i, n;
 
 	for (i = 0; i < stall_trace_nr_fns; i++)
 		if (stall_trace_fns[i].role != STALL_TRACE_RANGE)
@@ -523,13 +559,18 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 	batch = observed_batch(&res->k, &exact);
 	snprintf(ob, sizeof(ob), "%s%s", batch && !exact ? ">=" : "",
 		 batch ? fmt_size(batch, cs) : "none");
-	return snprintf(line, len, " kbatch=%s kbatch_expected=%s%s kcalls=%lu kcall_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu",
-			ob, expect ? fmt_size(expect, eb) : "n/a",
-			batch && expect && (exact ? batch != expect : batch > expect) ?
-			" kbatch_differs" : "", (unsigned long)calls, US(c->fn >= 0 ? c->ns : 0),
-			c->fn >= 0 ? stall_trace_fns[c->fn].name : "none",
-			c->size ? fmt_size(c->size, cs) : "n/a", kernel_matches(res) ? "yes" : "no",
-			(unsigned long)res->k.lost);
+	n = snprintf(line, len, " kbatch=%s kbatch_expected=%s%s kcalls=%lu",
+		     ob, expect ? fmt_size(expect, eb) : "n/a",
+		     batch && expect && (exact ? batch != expect : batch > expect) ?
+		     " kbatch_differs" : "", (unsigned long)calls);
+	if (n < 0 || (size_t)n >= len)
+		return n;
+	return n + snprintf(line + n, len - n,
+			    " kcall_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu",
+			    US(c->fn >= 0 ? c->ns : 0),
+			    c->fn >= 0 ? stall_trace_fns[c->fn].name : "none",
+			    c->size ? fmt_size(c->size, cs) : "n/a",
+			    kernel_matches(res) ? "yes" : "no", (unsigned long)res->k.lost);
 }
 
 /*
@@ -542,7 +583,7 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 #define STALL_SUITE_VERSION	"in-tree"
 #endif
 
-static void json_ns(const char *key, uint64_t ns)
+static void json_ns(const char *key, u64 ns)
 {
 	if (ns == STALL_NS_UNKNOWN)
 		stall_json_null(&results, key);
@@ -644,7 +685,7 @@ static void json_kernel(const struct point_result *res)
 {
 	const struct stall_trace_call *c = &res->k.longest;
 	struct stall_json *j = &results;
-	uint64_t batch, expect = expected_batch();
+	u64 batch, expect = expected_batch();
 	bool exact;
 
 	if (!have_trace) {
@@ -669,7 +710,7 @@ static void json_kernel(const struct point_result *res)
 /* Opens the point's object; json_point_end() closes it after its loads. */
 static void json_point(struct test_params *p, const struct stall_mode *mode,
 		       const struct point_result *res, const char *name, const char *result,
-		       const char *reason, uint64_t best_time_ns)
+		       const char *reason, u64 best_time_ns)
 {
 	const struct rep_result *r = &res->rep[res->worst];
 	struct stall_json *j = &results;
@@ -784,9 +825,9 @@ static void json_finish(void)
 
 /* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
 static void print_point(struct test_params *p, const struct stall_mode *mode,
-			struct point_result *res, uint64_t best_time_ns)
+			struct point_result *res, u64 best_time_ns)
 {
-	uint64_t p99[STALL_MAX_REPS], lat[STALL_MAX_REPS], gaps[STALL_MAX_REPS];
+	u64 p99[STALL_MAX_REPS], lat[STALL_MAX_REPS], gaps[STALL_MAX_REPS];
 	struct rep_result *r = &res->rep[res->worst];
 	char line[768], bs[16], ss[16], held[24];
 	size_t n;
@@ -872,7 +913,7 @@ static __printf(2, 3) void result_skip(const char *name, const char *fmt, ...)
 static void load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m)
 {
 	double d[5][STALL_MAX_REPS];
-	uint64_t u[5][STALL_MAX_REPS];
+	u64 u[5][STALL_MAX_REPS];
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -917,18 +958,21 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 	load_medians(res->nr_reps, res->load[i], &m);
 	/* a load that moved nothing has nothing to lose: no verdict, and why */
 	if (!(m.base_median > 0.0)) {
-		reason = "the load completed no operation in the baseline (rate 0): "
-			 "it does not run here";
+		reason = "the load did nothing in the baseline (rate 0): it does not run here";
 		result_skip(lname, "%s\n", reason);
 		json_load(l, lname, "skip", reason, res, i, NULL, NULL);
 		return;
 	}
 	stall_budget_judge_load(&p->budget, m.base_median, m.base_worst, m.meas_worst,
 				m.base_max_ns, m.meas_max_ns, &v);
-	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu base_max=%lu budget=%lu load_cpu_pct=%.1f\n",
+	/* one diagnostic line, written in two parts */
+	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f",
 		       l->spec, l->kind->unit, m.base_median, m.base_worst, m.meas_worst,
-		       v.rate_floor, 100.0 * v.dip, US(m.meas_p50_ns), US(m.meas_p99_ns),
-		       US(m.meas_max_ns), US(m.base_max_ns), US(v.lat_limit_ns), m.cpu_pct);
+		       v.rate_floor);
+	printf(" dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu", 100.0 * v.dip, US(m.meas_p50_ns),
+	       US(m.meas_p99_ns), US(m.meas_max_ns));
+	printf(" base_max=%lu budget=%lu load_cpu_pct=%.1f\n", US(m.base_max_ns),
+	       US(v.lat_limit_ns), m.cpu_pct);
 	ksft_test_result(v.rate_ok && v.lat_ok, "%s\n", lname);
 	json_load(l, lname, v.rate_ok && v.lat_ok ? "pass" : "fail",
 		  !v.rate_ok ? "throughput dip over budget" :
@@ -936,11 +980,11 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 }
 
 static void report_point(struct test_params *p, const struct stall_mode *mode,
-			 struct point_result *res, uint64_t best_time_ns)
+			 struct point_result *res, u64 best_time_ns)
 {
 	char bs[16], gs[16], ss[16], name[128], reason[256];
 	struct rep_result *r = &res->rep[res->worst];
-	uint64_t time_limit;
+	u64 time_limit;
 	bool time_ok;
 	int i;
 
@@ -965,10 +1009,10 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 		print_attribution(name, res);
 	if (res->cls == STALL_NOISY) {
 		if (res->judged)
-			snprintf(reason, sizeof(reason), "machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)",
+			snprintf(reason, sizeof(reason), NOISY_UNCONFIRMED,
 				 count_held(res), res->judged, US(rep_hold(r)));
 		else
-			snprintf(reason, sizeof(reason), "machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries",
+			snprintf(reason, sizeof(reason), NOISY_CONTROL,
 				 r->v.why, US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
 				 US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns :
 				    r->ctl.held_ns), NOISY_RETRIES + 1);
@@ -991,7 +1035,7 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
  * last one a batched mode before it had (the destroy and dirty-log-enable
  * modes have no batches of their own).
  */
-static uint64_t sweep_kref = STALL_NS_UNKNOWN;
+static u64 sweep_kref = STALL_NS_UNKNOWN;
 
 static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 		     const struct stall_mode *mode)
@@ -1003,7 +1047,7 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 	 * larger image would overflow
 	 */
 	struct point_result *res = calloc(n, sizeof(*res));
-	uint64_t best = 0, kref;
+	u64 best = 0, kref;
 
 	TEST_ASSERT(res, "calloc() of %d point results", n);
 	/* all batches first: the time budget compares against the fastest */
@@ -1079,13 +1123,15 @@ static void help(char *name)
 	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
 	printf(" -w: baseline window before each operation, e.g. 200ms (default: 200ms)\n");
 	printf(" -r: repetitions of each point; verdicts use the median (default: 1)\n");
-	printf(" -l: stall allowance: how long the test CPU may be held, e.g. 1ms (default: 1ms)\n");
+	printf(" -l: stall allowance: how long the test CPU may be held, e.g. 1ms\n"
+	       "     (default: 1ms)\n");
 	printf(" -R: relative rule where the kernel is measured from the inside: the longest\n"
 	       "     stage-2 call may be this many times the 2M point's; 0 = off (default: 4)\n");
 	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
 	       "     (default: 0)\n");
 	printf(" -n: NUMA node for guest memory, -1 for no binding (default: the test CPU's)\n");
-	printf(" -L: IO loads run through each point, comma-separated, each NAME[:key=value...]:\n");
+	printf(" -L: IO loads run through each point, comma-separated,\n"
+	       "     each NAME[:key=value...]:\n");
 	for (i = 0; stall_load_kind_at(i); i++)
 		printf("     %-12s %s\n", stall_load_kind_at(i)->name, stall_load_kind_at(i)->help);
 	printf(" -P: load placement: cpu (threads on the test CPU) or irq (device\n"
@@ -1107,7 +1153,7 @@ static void __noreturn usage_error(char *name, const char *what, const char *val
 static void default_batches(struct test_params *p)
 {
 	const char *bad;
-	uint64_t all[STALL_MAX_LIST];
+	u64 all[STALL_MAX_LIST];
 	int i, n;
 
 	stall_parse_batch_list(DEFAULT_BATCHES, getpagesize(), all, STALL_MAX_LIST, &n, &bad);
@@ -1167,7 +1213,7 @@ static double parse_ratio(char *prog, const char *what, const char *arg, double 
 static void parse_args(int argc, char *argv[], struct test_params *p)
 {
 	const char *names[64], *bad;
-	uint64_t v;
+	u64 v;
 	long l;
 	int opt, i;
 
@@ -1267,7 +1313,8 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 				usage_error(argv[0], "throughput window (-W, 1ms-10s)", optarg);
 			break;
 		case 'Q':
-			p->budget.max_dip = parse_ratio(argv[0], "throughput dip (-Q, 0-100 percent)",
+			p->budget.max_dip = parse_ratio(argv[0],
+							"throughput dip (-Q, 0-100 percent)",
 							optarg, 100.0) / 100.0;
 			break;
 		case 'h':
@@ -1285,9 +1332,9 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 /* Unmet requirements are skips, reported before the plan. */
 static void check_requirements(struct test_params *p)
 {
-	uint64_t pagesz = get_backing_src_pagesz(p->src);
+	u64 pagesz = get_backing_src_pagesz(p->src);
 	/* saturating: a size near 2^64 must be the documented skip, not a wrap */
-	uint64_t need = p->size > (UINT64_MAX - (256ULL << 20)) / 9 * 8 ? UINT64_MAX :
+	u64 need = p->size > (UINT64_MAX - (256ULL << 20)) / 9 * 8 ? UINT64_MAX :
 			p->size + p->size / 8 + (256ULL << 20);
 
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
@@ -1366,8 +1413,8 @@ static void start_trace(struct test_params *p)
 		ksft_print_msg("removed tracefs probes left by an interrupted run\n");
 	have_trace = !stall_trace_start(p->test_cpu, trace_why, sizeof(trace_why));
 	if (!have_trace) {
-		ksft_print_msg("kernel-side measurement unavailable: %s; verdicts from the probe alone\n",
-			       trace_why);
+		ksft_print_msg("kernel-side measurement unavailable: %s; %s\n",
+			       trace_why, "verdicts from the probe alone");
 		return;
 	}
 	stall_trace_describe(fns, sizeof(fns));
@@ -1377,22 +1424,25 @@ static void start_trace(struct test_params *p)
 static void print_setup(struct test_params *p)
 {
 	char gs[16], ks[16], ss[16];
-	uint64_t expect = expected_batch();
+	u64 expect = expected_batch();
 
-	ksft_print_msg("test CPU %d on node %d of %d; guest memory %s; %s of %s backing, %d vCPU(s)\n",
+	ksft_print_msg("test CPU %d on node %d of %d; guest memory %s;",
 		       p->test_cpu, stall_sys_cpu_node(p->test_cpu), stall_sys_nr_nodes(),
 		       p->node < 0 ? "not bound" : p->node == stall_sys_cpu_node(p->test_cpu) ?
-		       "bound to the test CPU's node" : "bound to another node",
-		       fmt_size(p->size, ss), vm_mem_backing_src_alias(p->src)->name, p->nr_vcpus);
-	ksft_print_msg("host granule %s, stage-2 unmap batch expected %s (6.12's); the observed one is kbatch\n",
-		       fmt_size(getpagesize(), gs), expect ? fmt_size(expect, ks) : "n/a");
+		       "bound to the test CPU's node" : "bound to another node");
+	printf(" %s of %s backing, %d vCPU(s)\n",
+	       fmt_size(p->size, ss), vm_mem_backing_src_alias(p->src)->name, p->nr_vcpus);
+	ksft_print_msg("host granule %s, stage-2 unmap batch expected %s (%s); %s\n",
+		       fmt_size(getpagesize(), gs), expect ? fmt_size(expect, ks) : "n/a",
+		       expected_batch_source(), "the observed one is kbatch");
 	ksft_print_msg("probe sees %s\n", stall_probe_sees_held(&probe) ?
 		       "how long it waited for the CPU (schedstat): held_us" :
 		       "no run-queue wait (no schedstat): the gap is judged");
-	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us, relative rule %.1fx the 2M point's call%s\n",
+	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us,",
 		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
-		       US(p->budget.stall_allow_ns), p->budget.rel_ratio,
-		       have_trace ? "" : " (off: no kernel-side measurement)");
+		       US(p->budget.stall_allow_ns));
+	printf(" relative rule %.1fx the 2M point's call%s\n", p->budget.rel_ratio,
+	       have_trace ? "" : " (off: no kernel-side measurement)");
 }
 
 static bool results_dir_ok(const char *path)

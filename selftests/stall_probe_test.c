@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/bits.h>
+#include <linux/types.h>
 
 #include "kselftest.h"
 #include "stall_budget.h"
@@ -39,22 +41,24 @@
 /* stay well inside the default RT bandwidth (950 ms of every second) */
 #define MAX_STALL_NS		(200ULL * 1000 * 1000)
 #define SPIN_JOIN_MARGIN_S	5
-#define EXCESS_OFFSET		(1ULL << 62)
+#define EXCESS_OFFSET		BIT_ULL(62)
+#define QUIET_NOISY \
+	"quiet window shows no stall: machine too noisy, no window of %d clean (best: gap %lu us, held %lu us)\n"
 
 struct probe_test {
 	int cpu;
-	uint64_t period_ns;
-	uint64_t stall_ns[STALL_MAX_LIST];
+	u64 period_ns;
+	u64 stall_ns[STALL_MAX_LIST];
 	int nr_stalls;
-	uint64_t quiet_ns;
-	uint64_t tolerance_ns;
+	u64 quiet_ns;
+	u64 tolerance_ns;
 	int reps;
 };
 
 struct spinner {
-	uint64_t want_ns;
-	uint64_t start_ns;
-	uint64_t end_ns;
+	u64 want_ns;
+	u64 start_ns;
+	u64 end_ns;
 };
 
 static struct stall_probe probe;
@@ -63,7 +67,7 @@ static struct stall_window win;
 static void *spinner_main(void *data)
 {
 	struct spinner *s = data;
-	uint64_t now;
+	u64 now;
 
 	s->start_ns = stall_now_ns();
 	do {
@@ -74,7 +78,7 @@ static void *spinner_main(void *data)
 }
 
 /* Hold @cpu for @ns with a SCHED_FIFO thread above the probe; returns the time held. */
-static uint64_t inject_stall(int cpu, uint64_t ns)
+static u64 inject_stall(int cpu, u64 ns)
 {
 	struct sched_param sp = { .sched_priority = STALL_PROBE_DEFAULT_PRIO + 1 };
 	struct spinner s = { .want_ns = ns };
@@ -111,7 +115,7 @@ static void switch_window(struct stall_window *w)
 		ksft_exit_fail_msg("probe on CPU %d did not wake up for 2 s\n", probe.cpu);
 }
 
-static uint64_t quiet_gap(struct probe_test *t, uint64_t *held)
+static u64 quiet_gap(struct probe_test *t, u64 *held)
 {
 	stall_window_reset(&win);
 	switch_window(&win);
@@ -131,7 +135,7 @@ static uint64_t quiet_gap(struct probe_test *t, uint64_t *held)
  */
 static void test_quiet(struct probe_test *t)
 {
-	uint64_t gap[STALL_MAX_REPS + 1], held[STALL_MAX_REPS + 1], best = UINT64_MAX, limit;
+	u64 gap[STALL_MAX_REPS + 1], held[STALL_MAX_REPS + 1], best = UINT64_MAX, limit;
 	int i, n = 2 * t->reps + 1, b = 0;
 
 	for (i = 0; i < n; i++) {
@@ -142,14 +146,13 @@ static void test_quiet(struct probe_test *t)
 		}
 	}
 	limit = t->period_ns + STALL_DEFAULT_ALLOW_NS;
-	ksft_print_msg("%d quiet windows of %lu ms: longest gap %lu us at best, %lu us median, %lu us at worst (limit %lu us)\n",
+	ksft_print_msg("%d quiet windows of %lu ms: longest gap %lu us at best, %lu us median,",
 		       n, (unsigned long)(t->quiet_ns / 1000000), (unsigned long)(best / 1000),
-		       (unsigned long)(stall_median_u64(gap, n) / 1000),
-		       (unsigned long)(stall_max_u64(gap, n) / 1000),
-		       (unsigned long)(limit / 1000));
+		       (unsigned long)(stall_median_u64(gap, n) / 1000));
+	printf(" %lu us at worst (limit %lu us)\n", (unsigned long)(stall_max_u64(gap, n) / 1000),
+	       (unsigned long)(limit / 1000));
 	if (best > limit)
-		ksft_test_result_skip("quiet window shows no stall: machine too noisy, no window of %d clean (best: gap %lu us, held %lu us)\n",
-				      n, (unsigned long)(best / 1000),
+		ksft_test_result_skip(QUIET_NOISY, n, (unsigned long)(best / 1000),
 				      (unsigned long)(held[b] / 1000));
 	else
 		ksft_test_result_pass("quiet window shows no stall\n");
@@ -159,7 +162,7 @@ static void test_quiet(struct probe_test *t)
  * Longest gap seen around one injected stall, minus the time actually held;
  * @wait is the probe's longest wait on the run queue, minus the same.
  */
-static int64_t injected_excess(struct probe_test *t, uint64_t ns, uint64_t *held, int64_t *wait)
+static s64 injected_excess(struct probe_test *t, u64 ns, u64 *held, s64 *wait)
 {
 	stall_window_reset(&win);
 	switch_window(&win);
@@ -167,19 +170,19 @@ static int64_t injected_excess(struct probe_test *t, uint64_t ns, uint64_t *held
 	*held = inject_stall(t->cpu, ns);
 	stall_sleep_ns(5 * t->period_ns + 1000000);
 	switch_window(NULL);
-	*wait = (int64_t)win.max_held_ns - (int64_t)*held;
-	return (int64_t)win.max_gap_ns - (int64_t)*held;
+	*wait = (s64)win.max_held_ns - (s64)*held;
+	return (s64)win.max_gap_ns - (s64)*held;
 }
 
 /* The median of signed values, offset to stay unsigned. */
-static int64_t median_s64(const int64_t *v, int n)
+static s64 median_s64(const s64 *v, int n)
 {
-	uint64_t u[STALL_MAX_REPS];
+	u64 u[STALL_MAX_REPS];
 	int i;
 
 	for (i = 0; i < n; i++)
-		u[i] = (uint64_t)v[i] + EXCESS_OFFSET;
-	return (int64_t)(stall_median_u64(u, n) - EXCESS_OFFSET);
+		u[i] = (u64)v[i] + EXCESS_OFFSET;
+	return (s64)(stall_median_u64(u, n) - EXCESS_OFFSET);
 }
 
 /*
@@ -188,11 +191,11 @@ static int64_t median_s64(const int64_t *v, int n)
  * for the time held, less one period (the stall may begin just after a
  * wake-up) and the tolerance: the stall test's held_us is this figure.
  */
-static void test_injected(struct probe_test *t, uint64_t ns)
+static void test_injected(struct probe_test *t, u64 ns)
 {
-	int64_t excess[STALL_MAX_REPS], wait[STALL_MAX_REPS], lo = -(int64_t)LOW_TOLERANCE_NS;
-	uint64_t held = 0, hi = t->period_ns + t->tolerance_ns;
-	int64_t median, wmed, wlo = -(int64_t)(t->period_ns + t->tolerance_ns);
+	s64 excess[STALL_MAX_REPS], wait[STALL_MAX_REPS], lo = -(s64)LOW_TOLERANCE_NS;
+	u64 held = 0, hi = t->period_ns + t->tolerance_ns;
+	s64 median, wmed, wlo = -(s64)(t->period_ns + t->tolerance_ns);
 	bool see = stall_probe_sees_held(&probe);
 	int i;
 
@@ -200,13 +203,16 @@ static void test_injected(struct probe_test *t, uint64_t ns)
 		excess[i] = injected_excess(t, ns, &held, &wait[i]);
 	median = median_s64(excess, t->reps);
 	wmed = median_s64(wait, t->reps);
-	ksft_print_msg("injected %lu us (held %lu us): gap - held = %ld us median (allowed %ld..%lu us); run-queue wait - held = %ld us (allowed %ld..%lu us)%s\n",
-		       (unsigned long)(ns / 1000),
-		       (unsigned long)(held / 1000), (long)(median / 1000), (long)(lo / 1000),
-		       (unsigned long)(hi / 1000), (long)(wmed / 1000), (long)(wlo / 1000),
-		       (unsigned long)(t->tolerance_ns / 1000), see ? "" : " (not read: no schedstat)");
-	ksft_test_result(median >= lo && median <= (int64_t)hi &&
-			 (!see || (wmed >= wlo && wmed <= (int64_t)t->tolerance_ns)),
+	/* one diagnostic line, written in two parts */
+	ksft_print_msg("injected %lu us (held %lu us): gap - held = %ld us median",
+		       (unsigned long)(ns / 1000), (unsigned long)(held / 1000),
+		       (long)(median / 1000));
+	printf(" (allowed %ld..%lu us);", (long)(lo / 1000), (unsigned long)(hi / 1000));
+	printf(" run-queue wait - held = %ld us (allowed %ld..%lu us)%s\n",
+	       (long)(wmed / 1000), (long)(wlo / 1000),
+	       (unsigned long)(t->tolerance_ns / 1000), see ? "" : " (not read: no schedstat)");
+	ksft_test_result(median >= lo && median <= (s64)hi &&
+			 (!see || (wmed >= wlo && wmed <= (s64)t->tolerance_ns)),
 			 "injected stall %lu us\n", (unsigned long)(ns / 1000));
 }
 
@@ -236,7 +242,7 @@ static int parse_stalls(const char *arg, struct probe_test *t)
 
 	t->nr_stalls = 0;
 	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t ns;
+		u64 ns;
 
 		if (stall_parse_duration(tok, 1000, &ns) || !ns || ns > MAX_STALL_NS ||
 		    t->nr_stalls == STALL_MAX_LIST)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <linux/types.h>
 
 #include "stall_budget.h"
 #include "stall_hist.h"
@@ -57,7 +58,8 @@ static void test_hist(void)
 	UNIT_CHECK(stall_hist_percentile_ns(&h, 50) == 50000, "hist: p50 is the 50th bucket's top");
 	UNIT_CHECK(stall_hist_percentile_ns(&h, 99) == 99000, "hist: p99 nearest rank");
 	UNIT_CHECK(stall_hist_percentile_ns(&h, 100) == 99999, "hist: p100 is the exact max");
-	UNIT_CHECK(stall_hist_percentile_ns(&h, 0) == 1000, "hist: p0 is the first sample's bucket");
+	UNIT_CHECK(stall_hist_percentile_ns(&h, 0) == 1000,
+		   "hist: p0 is the first sample's bucket");
 	UNIT_CHECK(stall_hist_mean_ns(&h) == 50499, "hist: mean");
 
 	/* one long stall past the buckets: only the overflow knows it */
@@ -75,8 +77,8 @@ static void test_hist(void)
 	stall_hist_free(&h);
 }
 
-static void judge_rel(uint64_t gap, uint64_t held, uint64_t ctl_gap, uint64_t ctl_held,
-		      uint64_t kcall, uint64_t kref, struct stall_verdict *v)
+static void judge_rel(u64 gap, u64 held, u64 ctl_gap, u64 ctl_held,
+		      u64 kcall, u64 kref, struct stall_verdict *v)
 {
 	struct stall_budget b = { .stall_allow_ns = 1000000, .rel_ratio = 8 };
 	struct stall_obs meas = { .gap_ns = gap, .held_ns = held };
@@ -85,8 +87,8 @@ static void judge_rel(uint64_t gap, uint64_t held, uint64_t ctl_gap, uint64_t ct
 	stall_budget_judge(&b, &meas, &ctl, kcall, kref, v);
 }
 
-static void judge(uint64_t gap, uint64_t held, uint64_t ctl_gap, uint64_t ctl_held,
-		  uint64_t kcall, struct stall_verdict *v)
+static void judge(u64 gap, u64 held, u64 ctl_gap, u64 ctl_held,
+		  u64 kcall, struct stall_verdict *v)
 {
 	judge_rel(gap, held, ctl_gap, ctl_held, kcall, STALL_NS_UNKNOWN, v);
 }
@@ -94,10 +96,10 @@ static void judge(uint64_t gap, uint64_t held, uint64_t ctl_gap, uint64_t ctl_he
 static void test_budget(void)
 {
 	struct stall_budget b = { .stall_allow_ns = 1000000, .time_ratio = 0 };
-	const uint64_t U = STALL_NS_UNKNOWN;
+	const u64 U = STALL_NS_UNKNOWN;
 	enum stall_class c[3];
 	struct stall_verdict v;
-	uint64_t odd[] = { 5, 1, 9 }, even[] = { 4, 1, 3, 2 }, one[] = { 7 }, lim;
+	u64 odd[] = { 5, 1, 9 }, even[] = { 4, 1, 3, 2 }, one[] = { 7 }, lim;
 
 	judge(1000100, 1000000, 120000, 0, U, &v);
 	UNIT_CHECK(v.cls == STALL_OK && v.stall_limit_ns == 1000000,
@@ -109,7 +111,8 @@ static void test_budget(void)
 	judge(80000000, 79000000, 30000000, 29000000, 78000000, &v);
 	UNIT_CHECK(v.cls == STALL_HELD, "budget: a kernel call over budget is not ok however busy");
 	judge(27000000, 5000, 200000, 0, U, &v);
-	UNIT_CHECK(v.cls == STALL_NOISY, "budget: a long gap not held (steal) is noise, not a stall");
+	UNIT_CHECK(v.cls == STALL_NOISY,
+		   "budget: a long gap not held (steal) is noise, not a stall");
 	judge(27000000, 5000, 200000, 0, 300000, &v);
 	UNIT_CHECK(v.cls == STALL_OK, "budget: ... and ok where the kernel made no long call");
 	judge(27000000, 5000, 30000000, 0, U, &v);
@@ -125,7 +128,8 @@ static void test_budget(void)
 	UNIT_CHECK(v.cls == STALL_OK && v.relative,
 		   "relative: the 2M point itself passes, whatever the emulator's speed");
 	judge_rel(40000000, 2000, 100000, 0, 40000000, 300000, &v);
-	UNIT_CHECK(v.cls == STALL_OK, "relative: a call stretched while the probe ran held nothing");
+	UNIT_CHECK(v.cls == STALL_OK,
+		   "relative: a call stretched while the probe ran held nothing");
 	judge_rel(80000000, 79000000, 150000, 2000, STALL_NS_UNKNOWN, 3000000, &v);
 	UNIT_CHECK(v.cls == STALL_HELD && !v.relative,
 		   "relative: no kernel-side measurement, the allowance judges");
@@ -149,7 +153,8 @@ static void test_budget(void)
 	UNIT_CHECK(stall_budget_majority(c, 3) == STALL_HELD, "reps: noisy ones left out");
 	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_HELD, "confirm: every judged one held");
 	c[1] = STALL_OK;
-	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_NOISY, "confirm: a hold not repeated is noise");
+	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_NOISY,
+		   "confirm: a hold not repeated is noise");
 	c[0] = STALL_OK;
 	UNIT_CHECK(stall_budget_unanimous(c, 3) == STALL_OK, "confirm: none held");
 	c[0] = STALL_NOISY;
@@ -174,7 +179,7 @@ static void test_budget(void)
 static void test_load_budget(void)
 {
 	struct stall_budget b = { .stall_allow_ns = 1000000, .max_dip = 0.9 };
-	uint64_t units[4] = { 100, 200, 300, 400 };
+	u64 units[4] = { 100, 200, 300, 400 };
 	double rates[8], vals[] = { 3.0, 1.0, 2.0, 5.0 };
 	struct stall_load_verdict v;
 	int n;
@@ -206,7 +211,7 @@ static void test_load_budget(void)
 
 static void test_parse_size(void)
 {
-	uint64_t v;
+	u64 v;
 
 	UNIT_CHECK(!stall_parse_size("4096", &v) && v == 4096, "size: plain bytes");
 	UNIT_CHECK(!stall_parse_size("4K", &v) && v == 4096, "size: K");
@@ -223,11 +228,12 @@ static void test_parse_size(void)
 
 static void test_parse_duration(void)
 {
-	uint64_t v;
+	u64 v;
 
 	UNIT_CHECK(!stall_parse_duration("100", 1000, &v) && v == 100000,
 		   "duration: default unit");
-	UNIT_CHECK(!stall_parse_duration("1.5ms", 1000, &v) && v == 1500000, "duration: decimal ms");
+	UNIT_CHECK(!stall_parse_duration("1.5ms", 1000, &v) && v == 1500000,
+		   "duration: decimal ms");
 	UNIT_CHECK(stall_parse_duration(".5ms", 1000, &v), "duration: no leading digit rejected");
 	UNIT_CHECK(!stall_parse_duration("250us", 1, &v) && v == 250000, "duration: us");
 	UNIT_CHECK(!stall_parse_duration("2s", 1, &v) && v == 2000000000ULL, "duration: s");
@@ -262,12 +268,13 @@ static void test_parse_ratio(void)
 static void test_parse_lists(void)
 {
 	static const char *const names[] = { "munmap", "madvise", "punch" };
-	uint64_t b[STALL_MAX_LIST], mask;
+	u64 b[STALL_MAX_LIST], mask;
 	const char *bad;
 	char buf[16];
 	int n;
 
-	UNIT_CHECK(!stall_parse_batch_list("granule,2M,all,2M", 4096, b, STALL_MAX_LIST, &n, &bad) &&
+	UNIT_CHECK(!stall_parse_batch_list("granule,2M,all,2M", 4096, b, STALL_MAX_LIST,
+					   &n, &bad) &&
 		   n == 3 && b[0] == 4096 && b[1] == 2 << 20 && b[2] == STALL_BATCH_ALL,
 		   "batches: granule, size, all; duplicate dropped");
 	UNIT_CHECK(stall_parse_batch_list("2M,3Q", 4096, b, STALL_MAX_LIST, &n, &bad) &&
@@ -334,14 +341,16 @@ static void test_trace(void)
 		   ev.kind == STALL_EV_RETURN && ev.cpu == 2 && ev.fn == 1 &&
 		   ev.ts_ns == 12000001000ULL,
 		   "trace: an event line without the irq-info column");
-	UNIT_CHECK(!stall_trace_parse("  a-1 (1) [003] d..1. 7.5: stall_e0: (f) size=0x10\n", &ev) &&
+	UNIT_CHECK(!stall_trace_parse("  a-1 (1) [003] d..1. 7.5: stall_e0: (f) size=0x10\n",
+				      &ev) &&
 		   ev.kind == STALL_EV_ENTRY && ev.cpu == 3 && ev.ts_ns == 7500000000ULL &&
 		   ev.size == 16, "trace: with the tgid column, a short fraction, a hex size");
 	UNIT_CHECK(stall_trace_parse("  a-1 [000] .... 1.0: sched_switch: x\n", &ev) &&
 		   stall_trace_parse("# tracer: nop\n", &ev) &&
 		   stall_trace_parse("  a-1 [000] .... 1.0: stall_e99: (f)\n", &ev),
 		   "trace: other events, comments and unknown functions are not ours");
-	UNIT_CHECK(!stall_trace_parse("  a-1 [0] 1.0: stall_e5: (f) start=0x100 end=0x200\n", &ev) &&
+	UNIT_CHECK(!stall_trace_parse("  a-1 [0] 1.0: stall_e5: (f) start=0x100 end=0x200\n",
+				      &ev) &&
 		   ev.size == 256ULL * getpagesize(), "trace: a gfn range's size in bytes");
 	UNIT_CHECK(!stall_trace_parse(" => kvm_stage2_unmap_range+0x0/0x98\n", &ev) &&
 		   ev.kind == STALL_EV_FRAME && !strcmp(ev.frame, "kvm_stage2_unmap_range"),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
 
 #include "stall_load.h"
 #include "stall_parse.h"
@@ -20,7 +21,7 @@ static const char *const fuzz_names[] = { "munmap", "madvise", "punch", "vm-dest
 
 static void fuzz_size(const char *s)
 {
-	uint64_t v, again;
+	u64 v, again;
 	char buf[32];
 
 	if (stall_parse_size(s, &v))
@@ -35,7 +36,7 @@ static void fuzz_size(const char *s)
 
 static void fuzz_duration(const char *s)
 {
-	uint64_t ns;
+	u64 ns;
 
 	if (!stall_parse_duration(s, 1000, &ns))
 		FUZZ_CHECK(*s >= '0' && *s <= '9');
@@ -70,7 +71,7 @@ static void fuzz_cpu(const char *s)
 
 static void fuzz_batch_list(const char *s)
 {
-	uint64_t batch[STALL_MAX_LIST];
+	u64 batch[STALL_MAX_LIST];
 	const char *bad;
 	int nr = 0, i;
 
@@ -87,7 +88,7 @@ static void fuzz_batch_list(const char *s)
 static void fuzz_name_list(const char *s)
 {
 	const char *bad;
-	uint64_t mask = 0;
+	u64 mask = 0;
 
 	if (stall_parse_name_list(s, fuzz_names, 4, &mask, &bad)) {
 		FUZZ_CHECK(bad);
