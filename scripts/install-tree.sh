@@ -7,7 +7,8 @@
 # needs (configs/kvm-stall.config) to the directory's "config" fragment. Handles the 6.12 layout
 # (Makefile, TEST_GEN_PROGS_x86_64/_aarch64) and the 6.14+ one
 # (Makefile.kvm, TEST_GEN_PROGS_COMMON). Running it again replaces what it
-# installed before.
+# installed before. PROJECT_ROOT may hold part of the suite (as
+# mkseries.sh's stages do): what is absent is not installed.
 #
 #   install-tree.sh PROJECT_ROOT KERNEL_TREE
 
@@ -26,7 +27,10 @@ fi
 cp "$root"/include/stall_*.h "$kvm/include/"
 cp "$root"/lib/stall_*.c "$kvm/lib/"
 # the results file's reader and schema travel in the kselftest tarball (LAVA)
-cp "$root/scripts/stall-results.py" "$root/schema/results-v1.schema.json" "$kvm/"
+files=()
+for f in "$root/scripts/stall-results.py" "$root/schema/results-v1.schema.json"; do
+	[ ! -f "$f" ] || { cp "$f" "$kvm/"; files+=("$(basename "$f")"); }
+done
 tests=()
 for t in "$root"/selftests/*.c; do
 	cp "$t" "$kvm/"
@@ -61,20 +65,28 @@ STALL_PROGS := \$(addprefix \$(OUTPUT)/,${tests[*]})
 \$(STALL_LIB_OBJS): \$(OUTPUT)/%.o: %.c \$(GEN_HDRS)
 	\$(CC) \$(CFLAGS) \$(CPPFLAGS) \$(TARGET_ARCH) -c \$< -o \$@
 EXTRA_CLEAN += \$(STALL_LIB_OBJS)
-TEST_FILES += stall-results.py results-v1.schema.json
-# kvm-stall: end
 EOF
+[ ${#files[@]} -eq 0 ] || echo "TEST_FILES += ${files[*]}" >> "$mk.stall.tmp"
+echo "# kvm-stall: end" >> "$mk.stall.tmp"
 
-grep -q "^TEST_GEN_PROGS_[A-Za-z0-9_]* += kvm_page_table_stall_test" "$mk.stall.tmp" || {
+grep -q "^TEST_GEN_PROGS_[A-Za-z0-9_]* += ${tests[0]}$" "$mk.stall.tmp" || {
 	rm -f "$mk.stall.tmp"
 	echo "install-tree: $mk has no anchor for the suite's entries" >&2
 	exit 1
 }
 mv "$mk.stall.tmp" "$mk"
 
+# The directory's .gitignore keeps only sources: name the two files, so
+# that they are part of the tree (and of a patch made from it).
+if [ -f "$kvm/.gitignore" ]; then
+	for f in ${files[@]+"${files[@]}"}; do
+		grep -qx "!$f" "$kvm/.gitignore" || echo "!$f" >> "$kvm/.gitignore"
+	done
+fi
+
 # The kvm "config" fragment labs merge into their kernels: add the options
 # the suite needs that it does not list yet.
-if [ -f "$kvm/config" ]; then
+if [ -f "$kvm/config" ] && [ -f "$root/configs/kvm-stall.config" ]; then
 	grep -E '^CONFIG_[A-Z0-9_]+=' "$root/configs/kvm-stall.config" | while read -r line; do
 		grep -q "^${line%%=*}=" "$kvm/config" || echo "$line" >> "$kvm/config"
 	done

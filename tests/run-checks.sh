@@ -18,7 +18,7 @@ mkdir -p "$logs"
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli results lava loads interrupts sanitize fuzz arm64
-		install-tree testbed)
+		install-tree series testbed)
 
 pass=0 fail=0 skip=0
 
@@ -77,6 +77,8 @@ for c in "${checks[@]}"; do
 	testbed)
 		run testbed 4500 bash -c "make -C '$here/..' BUILD='$build' initramfs > '$logs/initramfs.log' 2>&1 &&
 			'$here/check-testbed.sh' '$build'" ;;
+	series)
+		run series 1800 "$here/check-series.sh" "$build" ;;
 	install-tree)
 		run install-tree 2400 "$here/check-install-tree.sh" "$build" ;;
 	*)
