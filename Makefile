@@ -12,6 +12,8 @@
 #   make series [KSRC=dir] [SERIES_OUT=dir]
 #   make ab CAND="patches/6.12/0001-*.patch" [BASE=...] [CAND_KVER=7.2] [BOOTS=2]
 #   make matrix
+#   make kbatch
+#   make report [RESULTS="a.json b.json"] [REPORT_OUT=dir]
 
 HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
 ARCH ?= $(HOST_ARCH)
@@ -149,7 +151,7 @@ sanitize:
 CHECKS ?=
 
 check: all unit
-	@scripts/deps.sh arm64 testbed kernel fuzz results
+	@scripts/deps.sh arm64 testbed kernel fuzz results report
 	tests/run-checks.sh $(BUILD) $(KVM_OUT) $(CHECKS)
 
 # The arm64 testbed: arm64 KVM inside QEMU (see README.md, "arm64 testbed").
@@ -203,6 +205,22 @@ matrix: initramfs
 	@scripts/deps.sh testbed kernel
 	scripts/matrix.sh $(TESTBED) $(INITRAMFS) $(ARGS)
 
+# The kernel's own stage-2 batch swept (patches/knob), and one page of plots
+# and tables from results files (default: that sweep's).
+kbatch: initramfs
+	@scripts/deps.sh testbed kernel
+	scripts/kbatch-sweep.sh $(TESTBED) $(INITRAMFS) $(BUILD)/kbatch
+	@scripts/deps.sh report
+	scripts/stall-report.py kbatch $(BUILD)/kbatch/*.json
+
+RESULTS ?= $(wildcard $(BUILD)/kbatch/*.json)
+REPORT_OUT ?= $(BUILD)/report
+report:
+	@test -n "$(strip $(RESULTS))" || \
+		{ echo "report needs RESULTS=<results files> (make kbatch, make ab, -j)" >&2; exit 1; }
+	@scripts/deps.sh report
+	scripts/stall-report.py $(REPORT_OUT) $(RESULTS)
+
 install-tree:
 	@test -n "$(filter-out $(DEFAULT_KSRC),$(KSRC))" || \
 		{ echo "install-tree needs KSRC=<kernel tree to install into>" >&2; exit 1; }
@@ -215,4 +233,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run unit sanitize fuzz fuzz-build trials ab check series install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run unit sanitize fuzz fuzz-build trials ab check series kbatch report install-tree initramfs kernel vm-run matrix clean distclean

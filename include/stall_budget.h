@@ -78,6 +78,7 @@ void stall_budget_judge_load(const struct stall_budget *b, double base_median, d
 			     struct stall_load_verdict *v);
 int stall_window_rates(const u64 *units, u64 phase_ns, u64 window_ns,
 		       double *rates, int max);
+int stall_merge_rates(const double *rates, int n, int f, int keep, float *out);
 double stall_median_double(const double *v, int n);
 double stall_min_double(const double *v, int n);
 u64 stall_median_u64(const u64 *v, int n);

@@ -33,6 +33,10 @@ enum stall_load_phase {
 	STALL_LOAD_NR_PHASES,
 };
 
+/* a load's throughput series: 16 windows of baseline, 112 of teardown */
+#define STALL_LOAD_SERIES_BASE	16
+#define STALL_LOAD_SERIES	128
+
 struct stall_load_phase_stats {
 	struct stall_hist lat;
 	u64 units[STALL_MAX_WINDOWS];
@@ -96,6 +100,15 @@ struct stall_load_result {
 	u64 meas_max_ns;
 	u64 ops;
 	double cpu_pct;		/* the load's own threads, baseline, % of one CPU */
+	/*
+	 * Throughput over time for a report, units per second: the
+	 * baseline's last nr_base merged windows, then the teardown's
+	 * nr_meas, each series_window_ns long.
+	 */
+	float series[STALL_LOAD_SERIES];
+	int nr_base;
+	int nr_meas;
+	u64 series_window_ns;
 };
 
 extern const struct stall_load_kind stall_load_net_kinds[3];

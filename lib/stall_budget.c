@@ -218,6 +218,32 @@ int stall_window_rates(const u64 *units, u64 phase_ns, u64 window_ns,
 	return n;
 }
 
+/*
+ * For a plot of throughput over time: the rates of n windows, merged f
+ * at a time (their mean; a last, partial group is the mean of what it
+ * has), keeping the last "keep" merged values (the baseline's end, just
+ * before the operation) or, with keep < 0, all of them (out sized for
+ * (n + f - 1) / f). Returns how many it wrote to out.
+ */
+int stall_merge_rates(const double *rates, int n, int f, int keep, float *out)
+{
+	int groups, first = 0, g, i, k, w;
+	double sum;
+
+	if (f < 1 || n <= 0)
+		return 0;
+	groups = (n + f - 1) / f;
+	if (keep >= 0 && groups > keep)
+		first = groups - keep;
+	for (g = first, k = 0; g < groups; g++, k++) {
+		sum = 0.0;
+		for (i = g * f, w = 0; i < n && w < f; i++, w++)
+			sum += rates[i];
+		out[k] = sum / w;
+	}
+	return k;
+}
+
 static int stall_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

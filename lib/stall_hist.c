@@ -71,3 +71,31 @@ u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct)
 	}
 	return h->max_ns;
 }
+
+/*
+ * The histogram in power-of-two bins of microseconds, for a report's
+ * plot: bin 0 holds the samples under 2 us, bin i those in [2^i, 2^(i+1))
+ * us, the last bin everything beyond it within the histogram's range (the
+ * samples past the range are h->overflow). Returns how many bins there
+ * are up to the last one that is not empty.
+ */
+int stall_hist_log2(const struct stall_hist *h, u64 *bins, int nr_bins)
+{
+	u64 us;
+	int b, used = 0;
+
+	if (nr_bins <= 0)
+		return 0;
+	memset(bins, 0, nr_bins * sizeof(*bins));
+	for (us = 0; us < h->nr_buckets; us++) {
+		if (!h->bucket[us])
+			continue;
+		b = us < 2 ? 0 : 63 - __builtin_clzll(us);
+		if (b >= nr_bins)
+			b = nr_bins - 1;
+		bins[b] += h->bucket[us];
+		if (b + 1 > used)
+			used = b + 1;
+	}
+	return used;
+}

@@ -211,20 +211,37 @@ static int stall_load_rates(struct stall_load *l, enum stall_load_phase phase, d
 				  STALL_MAX_WINDOWS);
 }
 
+/*
+ * Throughput over time: the teardown's windows merged f at a time so that
+ * they fit the series, and the baseline's last windows at the same
+ * resolution before them.
+ */
+static void stall_load_series(struct stall_load *l, struct stall_load_result *r,
+			      const double *base, int nb, const double *meas, int nm)
+{
+	const int meas_max = STALL_LOAD_SERIES - STALL_LOAD_SERIES_BASE;
+	int f = nm > meas_max ? (nm + meas_max - 1) / meas_max : 1;
+
+	r->series_window_ns = l->window_ns * f;
+	r->nr_base = stall_merge_rates(base, nb, f, STALL_LOAD_SERIES_BASE, r->series);
+	r->nr_meas = stall_merge_rates(meas, nm, f, meas_max, r->series + r->nr_base);
+}
+
 /* After a baseline and a teardown phase, with the load back in IDLE. */
 void stall_load_summarize(struct stall_load *l, struct stall_load_result *r)
 {
-	static double rates[STALL_MAX_WINDOWS];
+	static double rates[STALL_MAX_WINDOWS], meas_rates[STALL_MAX_WINDOWS];
 	struct stall_load_phase_stats *base = &l->ph[STALL_LOAD_BASE];
 	struct stall_load_phase_stats *meas = &l->ph[STALL_LOAD_MEAS];
-	int n;
+	int n, nm;
 
 	memset(r, 0, sizeof(*r));
 	n = stall_load_rates(l, STALL_LOAD_BASE, rates);
 	r->base_median = stall_median_double(rates, n);
 	r->base_worst = stall_min_double(rates, n);
-	n = stall_load_rates(l, STALL_LOAD_MEAS, rates);
-	r->meas_worst = stall_min_double(rates, n);
+	nm = stall_load_rates(l, STALL_LOAD_MEAS, meas_rates);
+	r->meas_worst = stall_min_double(meas_rates, nm);
+	stall_load_series(l, r, rates, n, meas_rates, nm);
 	r->base_max_ns = base->lat.max_ns;
 	r->meas_p50_ns = stall_hist_percentile_ns(&meas->lat, 50.0);
 	r->meas_p99_ns = stall_hist_percentile_ns(&meas->lat, 99.0);

@@ -5,7 +5,7 @@
 # the system is changed. Called by the Makefile, so that "make run" and
 # "make check" work on a fresh Debian 12 machine with gcc, make and git.
 #
-#   deps.sh build|arm64|testbed|kernel|fuzz|results ...
+#   deps.sh build|arm64|testbed|kernel|fuzz|results|report ...
 
 set -euo pipefail
 
@@ -23,6 +23,9 @@ for what in "$@"; do
 	results)
 		# the results file's schema, LAVA's schema checks, kunit.py
 		pkgs+=(python3 python3-jsonschema python3-yaml lava-common) ;;
+	report)
+		# make report's plots
+		pkgs+=(python3 python3-matplotlib) ;;
 	fuzz)
 		# libFuzzer and clang's sanitizer runtimes; gcc's ASan and UBSan come with gcc
 		pkgs+=(clang-14 libclang-rt-14-dev) ;;

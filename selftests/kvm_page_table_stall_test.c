@@ -124,6 +124,10 @@ struct rep_result {
 	u64 time_ns;
 	u64 populate_ns;
 	u64 nr_ops;
+	/* the probe's wake-up latencies in the teardown's window, for a report */
+	u64 hist[STALL_HIST_LOG2_BINS];
+	int nr_hist;
+	u64 hist_over;			/* past the histogram's range */
 };
 
 struct point_result {
@@ -304,6 +308,8 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	r->p99_ns = stall_hist_percentile_ns(&meas_win.lat, 99.0);
 	r->p999_ns = stall_hist_percentile_ns(&meas_win.lat, 99.9);
 	r->lat_max_ns = meas_win.lat.max_ns;
+	r->nr_hist = stall_hist_log2(&meas_win.lat, r->hist, STALL_HIST_LOG2_BINS);
+	r->hist_over = meas_win.lat.overflow;
 	r->missed = meas_win.missed;
 	r->populate_ns = pt->populate_ns;
 	r->nr_ops = pt->nr_ops;
@@ -658,6 +664,7 @@ static void json_begin(struct test_params *p)
 static void json_rep(const struct rep_result *r)
 {
 	struct stall_json *j = &results;
+	int i;
 
 	stall_json_obj(j, NULL);
 	stall_json_u64(j, "time_ns", r->time_ns);
@@ -674,6 +681,11 @@ static void json_rep(const struct rep_result *r)
 	stall_json_u64(j, "probe_p999_ns", r->p999_ns);
 	stall_json_u64(j, "probe_max_ns", r->lat_max_ns);
 	stall_json_u64(j, "missed", r->missed);
+	stall_json_arr(j, "probe_hist_log2_us");
+	for (i = 0; i < r->nr_hist; i++)
+		stall_json_u64(j, NULL, r->hist[i]);
+	stall_json_end(j);
+	stall_json_u64(j, "probe_hist_over", r->hist_over);
 	json_ns("kcall_ns", r->kcall_ns);
 	stall_json_bool(j, "kmatch", r->kmatch);
 	stall_json_str(j, "verdict", class_names[r->v.cls]);
@@ -756,6 +768,25 @@ static void json_point_end(void)
 	stall_json_end(&results);
 }
 
+/* a repetition's throughput over time (the median has none) */
+static void json_load_series(const struct stall_load_result *m)
+{
+	struct stall_json *j = &results;
+	int i;
+
+	stall_json_obj(j, "series");
+	stall_json_u64(j, "window_ns", m->series_window_ns);
+	stall_json_arr(j, "base");
+	for (i = 0; i < m->nr_base; i++)
+		stall_json_double(j, NULL, m->series[i]);
+	stall_json_end(j);
+	stall_json_arr(j, "meas");
+	for (i = 0; i < m->nr_meas; i++)
+		stall_json_double(j, NULL, m->series[m->nr_base + i]);
+	stall_json_end(j);
+	stall_json_end(j);
+}
+
 static void json_load_result(const char *key, const struct stall_load_result *m)
 {
 	struct stall_json *j = &results;
@@ -770,6 +801,8 @@ static void json_load_result(const char *key, const struct stall_load_result *m)
 	stall_json_u64(j, "op_max_ns", m->meas_max_ns);
 	stall_json_u64(j, "ops", m->ops);
 	stall_json_double(j, "cpu_pct", m->cpu_pct);
+	if (!key)
+		json_load_series(m);
 	stall_json_end(j);
 }
 

@@ -17,7 +17,7 @@ logs=$build/check
 mkdir -p "$logs"
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli results lava loads interrupts sanitize fuzz arm64
+[ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli results report lava loads interrupts sanitize fuzz arm64
 		install-tree series testbed)
 
 pass=0 fail=0 skip=0
@@ -61,6 +61,8 @@ for c in "${checks[@]}"; do
 		run cli 300 "$here/check-cli.sh" "$kvm_out" ;;
 	results)
 		run results 900 "$here/check-results.sh" "$kvm_out" ;;
+	report)
+		run report 600 "$here/check-report.sh" "$kvm_out" ;;
 	lava)
 		run lava 900 "$here/check-lava.sh" "$kvm_out" ;;
 	interrupts)

@@ -42,6 +42,19 @@ static void unit_report(int ok, const char *cond, const char *fmt, ...)
 	printf("\n");
 }
 
+/* h holds one sample in each of the buckets 0..99 us */
+static void test_hist_log2(const struct stall_hist *h)
+{
+	u64 bins[STALL_HIST_LOG2_BINS], few[4];
+	int used = stall_hist_log2(h, bins, STALL_HIST_LOG2_BINS);
+
+	UNIT_CHECK(used == 7 && bins[0] == 2 && bins[1] == 2 && bins[2] == 4 &&
+		   bins[3] == 8 && bins[5] == 32 && bins[6] == 36 && !bins[7],
+		   "hist: log2 bins [2^i, 2^(i+1)) us, under 2 us in the first");
+	UNIT_CHECK(stall_hist_log2(h, few, 4) == 4 && few[0] == 2 && few[3] == 92,
+		   "hist: log2 bins past the last go into the last");
+}
+
 static void test_hist(void)
 {
 	struct stall_hist h;
@@ -61,6 +74,7 @@ static void test_hist(void)
 	UNIT_CHECK(stall_hist_percentile_ns(&h, 0) == 1000,
 		   "hist: p0 is the first sample's bucket");
 	UNIT_CHECK(stall_hist_mean_ns(&h) == 50499, "hist: mean");
+	test_hist_log2(&h);
 
 	/* one long stall past the buckets: only the overflow knows it */
 	stall_hist_add(&h, 5000000);
@@ -181,6 +195,7 @@ static void test_load_budget(void)
 	struct stall_budget b = { .stall_allow_ns = 1000000, .max_dip = 0.9 };
 	u64 units[4] = { 100, 200, 300, 400 };
 	double rates[8], vals[] = { 3.0, 1.0, 2.0, 5.0 };
+	float series[4];
 	struct stall_load_verdict v;
 	int n;
 
@@ -194,6 +209,12 @@ static void test_load_budget(void)
 		   "windows: capped at the caller's room");
 	UNIT_CHECK(stall_median_double(vals, 4) == 2.0 && stall_min_double(vals, 4) == 1.0,
 		   "windows: median and minimum");
+	UNIT_CHECK(stall_merge_rates(vals, 4, 3, -1, series) == 2 && series[0] == 2.0f &&
+		   series[1] == 5.0f, "series: merged by 3, the partial last group its own mean");
+	UNIT_CHECK(stall_merge_rates(vals, 4, 1, 2, series) == 2 && series[0] == 2.0f &&
+		   series[1] == 5.0f, "series: the last windows kept");
+	UNIT_CHECK(stall_merge_rates(vals, 0, 1, 2, series) == 0 &&
+		   stall_merge_rates(vals, 4, 0, 2, series) == 0, "series: nothing, or no factor");
 
 	stall_budget_judge_load(&b, 1000.0, 900.0, 150.0, 2000, 2500, &v);
 	UNIT_CHECK(v.rate_ok && v.lat_ok && v.rate_floor > 99.999 && v.rate_floor < 100.001 &&
