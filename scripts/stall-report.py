@@ -62,7 +62,10 @@ def run_info(d):
     k = env['kernel']
     kb = k.get('stage2_batch')
     loads = ','.join(d['options'].get('loads') or []) or 'none'
+    emu = (env.get('virtualization') or {}).get('emulation') or ''
+    cpu = emu.split('-cpu ', 1)[1].split(',')[0] if '-cpu ' in emu else None
     return {
+        'cpu': cpu if cpu and cpu != 'max' else None,
         'kernel': k['release'].split('-')[0],
         'granule': fmt_size(env['page_size']),
         'kbatch': kb,
@@ -76,6 +79,8 @@ def label(info, with_kbatch=True, with_load=True):
     s = '%s %s' % (info['kernel'], info['granule'])
     if info.get('tag'):
         s = '%s: %s' % (info['tag'], s)
+    if info.get('cpu'):
+        s += ' cpu=%s' % info['cpu']
     if with_kbatch and info['kbatch']:
         s += ' kbatch=%s' % fmt_size(info['kbatch'])
     if with_load and info['load'] != 'none':
@@ -203,10 +208,8 @@ def plots(runs, outdir):
             if all(r['kcall'] is not None for r in rs):
                 ax[0].plot(xs, [r['kcall'] for r in rs], 'x--', label=lbl + ' longest call')
             ax[1].plot(xs, [r['time'] for r in rs], 'o-', label=lbl)
-        budgets = [r['budget'] for r in rows if r['rule'] == 'rel']
-        if budgets:
-            ax[0].axhline(max(budgets), color='red', lw=0.8, ls=':',
-                          label='budget (relative rule, largest)')
+            ax[0].plot(xs, [r['budget'] for r in rs], ':', lw=1,
+                       label=lbl + ' budget (%s)' % '/'.join(sorted({r['rule'] for r in rs})))
         for a, yl in ((ax[0], 'ms (log)'), (ax[1], 'teardown time (ms)')):
             a.set_xscale('log', base=2)
             a.set_xlabel('kernel stage-2 batch (kvm.stage2_batch, bytes)')
