@@ -70,10 +70,12 @@ EOF
 chmod +x "$work/bin/"*
 
 # LAVA runs each step in one shell, in order, with the parameters exported.
-/usr/bin/python3 - "$root/lava/kvm-stall.yaml" > "$work/steps.sh" <<'EOF'
+# The board's /tmp/kvm-stall is the scratch directory here: this machine's
+# /tmp is left alone.
+/usr/bin/python3 - "$root/lava/kvm-stall.yaml" "$work" > "$work/steps.sh" <<'EOF'
 import sys, yaml
 for step in yaml.safe_load(open(sys.argv[1]))['run']['steps']:
-    print(step)
+    print(step.replace('cd /tmp &&', 'cd %s &&' % sys.argv[2]).replace('/tmp/kvm-stall', sys.argv[2] + '/kvm-stall'))
 EOF
 (cd "$work/board" && PATH="$work/bin:$PATH" KSELFTEST_URL="file://$work/kselftest.tar.gz" \
 	TEST_ARGS="-b 64M -s shmem -t madvise,punch,vm-destroy -B 2M,all" \
