@@ -9,8 +9,14 @@
 #ifndef SELFTEST_KVM_STALL_ENV_H
 #define SELFTEST_KVM_STALL_ENV_H
 
+#include <linux/types.h>
+
 #include "stall_json.h"
 
+/* where a kernel with the testbed's knob patch (patches/knob/) has its stage-2 step */
+#define STALL_ENV_STAGE2_BATCH	"/sys/module/kvm/parameters/stage2_batch"
+
 void stall_env_json(struct stall_json *j);
+u64 stall_env_stage2_batch(void);
 
 #endif /* SELFTEST_KVM_STALL_ENV_H */

@@ -149,24 +149,24 @@ static void stall_env_emulation(struct stall_json *j)
 }
 
 /*
- * A kernel with the testbed's knob patch (patches/knob/) has its stage-2
- * step as a parameter: which one this run had, in bytes.
+ * The stage-2 step, in bytes, of a kernel with the testbed's knob patch;
+ * 0 on any other kernel (no such parameter).
  */
-static void stall_env_stage2_batch(struct stall_json *j)
+u64 stall_env_stage2_batch(void)
 {
 	char buf[32], *end;
-	unsigned long long v;
+	u64 v;
 
-	if (stall_sys_read_line("/sys/module/kvm/parameters/stage2_batch", buf, sizeof(buf)))
-		return;
+	if (stall_sys_read_line(STALL_ENV_STAGE2_BATCH, buf, sizeof(buf)))
+		return 0;
 	errno = 0;
 	v = strtoull(buf, &end, 10);
-	if (!errno && end != buf)
-		stall_json_u64(j, "stage2_batch", v);
+	return errno || end == buf ? 0 : v;
 }
 
 void stall_env_json(struct stall_json *j)
 {
+	u64 knob = stall_env_stage2_batch();
 	struct utsname u;
 
 	if (uname(&u))
@@ -176,7 +176,8 @@ void stall_env_json(struct stall_json *j)
 	stall_json_str(j, "version", u.version);
 	stall_json_str(j, "machine", u.machine);
 	stall_env_config(j, u.release);
-	stall_env_stage2_batch(j);
+	if (knob)
+		stall_json_u64(j, "stage2_batch", knob);
 	stall_json_end(j);
 	stall_env_cpu(j);
 	stall_env_emulation(j);

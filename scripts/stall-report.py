@@ -23,8 +23,6 @@ import json
 import os
 import sys
 
-KIB = 1024
-
 
 def fmt_size(b):
     for unit, shift in (('G', 30), ('M', 20), ('K', 10)):
@@ -75,15 +73,15 @@ def run_info(d):
     }
 
 
-def label(info, with_kbatch=True, with_load=True):
+def label(info):
     s = '%s %s' % (info['kernel'], info['granule'])
     if info.get('tag'):
         s = '%s: %s' % (info['tag'], s)
     if info.get('cpu'):
         s += ' cpu=%s' % info['cpu']
-    if with_kbatch and info['kbatch']:
+    if info['kbatch']:
         s += ' kbatch=%s' % fmt_size(info['kbatch'])
-    if with_load and info['load'] != 'none':
+    if info['load'] != 'none':
         s += ' load=%s' % info['load']
     return s
 
@@ -169,7 +167,7 @@ def plots(runs, outdir):
     drawn = 0
     for d in runs:
         info = run_info(d)
-        if info['kbatch'] and run_info(d)['load'] != 'none':
+        if info['kbatch'] and info['load'] != 'none':
             continue
         for mode in sorted({p['mode'] for p in d['points']}):
             pts = [(parse_size(p['batch'], info['region']), p) for p in d['points']

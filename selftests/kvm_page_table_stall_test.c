@@ -59,8 +59,6 @@
 	"machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)"
 #define NOISY_CONTROL \
 	"machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
-/* where a kernel with the project's knob patch says its stage-2 step is */
-#define STAGE2_BATCH_PARAM	"/sys/module/kvm/parameters/stage2_batch"
 
 struct test_params {
 	u64 size;
@@ -464,30 +462,9 @@ static const char *fmt_size(u64 bytes, char *buf)
 	return stall_fmt_size(bytes, buf, 16);
 }
 
-/*
- * A kernel with the testbed's knob (patches/knob/) says which step it was
- * booted with; 0 when there is no such parameter.
- */
-static u64 param_batch(void)
-{
-	static u64 batch = -1ULL;
-	char buf[32], *end;
-
-	if (batch != -1ULL)
-		return batch;
-	batch = 0;
-	if (stall_sys_read_line(STAGE2_BATCH_PARAM, buf, sizeof(buf)) == 0) {
-		errno = 0;
-		batch = strtoull(buf, &end, 10);
-		if (errno || end == buf)
-			batch = 0;
-	}
-	return batch;
-}
-
 static const char *expected_batch_source(void)
 {
-	return param_batch() ? "kvm.stage2_batch" : "6.12's";
+	return stall_env_stage2_batch() ? "kvm.stage2_batch" : "6.12's";
 }
 
 /*
@@ -500,8 +477,10 @@ static const char *expected_batch_source(void)
 static u64 expected_batch(void)
 {
 #ifdef __aarch64__
-	if (param_batch())
-		return param_batch();
+	u64 knob = stall_env_stage2_batch();
+
+	if (knob)
+		return knob;
 	switch (getpagesize()) {
 	case 4096:
 		return 1ULL << 30;

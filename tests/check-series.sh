@@ -19,12 +19,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "$build/series-check.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 kvmrel=tools/testing/selftests/kvm
+# the kernel's name for this machine's architecture
+karch=$(uname -m | sed -e 's/aarch64/arm64/' -e 's/x86_64/x86/')
 n=0
 
-result() {	# result OK DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 show() {	# show LOG: its tail, as diagnostics
 	sed -e 's/^/#   /' "$1" | tail -n 15
@@ -56,10 +55,10 @@ apply() {	# apply KSRC SERIES_DIR REPO LOG
 
 # each patch in turn, in a hard-link copy of the tree whose kvm directory
 # is the repository's at that patch; only the programs it has are built
-build_each() {	# build_each KSRC REPO TREE OUT HDR LOG
-	local ksrc=$1 repo=$2 tree=$3 objs=$4 hdr=$5 log=$6 c progs arch
-	arch=$(uname -m | sed -e 's/aarch64/arm64/' -e 's/x86_64/x86/')
-	for c in $(git -C "$repo" rev-list --reverse HEAD~"$(git -C "$repo" rev-list --count HEAD~1)"..HEAD); do
+build_each() {	# build_each REPO TREE OUT HDR LOG
+	local repo=$1 tree=$2 objs=$3 hdr=$4 log=$5 c progs
+	# every commit but the base, oldest first
+	for c in $(git -C "$repo" rev-list --reverse --min-parents=1 HEAD); do
 		git -C "$repo" checkout -q "$c" || return 1
 		rm -rf "${tree:?}/$kvmrel"
 		cp -a "$repo/$kvmrel" "$tree/$kvmrel"
@@ -69,7 +68,7 @@ build_each() {	# build_each KSRC REPO TREE OUT HDR LOG
 			[ ! -f "$tree/$kvmrel/$p.c" ] || progs+=("$objs/$p")
 		done
 		echo "== $(git -C "$repo" log -1 --format=%s "$c"): ${progs[*]##*/}" >> "$log"
-		make -C "$tree/$kvmrel" ARCH="$arch" OUTPUT="$objs" KHDR_INCLUDES="-isystem $hdr/usr/include" \
+		make -C "$tree/$kvmrel" ARCH="$karch" OUTPUT="$objs" KHDR_INCLUDES="-isystem $hdr/usr/include" \
 			-j"$(nproc)" "${progs[@]}" >> "$log" 2>&1 || return 1
 	done
 }
@@ -103,10 +102,10 @@ for ver in 6.12 7.2; do
 	result $rc "$ver: git am applies the series to the tree's kvm selftests"
 
 	# headers as the project's build exports them, out of the tree
-	make -C "$ksrc" O="$w/kobj" ARCH="$(uname -m | sed -e 's/x86_64/x86/')" headers \
+	make -C "$ksrc" O="$w/kobj" ARCH="$karch" headers \
 		> "$w/headers.log" 2>&1
 	cp -al "$ksrc" "$w/tree"
-	build_each "$ksrc" "$w/repo" "$w/tree" "$w/out" "$w/kobj" "$w/build.log"
+	build_each "$w/repo" "$w/tree" "$w/out" "$w/kobj" "$w/build.log"
 	rc=$?
 	[ $rc -eq 0 ] || show "$w/build.log"
 	result $rc "$ver: every patch builds in turn with the tree's kvm Makefile"
