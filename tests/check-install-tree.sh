@@ -16,10 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 trees=$build/trees
 n=0
 
-result() {	# result OK DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 # step LOG DESCRIPTION CMD...: run, keep the log, show its tail on failure
 step() {

@@ -18,10 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
 
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 # lava_check job|testdef FILE: LAVA's schema, with Debian's python (lava-common)
 lava_check() {

@@ -15,10 +15,7 @@ bin=$1/kvm_page_table_stall_test
 dir=$(cd "$2" && pwd)
 n=0
 
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 affinities() {
 	for f in /proc/irq/*/smp_affinity_list; do

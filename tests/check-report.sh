@@ -20,10 +20,7 @@ trap 'rm -rf "$work"' EXIT
 py=/usr/bin/python3
 n=0
 
-result() {	# result OK DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 echo "TAP version 13"
 echo "1..5"

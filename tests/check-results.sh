@@ -19,10 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
 
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 # derive FROM TO PYTHON: a copy of a results file with one change
 derive() {

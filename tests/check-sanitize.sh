@@ -22,10 +22,7 @@ trap 'rm -f "$log"' EXIT
 export ASAN_OPTIONS=exitcode=86:detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 findings() {
 	grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -n 5

@@ -19,10 +19,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 n=0
 
-result() {	# result OK(0/1 as shell status) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 echo "TAP version 13"
 "$bin" "$@" > "$log" 2>&1

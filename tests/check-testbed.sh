@@ -32,10 +32,7 @@ tb=$build/testbed
 initrd=$tb/initramfs-6.12.cpio.gz
 n=0
 
-result() {	# result OK(0/1 as shell status) DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "$(dirname "$0")/ktap.sh"
 
 check() {	# check DESCRIPTION CMD...: a result from a command's status
 	local what=$1
