@@ -101,5 +101,6 @@ int stall_trace_parse(const char *line, struct stall_trace_ev *ev);
 void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_trace_result *res);
 void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line);
 void stall_trace_acc_done(struct stall_trace_acc *acc);
+u64 stall_trace_observed_batch(const struct stall_trace_result *res, bool *exact);
 
 #endif /* SELFTEST_KVM_STALL_TRACE_H */

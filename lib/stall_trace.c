@@ -601,3 +601,39 @@ int stall_trace_recover_stale(void)
 		fclose(f);
 	return n;
 }
+
+static u64 stall_trace_pow2_up(u64 v)
+{
+	u64 p = 1;
+
+	if (!v)
+		return 0;
+	while (p < v && p)
+		p <<= 1;
+	return p ? p : v;
+}
+
+/*
+ * The kernel's batch as far as one window's calls show it. The batch is
+ * a power of two and every per-batch call is at most one batch, so the
+ * largest call rounded up to a power of two is a lower bound. It is the
+ * batch itself only where a range call was split (was larger than any
+ * per-batch call) and the largest piece is a power of two: a range that
+ * straddles a batch boundary splits into two edge pieces, 2044K and 4K
+ * for a 2M chunk 4K off the boundary, neither of which is the batch.
+ * Returns 0 where no call was seen.
+ */
+u64 stall_trace_observed_batch(const struct stall_trace_result *res, bool *exact)
+{
+	u64 batch = 0, range = 0;
+	int i;
+
+	for (i = 0; i < stall_trace_nr_fns; i++) {
+		if (stall_trace_fns[i].role == STALL_TRACE_BATCH && res->fn[i].size_max > batch)
+			batch = res->fn[i].size_max;
+		if (stall_trace_fns[i].role == STALL_TRACE_RANGE && res->fn[i].size_max > range)
+			range = res->fn[i].size_max;
+	}
+	*exact = range > batch && batch && !(batch & (batch - 1));
+	return stall_trace_pow2_up(batch);
+}

@@ -494,25 +494,6 @@ static u64 expected_batch(void)
 #endif
 }
 
-/*
- * The largest per-batch call; exact where a range call was larger (the
- * kernel split it into batches), else only a lower bound. 0: no call.
- */
-static u64 observed_batch(const struct stall_trace_result *k, bool *exact)
-{
-	u64 batch = 0, range = 0;
-	int i;
-
-	for (i = 0; i < stall_trace_nr_fns; i++) {
-		if (stall_trace_fns[i].role == STALL_TRACE_BATCH && k->fn[i].size_max > batch)
-			batch = k->fn[i].size_max;
-		if (stall_trace_fns[i].role == STALL_TRACE_RANGE && k->fn[i].size_max > range)
-			range = k->fn[i].size_max;
-	}
-	*exact = range > batch;
-	return batch;
-}
-
 static double gibps(u64 bytes, u64 ns)
 {
 	return ns ? (double)bytes / (1 << 30) / ((double)ns / 1e9) : 0.0;
@@ -541,7 +522,7 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 	for (i = 0; i < stall_trace_nr_fns; i++)
 		if (stall_trace_fns[i].role != STALL_TRACE_RANGE)
 			calls += res->k.fn[i].calls;
-	batch = observed_batch(&res->k, &exact);
+	batch = stall_trace_observed_batch(&res->k, &exact);
 	snprintf(ob, sizeof(ob), "%s%s", batch && !exact ? ">=" : "",
 		 batch ? fmt_size(batch, cs) : "none");
 	n = snprintf(line, len, " kbatch=%s kbatch_expected=%s%s kcalls=%lu",
@@ -683,7 +664,7 @@ static void json_kernel(const struct point_result *res)
 		stall_json_null(j, "kernel");
 		return;
 	}
-	batch = observed_batch(&res->k, &exact);
+	batch = stall_trace_observed_batch(&res->k, &exact);
 	stall_json_obj(j, "kernel");
 	stall_json_str(j, "longest_fn", c->fn >= 0 ? stall_trace_fns[c->fn].name : NULL);
 	json_ns("longest_call_ns", c->fn >= 0 ? c->ns : STALL_NS_UNKNOWN);

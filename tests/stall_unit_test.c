@@ -351,6 +351,32 @@ static const char *const trace_lines[] = {
 static const char trace_stack[] =
 	"kvm_stage2_unmap_range <- kvm_unmap_gfn_range <- kvm_mmu_notifier_invalidate_range_start";
 
+/* fn[0] is kvm_pgtable_stage2_unmap (per batch), fn[3] kvm_stage2_unmap_range. */
+static u64 unit_batch(u64 piece, u64 range, bool *exact)
+{
+	struct stall_trace_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.fn[0].size_max = piece;
+	res.fn[3].size_max = range;
+	return stall_trace_observed_batch(&res, exact);
+}
+
+static void test_trace_batch(void)
+{
+	bool exact;
+
+	UNIT_CHECK(unit_batch(2ULL << 20, 1ULL << 30, &exact) == 2ULL << 20 && exact,
+		   "trace batch: a range split into 2M calls shows a 2M batch");
+	UNIT_CHECK(unit_batch(2044ULL << 10, 2ULL << 20, &exact) == 2ULL << 20 && !exact,
+		   "trace batch: a 2M chunk split at a boundary is at least 2M, not 2044K");
+	UNIT_CHECK(unit_batch(256ULL << 20, 256ULL << 20, &exact) == 256ULL << 20 && !exact,
+		   "trace batch: an unsplit range is only a lower bound");
+	UNIT_CHECK(unit_batch(3ULL << 20, 3ULL << 20, &exact) == 4ULL << 20 && !exact,
+		   "trace batch: the bound is a power of two");
+	UNIT_CHECK(!unit_batch(0, 0, &exact) && !exact, "trace batch: no call, no batch");
+}
+
 static void test_trace(void)
 {
 	struct stall_trace_result res;
@@ -391,6 +417,7 @@ static void test_trace(void)
 		   "trace: the longest holding call is a batch, not the range around it");
 	UNIT_CHECK(!strcmp(res.longest.stack, trace_stack),
 		   "trace: its stack is the range call's, without the probe's own frames");
+	test_trace_batch();
 }
 
 static bool unit_exists(const char *path)
