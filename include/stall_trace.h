@@ -41,6 +41,7 @@ struct stall_trace_fn {
 struct stall_trace_fnstat {
 	u64 calls;
 	u64 max_ns;
+	u64 total_ns;
 	u64 size_min;
 	u64 size_max;
 };
@@ -102,5 +103,6 @@ void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_tra
 void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line);
 void stall_trace_acc_done(struct stall_trace_acc *acc);
 u64 stall_trace_observed_batch(const struct stall_trace_result *res, bool *exact);
+u64 stall_trace_batch_ns(const struct stall_trace_result *res, u64 *calls);
 
 #endif /* SELFTEST_KVM_STALL_TRACE_H */

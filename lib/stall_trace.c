@@ -456,6 +456,7 @@ static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start
 	u64 ns = end > start ? end - start : 0;
 
 	s->calls++;
+	s->total_ns += ns;
 	if (ns > s->max_ns)
 		s->max_ns = ns;
 	if (stall_trace_fns[fn].size_arg) {
@@ -636,4 +637,23 @@ u64 stall_trace_observed_batch(const struct stall_trace_result *res, bool *exact
 	}
 	*exact = range > batch && batch && !(batch & (batch - 1));
 	return stall_trace_pow2_up(batch);
+}
+
+/*
+ * The time the window's per-batch calls took together, the stage-2 side
+ * of the unmap cost without the host mm's, and how many there were.
+ */
+u64 stall_trace_batch_ns(const struct stall_trace_result *res, u64 *calls)
+{
+	u64 ns = 0;
+	int i;
+
+	*calls = 0;
+	for (i = 0; i < stall_trace_nr_fns; i++) {
+		if (stall_trace_fns[i].role != STALL_TRACE_BATCH)
+			continue;
+		*calls += res->fn[i].calls;
+		ns += res->fn[i].total_ns;
+	}
+	return ns;
 }

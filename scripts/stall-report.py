@@ -125,6 +125,7 @@ def kbatch_rows(runs):
         k = p.get('kernel') or {}
         rows.append(dict(info, held=ms(held(p)), stall=ms(p['stall_ns']),
                          kcall=ms(k.get('longest_call_ns')), time=ms(p['time_ns']),
+                         kcalls=k.get('batch_calls'), ktime=ms(k.get('batch_total_ns')),
                          result=p['result'], rule=p['rule'], budget=ms(p['budget_ns'])))
     rows.sort(key=lambda r: (r['kernel'], r['granule'], r['load'], r['kbatch']))
     # teardown cost against the largest batch of the same granule and load
@@ -133,18 +134,26 @@ def kbatch_rows(runs):
                (r['kernel'], r['granule'], r['load'])]
         big = max(ref, key=lambda x: x['kbatch'])
         r['cost'] = 100.0 * (r['time'] / big['time'] - 1) if big['time'] else None
+        r['kcost'] = (100.0 * (r['ktime'] / big['ktime'] - 1)
+                      if r['ktime'] is not None and big['ktime'] else None)
     return rows
 
 
 def kbatch_table(rows):
     out = ['| kernel | granule | kernel batch | load | held (ms) | longest call (ms) | '
+           'stage-2 calls | stage-2 time (ms) | vs. largest batch | '
            'teardown (ms) | vs. largest batch | budget (ms) | result |',
-           '|---|---|---|---|---|---|---|---|---|---|']
+           '|---|---|---|---|---|---|---|---|---|---|---|---|---|']
+
+    def opt(v, f):
+        return f % v if v is not None else 'n/a'
     for r in rows:
-        out.append('| %s | %s | %s | %s | %.2f | %s | %.1f | %+.1f%% | %.2f (%s) | %s |' % (
-            r['kernel'], r['granule'], fmt_size(r['kbatch']), r['load'], r['held'],
-            '%.2f' % r['kcall'] if r['kcall'] is not None else 'n/a', r['time'],
-            r['cost'], r['budget'], r['rule'], r['result']))
+        out.append('| %s | %s | %s | %s | %.2f | %s | %s | %s | %s | %.1f | %+.1f%% | '
+                   '%.2f (%s) | %s |' % (
+                       r['kernel'], r['granule'], fmt_size(r['kbatch']), r['load'], r['held'],
+                       opt(r['kcall'], '%.2f'), opt(r['kcalls'], '%d'),
+                       opt(r['ktime'], '%.1f'), opt(r['kcost'], '%+.1f%%'), r['time'],
+                       r['cost'], r['budget'], r['rule'], r['result']))
     return out
 
 
@@ -205,10 +214,12 @@ def plots(runs, outdir):
             ax[0].plot(xs, [r['held'] for r in rs], 'o-', label=lbl + ' held')
             if all(r['kcall'] is not None for r in rs):
                 ax[0].plot(xs, [r['kcall'] for r in rs], 'x--', label=lbl + ' longest call')
-            ax[1].plot(xs, [r['time'] for r in rs], 'o-', label=lbl)
+            ax[1].plot(xs, [r['time'] for r in rs], 'o-', label=lbl + ' teardown')
+            if all(r['ktime'] is not None for r in rs):
+                ax[1].plot(xs, [r['ktime'] for r in rs], 'x--', label=lbl + ' stage-2 calls')
             ax[0].plot(xs, [r['budget'] for r in rs], ':', lw=1,
                        label=lbl + ' budget (%s)' % '/'.join(sorted({r['rule'] for r in rs})))
-        for a, yl in ((ax[0], 'ms (log)'), (ax[1], 'teardown time (ms)')):
+        for a, yl in ((ax[0], 'ms (log)'), (ax[1], 'time (ms)')):
             a.set_xscale('log', base=2)
             a.set_xlabel('kernel stage-2 batch (kvm.stage2_batch, bytes)')
             a.set_ylabel(yl)
@@ -220,7 +231,8 @@ def plots(runs, outdir):
              'One-call unmap against the kernel batch: CPU held and teardown time',
              'The one-call madvise point of each boot: left, the CPU held and the '
              'longest stage-2 call against the batch the kernel was booted with; '
-             'right, what the whole teardown took.')
+             'right, what the whole teardown took and, of it, the stage-2 calls '
+             'added together.')
 
     # 3. the probe's latency histogram of each one-call point
     hists = []

@@ -515,7 +515,7 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 {
 	const struct stall_trace_call *c = &res->k.longest;
 	char ob[16], eb[16], cs[16];
-	u64 calls = 0, batch, expect = expected_batch();
+	u64 calls = 0, batch, bcalls, bns, expect = expected_batch();
 	bool exact;
 	int i, n;
 
@@ -531,12 +531,14 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 		     " kbatch_differs" : "", (unsigned long)calls);
 	if (n < 0 || (size_t)n >= len)
 		return n;
+	bns = stall_trace_batch_ns(&res->k, &bcalls);
 	return n + snprintf(line + n, len - n,
-			    " kcall_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu",
+			    " kcall_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu ktotal_us=%lu",
 			    US(c->fn >= 0 ? c->ns : 0),
 			    c->fn >= 0 ? stall_trace_fns[c->fn].name : "none",
 			    c->size ? fmt_size(c->size, cs) : "n/a",
-			    kernel_matches(res) ? "yes" : "no", (unsigned long)res->k.lost);
+			    kernel_matches(res) ? "yes" : "no", (unsigned long)res->k.lost,
+			    US(bns));
 }
 
 /*
@@ -657,7 +659,7 @@ static void json_kernel(const struct point_result *res)
 {
 	const struct stall_trace_call *c = &res->k.longest;
 	struct stall_json *j = &results;
-	u64 batch, expect = expected_batch();
+	u64 batch, bns, bcalls, expect = expected_batch();
 	bool exact;
 
 	if (!have_trace) {
@@ -665,6 +667,7 @@ static void json_kernel(const struct point_result *res)
 		return;
 	}
 	batch = stall_trace_observed_batch(&res->k, &exact);
+	bns = stall_trace_batch_ns(&res->k, &bcalls);
 	stall_json_obj(j, "kernel");
 	stall_json_str(j, "longest_fn", c->fn >= 0 ? stall_trace_fns[c->fn].name : NULL);
 	json_ns("longest_call_ns", c->fn >= 0 ? c->ns : STALL_NS_UNKNOWN);
@@ -675,6 +678,8 @@ static void json_kernel(const struct point_result *res)
 	stall_json_bool(j, "batch_exact", exact);
 	stall_json_u64(j, "batch_expected", expect);
 	stall_json_u64(j, "lost_events", res->k.lost);
+	stall_json_u64(j, "batch_calls", bcalls);
+	stall_json_u64(j, "batch_total_ns", bns);
 	json_ns("ref_ns", res->kref_ns);
 	stall_json_end(j);
 }

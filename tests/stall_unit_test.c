@@ -382,6 +382,7 @@ static void test_trace(void)
 	struct stall_trace_result res;
 	struct stall_trace_acc acc;
 	struct stall_trace_ev ev;
+	u64 calls;
 	size_t i;
 
 	UNIT_CHECK(!stall_trace_parse("  a-1 [002] 12.000001: stall_r1: (x)\n", &ev) &&
@@ -412,6 +413,8 @@ static void test_trace(void)
 		   "trace: batch calls paired on the test CPU, other CPUs ignored");
 	UNIT_CHECK(res.fn[3].calls == 1 && res.fn[3].max_ns == 80013000,
 		   "trace: the range call around them");
+	UNIT_CHECK(stall_trace_batch_ns(&res, &calls) == 80500000 && calls == 2,
+		   "trace: the batch calls' time added, the range call's left out");
 	UNIT_CHECK(res.longest.fn == 0 && res.longest.ns == 80000000 &&
 		   res.longest.size == 256 << 20 && res.longest.start_ns == 45123460000ULL,
 		   "trace: the longest holding call is a batch, not the range around it");
