@@ -49,7 +49,8 @@ struct stall_trace_fnstat {
 /* The longest call that held the CPU (a batch or hold function). */
 struct stall_trace_call {
 	int fn;			/* index in stall_trace_fns[], -1 for none */
-	u64 ns;
+	u64 ns;		/* without the softirqs that ran inside it */
+	u64 softirq_ns;	/* those softirqs' time */
 	u64 start_ns;	/* CLOCK_MONOTONIC */
 	u64 size;		/* 0 where the function has no size */
 	char stack[STALL_TRACE_STACK];
@@ -64,7 +65,7 @@ struct stall_trace_result {
 /* One parsed line of the instance's trace file. */
 struct stall_trace_ev {
 	enum { STALL_EV_NONE, STALL_EV_ENTRY, STALL_EV_RETURN, STALL_EV_STACK,
-	       STALL_EV_FRAME } kind;
+	       STALL_EV_FRAME, STALL_EV_SOFTIRQ_IN, STALL_EV_SOFTIRQ_OUT } kind;
 	int cpu;
 	int fn;
 	u64 ts_ns;
@@ -80,7 +81,11 @@ struct stall_trace_acc {
 		int fn;
 		u64 ts_ns;
 		u64 size;
+		u64 softirq_ns;	/* acc's softirq_ns at the entry */
 	} open[8];
+	int softirq_depth;
+	u64 softirq_start;
+	u64 softirq_ns;		/* softirq time on the CPU so far */
 	char stack[STALL_TRACE_STACK];	/* the last complete stack on the CPU */
 	char building[STALL_TRACE_STACK];
 	int frames;

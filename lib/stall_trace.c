@@ -56,7 +56,9 @@ static struct {
 	char stats[224];
 	char trigger[STALL_TRACE_MAX_FN][256];
 	char del[STALL_TRACE_MAX_FN][2][72];
+	char softirq[2][224];	/* softirq_entry and _exit's enable files */
 	bool made[STALL_TRACE_MAX_FN];
+	bool softirq_on;
 	bool inst_made;
 	bool active;
 	int cpu;
@@ -67,6 +69,14 @@ static int stall_trace_write(const char *path, const char *val, int flags)
 	return stall_sys_write(path, val, strlen(val), flags);
 }
 
+static void stall_trace_softirqs(const char *on)
+{
+	if (st.softirq_on) {
+		stall_trace_write(st.softirq[0], on, 0);
+		stall_trace_write(st.softirq[1], on, 0);
+	}
+}
+
 /* Signal-safe and idempotent: triggers, instance, then the probes. */
 void stall_trace_stop(void)
 {
@@ -74,6 +84,7 @@ void stall_trace_stop(void)
 
 	if (st.inst_made) {
 		stall_trace_write(st.enable, "0", 0);
+		stall_trace_softirqs("0");
 		for (i = 0; i < stall_trace_nr_fns; i++)
 			if (st.made[i] && stall_trace_fns[i].stack)
 				stall_trace_write(st.trigger[i], "!stacktrace", 0);
@@ -187,6 +198,16 @@ static int stall_trace_make_instance(void)
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%s/buffer_size_kb", st.inst);
 	stall_trace_write(path, STALL_TRACE_BUF_KB, 0);
+	/*
+	 * Softirqs run on interrupt exit inside a call that holds mmu_lock
+	 * and stretch it with work that is not the batch's: their time is
+	 * taken out of the calls. Without the irq events, calls stay gross.
+	 */
+	snprintf(st.softirq[0], sizeof(st.softirq[0]), "%s/events/irq/softirq_entry/enable",
+		 st.inst);
+	snprintf(st.softirq[1], sizeof(st.softirq[1]), "%s/events/irq/softirq_exit/enable",
+		 st.inst);
+	st.softirq_on = !access(st.softirq[0], W_OK) && !access(st.softirq[1], W_OK);
 	return 0;
 }
 
@@ -242,6 +263,10 @@ void stall_trace_describe(char *buf, size_t len)
 		if (st.made[i])
 			n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
 				      stall_trace_fns[i].name);
+	if (n < len)
+		snprintf(buf + n, len - n, "%s", st.softirq_on ?
+			 "; softirqs inside a call are taken out of it" :
+			 "; no softirq events: calls include the softirqs inside them");
 }
 
 /* Empty the buffer, arm the stack triggers, enable the probes. */
@@ -255,6 +280,8 @@ int stall_trace_begin(void)
 	for (i = 0; i < stall_trace_nr_fns && !ret; i++)
 		if (st.made[i] && stall_trace_fns[i].stack)
 			stall_trace_write(st.trigger[i], STALL_TRACE_STACKS, 0);
+	if (!ret)
+		stall_trace_softirqs("1");
 	return ret ? ret : stall_trace_write(st.enable, "1", 0);
 }
 
@@ -285,6 +312,7 @@ int stall_trace_end(struct stall_trace_result *res)
 	if (!st.active)
 		return -ENOENT;
 	stall_trace_write(st.enable, "0", 0);
+	stall_trace_softirqs("0");
 	for (i = 0; i < stall_trace_nr_fns; i++)
 		if (st.made[i] && stall_trace_fns[i].stack)
 			stall_trace_write(st.trigger[i], "!stacktrace", 0);
@@ -348,6 +376,10 @@ static int stall_trace_parse_event(const char *p, struct stall_trace_ev *ev)
 		p++;
 	if (!strncmp(p, "<stack trace>", 13)) {
 		ev->kind = STALL_EV_STACK;
+		return 0;
+	}
+	if (!strncmp(p, "softirq_entry: ", 15) || !strncmp(p, "softirq_exit: ", 14)) {
+		ev->kind = p[8] == 'e' && p[9] == 'n' ? STALL_EV_SOFTIRQ_IN : STALL_EV_SOFTIRQ_OUT;
 		return 0;
 	}
 	if (strncmp(p, "stall_", 6) || sscanf(p + 6, "%c%d:", &kind, &ev->fn) != 2 ||
@@ -449,11 +481,14 @@ static void stall_trace_add_frame(struct stall_trace_acc *acc, const char *frame
 }
 
 static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start,
-				  u64 end, u64 size)
+				  u64 end, u64 size, u64 softirq_ns)
 {
 	struct stall_trace_fnstat *s = &acc->res->fn[fn];
 	struct stall_trace_call *l = &acc->res->longest;
 	u64 ns = end > start ? end - start : 0;
+
+	/* the call's own time: the softirqs that ran inside it are not */
+	ns = ns > softirq_ns ? ns - softirq_ns : 0;
 
 	s->calls++;
 	s->total_ns += ns;
@@ -469,6 +504,7 @@ static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start
 		return;
 	l->fn = fn;
 	l->ns = ns;
+	l->softirq_ns = softirq_ns;
 	l->start_ns = start;
 	l->size = stall_trace_fns[fn].size_arg ? size : 0;
 	memcpy(l->stack, acc->stack, sizeof(l->stack));
@@ -482,7 +518,8 @@ static void stall_trace_return(struct stall_trace_acc *acc, const struct stall_t
 		;
 	if (i < 0)
 		return;
-	stall_trace_call_done(acc, ev->fn, acc->open[i].ts_ns, ev->ts_ns, acc->open[i].size);
+	stall_trace_call_done(acc, ev->fn, acc->open[i].ts_ns, ev->ts_ns, acc->open[i].size,
+			      acc->softirq_ns - acc->open[i].softirq_ns);
 	/* entries above it lost their returns (a full kretprobe pool) */
 	acc->depth = i;
 }
@@ -516,7 +553,17 @@ void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line)
 		acc->open[acc->depth].fn = ev.fn;
 		acc->open[acc->depth].ts_ns = ev.ts_ns;
 		acc->open[acc->depth].size = ev.size;
+		acc->open[acc->depth].softirq_ns = acc->softirq_ns;
 		acc->depth++;
+		break;
+	case STALL_EV_SOFTIRQ_IN:
+		if (!acc->softirq_depth++)
+			acc->softirq_start = ev.ts_ns;
+		break;
+	case STALL_EV_SOFTIRQ_OUT:
+		/* an exit whose entry was before the window has nothing to add */
+		if (acc->softirq_depth && !--acc->softirq_depth && ev.ts_ns > acc->softirq_start)
+			acc->softirq_ns += ev.ts_ns - acc->softirq_start;
 		break;
 	case STALL_EV_RETURN:
 		stall_trace_return(acc, &ev);

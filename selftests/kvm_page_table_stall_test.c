@@ -533,8 +533,8 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 		return n;
 	bns = stall_trace_batch_ns(&res->k, &bcalls);
 	return n + snprintf(line + n, len - n,
-			    " kcall_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu ktotal_us=%lu",
-			    US(c->fn >= 0 ? c->ns : 0),
+			    " kcall_us=%lu ksoftirq_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu ktotal_us=%lu",
+			    US(c->fn >= 0 ? c->ns : 0), US(c->fn >= 0 ? c->softirq_ns : 0),
 			    c->fn >= 0 ? stall_trace_fns[c->fn].name : "none",
 			    c->size ? fmt_size(c->size, cs) : "n/a",
 			    kernel_matches(res) ? "yes" : "no", (unsigned long)res->k.lost,
@@ -672,6 +672,7 @@ static void json_kernel(const struct point_result *res)
 	stall_json_str(j, "longest_fn", c->fn >= 0 ? stall_trace_fns[c->fn].name : NULL);
 	json_ns("longest_call_ns", c->fn >= 0 ? c->ns : STALL_NS_UNKNOWN);
 	stall_json_u64(j, "longest_call_size", c->size);
+	stall_json_u64(j, "longest_call_softirq_ns", c->fn >= 0 ? c->softirq_ns : 0);
 	stall_json_bool(j, "overlaps_stall", kernel_matches(res));
 	stall_json_str(j, "stack", c->fn >= 0 && c->stack[0] ? c->stack : NULL);
 	stall_json_u64(j, "batch", batch);
@@ -1405,7 +1406,7 @@ static void start_probe(struct test_params *p)
  */
 static void start_trace(struct test_params *p)
 {
-	char fns[256];
+	char fns[320];
 
 	if (stall_trace_recover_stale())
 		ksft_print_msg("removed tracefs probes left by an interrupted run\n");

@@ -351,6 +351,40 @@ static const char *const trace_lines[] = {
 static const char trace_stack[] =
 	"kvm_stage2_unmap_range <- kvm_unmap_gfn_range <- kvm_mmu_notifier_invalidate_range_start";
 
+static const char *const softirq_lines[] = {
+	"  k-87 [000] ..s1. 1.000000: softirq_exit: vec=1 [action=TIMER]\n",
+	"  k-87 [000] ...1. 1.000000: stall_e0: (kvm_pgtable_stage2_unmap+0x0/0x98) size=0x200000\n",
+	"  k-87 [000] ..s1. 1.000100: softirq_entry: vec=9 [action=RCU]\n",
+	"  k-87 [001] ..s1. 1.000200: softirq_entry: vec=1 [action=TIMER]\n",
+	"  k-87 [000] ..s1. 1.002100: softirq_exit: vec=9 [action=RCU]\n",
+	"  k-87 [000] ...1. 1.002600: stall_r0: (x+0x1/0x2 <- kvm_pgtable_stage2_unmap)\n",
+	"  k-87 [000] ...1. 1.003000: stall_e0: (kvm_pgtable_stage2_unmap+0x0/0x98) size=0x200000\n",
+	"  k-87 [000] ...1. 1.003500: stall_r0: (x+0x1/0x2 <- kvm_pgtable_stage2_unmap)\n",
+};
+
+/* A softirq on interrupt exit inside a call is not the call's time. */
+static void test_trace_softirq(void)
+{
+	struct stall_trace_result res;
+	struct stall_trace_acc acc;
+	struct stall_trace_ev ev;
+	u64 calls;
+	size_t i;
+
+	UNIT_CHECK(!stall_trace_parse(softirq_lines[2], &ev) && ev.kind == STALL_EV_SOFTIRQ_IN &&
+		   !stall_trace_parse(softirq_lines[4], &ev) && ev.kind == STALL_EV_SOFTIRQ_OUT,
+		   "trace softirq: entry and exit events");
+	stall_trace_acc_init(&acc, 0, &res);
+	for (i = 0; i < ARRAY_SIZE(softirq_lines); i++)
+		stall_trace_acc_line(&acc, softirq_lines[i]);
+	stall_trace_acc_done(&acc);
+	UNIT_CHECK(res.longest.ns == 600000 && res.longest.softirq_ns == 2000000 &&
+		   res.fn[0].max_ns == 600000,
+		   "trace softirq: a 2.6 ms call with 2 ms of softirq inside is a 0.6 ms call");
+	UNIT_CHECK(stall_trace_batch_ns(&res, &calls) == 1100000 && calls == 2,
+		   "trace softirq: other CPUs' softirqs and an exit before the window count nowhere");
+}
+
 /* fn[0] is kvm_pgtable_stage2_unmap (per batch), fn[3] kvm_stage2_unmap_range. */
 static u64 unit_batch(u64 piece, u64 range, bool *exact)
 {
@@ -421,6 +455,7 @@ static void test_trace(void)
 	UNIT_CHECK(!strcmp(res.longest.stack, trace_stack),
 		   "trace: its stack is the range call's, without the probe's own frames");
 	test_trace_batch();
+	test_trace_softirq();
 }
 
 static bool unit_exists(const char *path)
