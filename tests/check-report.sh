@@ -69,7 +69,8 @@ for f in user-chunk kernel-batch probe-histogram load-throughput; do
 done
 result $pngs_ok "four plots, each a PNG on the page (user chunk, kernel batch, histogram, throughput)"
 
-$py "$root/scripts/stall-report.py" kbatch "$work"/kb-*.json > "$work/table.txt" 2>&1
+# run as make kbatch runs it: its own shebang and mode
+"$root/scripts/stall-report.py" kbatch "$work"/kb-*.json > "$work/table.txt" 2>&1
 rows=$(grep -c '^| [0-9]' "$work/table.txt")
 grep -q '| 2M | [^|]* |.*+20.0%' "$work/table.txt" && grep -q '| 1G | [^|]* |.*+0.0%' "$work/table.txt"
 result "$([ $? -eq 0 ] && [ "$rows" = 3 ] && echo 0 || echo 1)" \
