@@ -157,6 +157,39 @@ def kbatch_table(rows):
     return out
 
 
+def kbatch_panels(ax, rows, title):
+    """One granule's row of the kernel-batch plot: a colour per load."""
+    from matplotlib import ticker
+    xs_all = sorted({r['kbatch'] for r in rows})
+    for n, load in enumerate(sorted({r['load'] for r in rows})):
+        rs = [r for r in rows if r['load'] == load]
+        xs, c = [r['kbatch'] for r in rs], 'C%d' % n
+        ax[0].plot(xs, [r['held'] for r in rs], 'o-', color=c, label='load=%s: CPU held' % load)
+        if all(r['kcall'] is not None for r in rs):
+            ax[0].plot(xs, [r['kcall'] for r in rs], 'x--', color=c,
+                       label='load=%s: longest stage-2 call' % load)
+        ax[0].plot(xs, [r['budget'] for r in rs], ':', color=c, lw=1,
+                   label='load=%s: budget (%s)' % (load, '/'.join(sorted({r['rule'] for r in rs}))))
+        ax[1].plot(xs, [r['time'] for r in rs], 'o-', color=c, label='load=%s: teardown' % load)
+        if all(r['ktime'] is not None for r in rs):
+            ax[1].plot(xs, [r['ktime'] for r in rs], 'x--', color=c,
+                       label='load=%s: stage-2 calls added' % load)
+    for a, yl in ((ax[0], 'ms (log)'), (ax[1], 'time (ms)')):
+        a.set_xscale('log', base=2)
+        a.set_xticks(xs_all)
+        a.set_xticklabels([fmt_size(x) for x in xs_all])
+        a.minorticks_off()
+        a.set_xlabel('kernel stage-2 batch (kvm.stage2_batch)')
+        a.set_ylabel(yl)
+        a.set_title(title, fontsize=10)
+        a.grid(True, which='major', alpha=0.3)
+        a.legend(fontsize=7)
+    ax[0].set_yscale('log')
+    ax[0].yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: '%g' % v))
+    ax[0].yaxis.set_minor_formatter(ticker.FuncFormatter(lambda v, _: '%g' % v))
+    ax[1].set_ylim(bottom=0)
+
+
 def plots(runs, outdir):
     import matplotlib
     matplotlib.use('Agg')
@@ -202,37 +235,21 @@ def plots(runs, outdir):
     else:
         plt.close(fig)
 
-    # 2. stall and teardown against the kernel's batch (the knob)
+    # 2. stall and teardown against the kernel's batch (the knob), a row per granule
     rows = kbatch_rows(runs)
     if rows:
-        fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
-        groups = sorted({(r['kernel'], r['granule'], r['load']) for r in rows})
-        for g in groups:
-            rs = [r for r in rows if (r['kernel'], r['granule'], r['load']) == g]
-            lbl = '%s %s load=%s' % g
-            xs = [r['kbatch'] for r in rs]
-            ax[0].plot(xs, [r['held'] for r in rs], 'o-', label=lbl + ' held')
-            if all(r['kcall'] is not None for r in rs):
-                ax[0].plot(xs, [r['kcall'] for r in rs], 'x--', label=lbl + ' longest call')
-            ax[1].plot(xs, [r['time'] for r in rs], 'o-', label=lbl + ' teardown')
-            if all(r['ktime'] is not None for r in rs):
-                ax[1].plot(xs, [r['ktime'] for r in rs], 'x--', label=lbl + ' stage-2 calls')
-            ax[0].plot(xs, [r['budget'] for r in rs], ':', lw=1,
-                       label=lbl + ' budget (%s)' % '/'.join(sorted({r['rule'] for r in rs})))
-        for a, yl in ((ax[0], 'ms (log)'), (ax[1], 'time (ms)')):
-            a.set_xscale('log', base=2)
-            a.set_xlabel('kernel stage-2 batch (kvm.stage2_batch, bytes)')
-            a.set_ylabel(yl)
-            a.grid(True, which='both', alpha=0.3)
-        ax[0].set_yscale('log')
-        ax[0].legend(fontsize=7)
-        ax[1].legend(fontsize=7)
+        grans = sorted({(r['kernel'], r['granule']) for r in rows},
+                       key=lambda g: (g[0], parse_size(g[1], 0) or 0))
+        fig, axs = plt.subplots(len(grans), 2, figsize=(12, 4.2 * len(grans)), squeeze=False)
+        for (kern, gran), ax in zip(grans, axs):
+            kbatch_panels(ax, [r for r in rows if (r['kernel'], r['granule']) == (kern, gran)],
+                          '%s %s' % (kern, gran))
         save(fig, 'kernel-batch.png',
              'One-call unmap against the kernel batch: CPU held and teardown time',
-             'The one-call madvise point of each boot: left, the CPU held and the '
-             'longest stage-2 call against the batch the kernel was booted with; '
-             'right, what the whole teardown took and, of it, the stage-2 calls '
-             'added together.')
+             'The one-call madvise point of each boot, a row per kernel and granule: '
+             'left, the CPU held, the longest stage-2 call and the budget against '
+             'the batch the kernel was booted with; right, what the whole teardown '
+             'took and, of it, the stage-2 calls added together. A colour per load.')
 
     # 3. the probe's latency histogram of each one-call point
     hists = []
