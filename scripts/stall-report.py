@@ -126,6 +126,7 @@ def kbatch_rows(runs):
         rows.append(dict(info, held=ms(held(p)), stall=ms(p['stall_ns']),
                          kcall=ms(k.get('longest_call_ns')), time=ms(p['time_ns']),
                          kcalls=k.get('batch_calls'), ktime=ms(k.get('batch_total_ns')),
+                         lost=k.get('lost_events') or 0,
                          result=p['result'], rule=p['rule'], budget=ms(p['budget_ns'])))
     rows.sort(key=lambda r: (r['kernel'], r['granule'], r['load'], r['kbatch']))
     # teardown cost against the largest batch of the same granule and load
@@ -137,6 +138,13 @@ def kbatch_rows(runs):
         r['kcost'] = (100.0 * (r['ktime'] / big['ktime'] - 1)
                       if r['ktime'] is not None and big['ktime'] else None)
     return rows
+
+
+def lost_mark(r, text, say=False):
+    """Counts from a window whose ring buffer overflowed are lower bounds."""
+    if not r['lost'] or text == 'n/a':
+        return text
+    return '>=%s (%d events lost)' % (text, r['lost']) if say else '>=' + text
 
 
 def kbatch_table(rows):
@@ -151,8 +159,9 @@ def kbatch_table(rows):
         out.append('| %s | %s | %s | %s | %.2f | %s | %s | %s | %s | %.1f | %+.1f%% | '
                    '%.2f (%s) | %s |' % (
                        r['kernel'], r['granule'], fmt_size(r['kbatch']), r['load'], r['held'],
-                       opt(r['kcall'], '%.2f'), opt(r['kcalls'], '%d'),
-                       opt(r['ktime'], '%.1f'), opt(r['kcost'], '%+.1f%%'), r['time'],
+                       opt(r['kcall'], '%.2f'), lost_mark(r, opt(r['kcalls'], '%d'), True),
+                       lost_mark(r, opt(r['ktime'], '%.1f')), lost_mark(r, opt(r['kcost'], '%+.1f%%')),
+                       r['time'],
                        r['cost'], r['budget'], r['rule'], r['result']))
     return out
 
