@@ -199,6 +199,27 @@ def kbatch_panels(ax, rows, title):
     ax[1].set_ylim(bottom=0)
 
 
+def hist_panel(ax, hists, nb, title):
+    """One granule's probe histograms, a bar colour per run."""
+    import matplotlib
+    n = len(hists)
+    width = 0.8 / n
+    cmap = matplotlib.colormaps['tab20']
+    for i, (_, _, lbl, r) in enumerate(hists):
+        h = r['probe_hist_log2_us']
+        h = h + [0] * (nb - 1 - len(h)) + [r.get('probe_hist_over', 0)]
+        xs = [b + 0.1 + i * width for b in range(nb)]
+        ax.bar(xs, h, width=width, align='edge', label=lbl, color=cmap(i % 20))
+    ax.set_xticks([b + 0.5 for b in range(nb)])
+    ax.set_xticklabels(['<2'] + ['%s' % (1 << b) for b in range(1, nb - 1)] + ['>20ms'],
+                       fontsize=7)
+    ax.set_yscale('log')
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel('probe wake-up latency, bins from the lower bound shown (us)')
+    ax.set_ylabel('wake-ups')
+    ax.legend(fontsize=7, ncol=2)
+
+
 def plots(runs, outdir):
     import matplotlib
     matplotlib.use('Agg')
@@ -260,32 +281,25 @@ def plots(runs, outdir):
              'the batch the kernel was booted with; right, what the whole teardown '
              'took and, of it, the stage-2 calls added together. A colour per load.')
 
-    # 3. the probe's latency histogram of each one-call point
+    # 3. the probe's latency histogram of each one-call point, a panel per granule
     hists = []
     for d in runs:
-        p = one_call(d)
+        p, info = one_call(d), run_info(d)
         if p and p['reps'] and p['reps'][0].get('probe_hist_log2_us'):
-            hists.append((label(run_info(d)), p['reps'][0]))
+            hists.append(((info['kernel'], info['granule']), info['kbatch'] or 0,
+                          label(info), p['reps'][0]))
     if hists:
-        fig, ax = plt.subplots(figsize=(10, 4.5))
-        n = len(hists)
-        width = 0.8 / n
-        nb = max(len(r['probe_hist_log2_us']) for _, r in hists) + 1
-        for i, (lbl, r) in enumerate(hists):
-            h = r['probe_hist_log2_us']
-            h = h + [0] * (nb - 1 - len(h)) + [r.get('probe_hist_over', 0)]
-            xs = [b + 0.1 + i * width for b in range(nb)]
-            ax.bar(xs, h, width=width, align='edge', label=lbl)
-        ax.set_xticks([b + 0.5 for b in range(nb)])
-        ax.set_xticklabels(['<2'] + ['%s' % (1 << b) for b in range(1, nb - 1)] + ['>20ms'],
-                           fontsize=7)
-        ax.set_yscale('log')
-        ax.set_xlabel('probe wake-up latency, bins from the lower bound shown (us)')
-        ax.set_ylabel('wake-ups')
-        ax.legend(fontsize=7)
+        grans = sorted({g for g, _, _, _ in hists},
+                       key=lambda g: (g[0], parse_size(g[1], 0) or 0))
+        nb = max(len(r['probe_hist_log2_us']) for _, _, _, r in hists) + 1
+        fig, axs = plt.subplots(len(grans), 1, figsize=(10, 3.6 * len(grans)), squeeze=False)
+        for g, ax in zip(grans, axs[:, 0]):
+            hist_panel(ax, sorted((h for h in hists if h[0] == g), key=lambda h: (h[1], h[2])),
+                       nb, '%s %s' % g)
         save(fig, 'probe-histogram.png', "The probe's wake-up latency during the one-call unmap",
              'How late the probe on the test CPU woke during the teardown window of the '
-             'one-call madvise point, in power-of-two bins: a held CPU shows as a tail.')
+             'one-call madvise point, in power-of-two bins, a panel per kernel and granule: '
+             'a held CPU shows as a tail.')
 
     # 4. throughput over time for the IO loads
     series = []
