@@ -280,9 +280,10 @@ int stall_trace_begin(void)
 	for (i = 0; i < stall_trace_nr_fns && !ret; i++)
 		if (st.made[i] && stall_trace_fns[i].stack)
 			stall_trace_write(st.trigger[i], STALL_TRACE_STACKS, 0);
-	if (!ret)
-		stall_trace_softirqs("1");
-	return ret ? ret : stall_trace_write(st.enable, "1", 0);
+	if (ret)
+		return ret;
+	stall_trace_softirqs("1");
+	return stall_trace_write(st.enable, "1", 0);
 }
 
 static u64 stall_trace_overrun(void)
@@ -378,8 +379,12 @@ static int stall_trace_parse_event(const char *p, struct stall_trace_ev *ev)
 		ev->kind = STALL_EV_STACK;
 		return 0;
 	}
-	if (!strncmp(p, "softirq_entry: ", 15) || !strncmp(p, "softirq_exit: ", 14)) {
-		ev->kind = p[8] == 'e' && p[9] == 'n' ? STALL_EV_SOFTIRQ_IN : STALL_EV_SOFTIRQ_OUT;
+	if (!strncmp(p, "softirq_entry: ", 15)) {
+		ev->kind = STALL_EV_SOFTIRQ_IN;
+		return 0;
+	}
+	if (!strncmp(p, "softirq_exit: ", 14)) {
+		ev->kind = STALL_EV_SOFTIRQ_OUT;
 		return 0;
 	}
 	if (strncmp(p, "stall_", 6) || sscanf(p + 6, "%c%d:", &kind, &ev->fn) != 2 ||
@@ -650,15 +655,10 @@ int stall_trace_recover_stale(void)
 	return n;
 }
 
+/* The smallest power of two not below @v (0 and 1 are their own). */
 static u64 stall_trace_pow2_up(u64 v)
 {
-	u64 p = 1;
-
-	if (!v)
-		return 0;
-	while (p < v && p)
-		p <<= 1;
-	return p ? p : v;
+	return v > 1 && v <= 1ULL << 63 ? 1ULL << (64 - __builtin_clzll(v - 1)) : v;
 }
 
 /*

@@ -534,7 +534,7 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 	bns = stall_trace_batch_ns(&res->k, &bcalls);
 	return n + snprintf(line + n, len - n,
 			    " kcall_us=%lu ksoftirq_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu ktotal_us=%lu",
-			    US(c->fn >= 0 ? c->ns : 0), US(c->fn >= 0 ? c->softirq_ns : 0),
+			    US(c->fn >= 0 ? c->ns : 0), US(c->softirq_ns),
 			    c->fn >= 0 ? stall_trace_fns[c->fn].name : "none",
 			    c->size ? fmt_size(c->size, cs) : "n/a",
 			    kernel_matches(res) ? "yes" : "no", (unsigned long)res->k.lost,
@@ -672,7 +672,7 @@ static void json_kernel(const struct point_result *res)
 	stall_json_str(j, "longest_fn", c->fn >= 0 ? stall_trace_fns[c->fn].name : NULL);
 	json_ns("longest_call_ns", c->fn >= 0 ? c->ns : STALL_NS_UNKNOWN);
 	stall_json_u64(j, "longest_call_size", c->size);
-	stall_json_u64(j, "longest_call_softirq_ns", c->fn >= 0 ? c->softirq_ns : 0);
+	stall_json_u64(j, "longest_call_softirq_ns", c->softirq_ns);
 	stall_json_bool(j, "overlaps_stall", kernel_matches(res));
 	stall_json_str(j, "stack", c->fn >= 0 && c->stack[0] ? c->stack : NULL);
 	stall_json_u64(j, "batch", batch);
@@ -685,6 +685,18 @@ static void json_kernel(const struct point_result *res)
 	stall_json_end(j);
 }
 
+/* Opens a result's object, a point's or a load's, with what every result has. */
+static bool json_result(const char *name, const char *result, const char *reason)
+{
+	if (!results_path)
+		return false;
+	stall_json_obj(&results, NULL);
+	stall_json_str(&results, "name", name);
+	stall_json_str(&results, "result", result);
+	stall_json_str(&results, "reason", reason);
+	return true;
+}
+
 /* Opens the point's object; json_point_end() closes it after its loads. */
 static void json_point(struct test_params *p, const struct stall_mode *mode,
 		       const struct point_result *res, const char *name, const char *result,
@@ -695,14 +707,10 @@ static void json_point(struct test_params *p, const struct stall_mode *mode,
 	char bs[16];
 	int i;
 
-	if (!results_path)
+	if (!json_result(name, result, reason))
 		return;
-	stall_json_obj(j, NULL);
-	stall_json_str(j, "name", name);
 	stall_json_str(j, "mode", mode->name);
 	stall_json_str(j, "batch", mode->batched ? fmt_size(res->batch, bs) : NULL);
-	stall_json_str(j, "result", result);
-	stall_json_str(j, "reason", reason);
 	if (res->skip) {
 		stall_json_arr(j, "loads");
 		return;
@@ -779,14 +787,10 @@ static void json_load(const struct stall_load *l, const char *name, const char *
 	struct stall_json *j = &results;
 	int rep;
 
-	if (!results_path)
+	if (!json_result(name, result, reason))
 		return;
-	stall_json_obj(j, NULL);
-	stall_json_str(j, "name", name);
 	stall_json_str(j, "spec", l->spec);
 	stall_json_str(j, "unit", l->kind->unit);
-	stall_json_str(j, "result", result);
-	stall_json_str(j, "reason", reason);
 	if (m) {
 		json_load_result("median", m);
 		stall_json_double(j, "dip", v->dip);
