@@ -21,6 +21,8 @@
 #define STALL_PROBE_DEFAULT_PERIOD_NS	100000ULL	/* 100 us */
 #define STALL_PROBE_DEFAULT_PRIO	90
 #define STALL_PROBE_HIST_US		20000		/* 20 ms of 1 us buckets */
+/* the longest waits of a window kept, for the kernel-side measurement to attribute */
+#define STALL_PROBE_HOLDS		8
 
 /*
  * What the probe saw in one window. A gap has two parts: the probe's timer
@@ -36,6 +38,12 @@ struct stall_window {
 	u64 max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
 	u64 max_held_ns;		/* longest wait on the run queue, lower bound */
 	u64 missed;	/* periods that went by without a wake-up */
+	/* the longest waits, longest first: the wake-up ending each (CLOCK_MONOTONIC) */
+	struct {
+		u64 end_ns;
+		u64 held_ns;
+	} holds[STALL_PROBE_HOLDS];
+	int nr_holds;
 };
 
 struct stall_probe {

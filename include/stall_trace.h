@@ -56,9 +56,36 @@ struct stall_trace_call {
 	char stack[STALL_TRACE_STACK];
 };
 
+/*
+ * One of the probe's longest waits in a window, and the stage-2 work the
+ * test CPU did while the probe waited: the calls that overlap it, each counted
+ * for the part of its range that the overlap's share of its time stands
+ * for. Only the innermost sized calls count (a whole-table destroy that
+ * walks in sized chunks is those chunks); a whole-table walk without a
+ * size counts as table_bytes, the guest's IPA space.
+ */
+struct stall_trace_hold {
+	u64 start_ns;		/* CLOCK_MONOTONIC; start == end: no hold */
+	u64 end_ns;
+	u64 table_bytes;
+	u64 work;		/* bytes of stage-2 range walked in the hold */
+	u64 calls;		/* stage-2 calls that overlapped it */
+	u64 softirq_ns;		/* softirq time inside it */
+	int outer;		/* the range function around it, or the walk; -1 none */
+	bool sparse;		/* a call in it walked a sparse range (a destroy) */
+};
+
+#define STALL_TRACE_HOLDS	8
+
+/* ns per MiB in buckets of a quarter octave, for the typical per-batch rate */
+#define STALL_TRACE_RATE_BINS	256
+
 struct stall_trace_result {
 	struct stall_trace_fnstat fn[STALL_TRACE_MAX_FN];
 	struct stall_trace_call longest;
+	struct stall_trace_hold hold[STALL_TRACE_HOLDS];
+	int nr_holds;
+	u64 rate_ns_per_mib;	/* per-batch calls' median rate by bytes, 0: none */
 	u64 lost;		/* events the ring buffer dropped */
 };
 
@@ -82,6 +109,7 @@ struct stall_trace_acc {
 		u64 ts_ns;
 		u64 size;
 		u64 softirq_ns;	/* acc's softirq_ns at the entry */
+		bool sized_inside;	/* a sized call returned inside it */
 	} open[8];
 	int softirq_depth;
 	u64 softirq_start;
@@ -89,6 +117,7 @@ struct stall_trace_acc {
 	char stack[STALL_TRACE_STACK];	/* the last complete stack on the CPU */
 	char building[STALL_TRACE_STACK];
 	int frames;
+	u64 rate_bytes[STALL_TRACE_RATE_BINS];
 	struct stall_trace_result *res;
 };
 
@@ -98,13 +127,14 @@ extern const int stall_trace_nr_fns;
 int stall_trace_start(int cpu, char *why, size_t len);
 void stall_trace_describe(char *buf, size_t len);
 int stall_trace_begin(void);
-int stall_trace_end(struct stall_trace_result *res);
+int stall_trace_end(struct stall_trace_result *res, const struct stall_trace_hold *holds, int n);
 void stall_trace_stop(void);
 int stall_trace_recover_stale(void);
 bool stall_trace_active(void);
 
 int stall_trace_parse(const char *line, struct stall_trace_ev *ev);
-void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_trace_result *res);
+void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_trace_result *res,
+			  const struct stall_trace_hold *holds, int n);
 void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line);
 void stall_trace_acc_done(struct stall_trace_acc *acc);
 u64 stall_trace_observed_batch(const struct stall_trace_result *res, bool *exact);

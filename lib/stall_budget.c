@@ -40,41 +40,77 @@ static void stall_verdict_set(struct stall_verdict *v, enum stall_class cls, con
 	v->why = why;
 }
 
-/*
- * The relative rule: the longest stage-2 call against the longest call of
- * the sweep's 2 MiB point, the batch the 2024 fix proposed. A ratio of
- * calls on the same machine carries no speed in it, so emulation and
- * hardware give the same verdict without a scaling constant. The probe
- * must have been held as long: a call stretched by a hypervisor taking
- * the CPU away held nothing.
- */
-static void stall_budget_judge_relative(const struct stall_budget *b, const struct stall_obs *meas,
-					u64 kcall_ns, u64 kref_ns,
-					struct stall_verdict *v)
-{
-	/* the shorter of the call and the probe's wait; the call alone without schedstat */
-	u64 hold = meas->held_ns < kcall_ns ? meas->held_ns : kcall_ns;
+const char *const stall_tier_names[STALL_NR_TIERS] = {
+	[STALL_TIER_REGRESSION] = "regression",
+	[STALL_TIER_TARGET] = "target",
+};
 
-	v->relative = true;
-	v->stall_limit_ns = (u64)(b->rel_ratio * (double)kref_ns);
-	if (hold > v->stall_limit_ns)
-		stall_verdict_set(v, STALL_HELD, "a stage-2 call over the ratio to the 2M point's");
-	else
-		stall_verdict_set(v, STALL_OK, "within the ratio to the 2M point's call");
+/* The tier named @s, or -1. */
+int stall_tier_parse(const char *s)
+{
+	int t;
+
+	for (t = 0; t < STALL_NR_TIERS; t++)
+		if (!strcmp(s, stall_tier_names[t]))
+			return t;
+	return -1;
 }
 
 /*
- * @meas is the teardown's window, @ctl the control window of the same
- * length right after it, @kcall_ns the longest stage-2 call the kernel
- * made on the test CPU meanwhile (STALL_NS_UNKNOWN without kprobes), and
- * @kref_ns that of the sweep's 2 MiB point (STALL_NS_UNKNOWN for none):
- * where both are known and a ratio is set, the relative rule judges.
- * Without schedstat the gap stands in for the held time, judged on top of
- * the control window's gap as the only reference there is.
+ * The step of tier @t with host pages of @page_size, as arm64's
+ * kvm_granule_size() gives it (arch/arm64/include/asm/kvm_pgtable.h):
+ * the largest block is level 1 with 4K pages and level 2 otherwise
+ * (KVM_PGTABLE_MIN_BLOCK_LEVEL), the smallest always level 2. Each level
+ * maps page_size / 8 entries of the level below.
+ */
+u64 stall_tier_step(enum stall_tier t, u64 page_size)
+{
+	u64 level2 = page_size * (page_size / 8);
+
+	if (t == STALL_TIER_REGRESSION && page_size == 4096)
+		return level2 * (page_size / 8);
+	return level2;
+}
+
+/*
+ * A hold the kernel-side measurement attributes to stage-2 work: not ok
+ * when it covered more work than one step, a quarter step of slack for
+ * the edges of the probe's and the trace's clocks (a hold inside one
+ * call covers at most that call); else not ok when it lasted longer than
+ * step_ratio times one step at the typical per-batch rate, a slow step,
+ * which needs confirming repetitions since a hypervisor taking the CPU
+ * inside a call stretches it too.
+ */
+void stall_budget_judge_hold(const struct stall_budget *b, u64 step, const struct stall_hold *h,
+			     struct stall_verdict *v)
+{
+	double step_ns = (double)h->rate_ns_per_mib * ((double)step / (1 << 20));
+
+	memset(v, 0, sizeof(*v));
+	v->rule = STALL_RULE_HOLD;
+	v->work_limit = step + step / 4;
+	if (b->step_ratio > 0.0 && h->rate_ns_per_mib)
+		v->stall_limit_ns = (u64)(b->step_ratio * step_ns);
+	if (h->work > v->work_limit) {
+		stall_verdict_set(v, STALL_HELD, "more stage-2 work than one step in one hold");
+	} else if (v->stall_limit_ns && h->held_ns > v->stall_limit_ns) {
+		stall_verdict_set(v, STALL_HELD, "held longer than the ratio to one step's time");
+		v->confirm = true;
+	} else {
+		stall_verdict_set(v, STALL_OK, "within one step's work and time");
+	}
+}
+
+/*
+ * A hold no stage-2 call explains: @meas is the teardown's window, @ctl
+ * the control window of the same length right after it, @kcall_ns the
+ * longest stage-2 call the kernel made on the test CPU meanwhile
+ * (STALL_NS_UNKNOWN without kprobes). Without schedstat the gap stands
+ * in for the held time, judged on top of the control window's gap as the
+ * only reference there is.
  */
 void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
-			const struct stall_obs *ctl, u64 kcall_ns, u64 kref_ns,
-			struct stall_verdict *v)
+			const struct stall_obs *ctl, u64 kcall_ns, struct stall_verdict *v)
 {
 	bool held_known = meas->held_ns != STALL_NS_UNKNOWN;
 	bool kernel_known = kcall_ns != STALL_NS_UNKNOWN;
@@ -82,10 +118,6 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
 	u64 hold_limit = held_known ? b->stall_allow_ns : gap_limit;
 
 	memset(v, 0, sizeof(*v));
-	if (b->rel_ratio > 0.0 && kernel_known && kref_ns != STALL_NS_UNKNOWN && kref_ns) {
-		stall_budget_judge_relative(b, meas, kcall_ns, kref_ns, v);
-		return;
-	}
 	v->stall_limit_ns = hold_limit;
 	if (stall_hold(meas) <= hold_limit) {
 		if (!held_known || meas->gap_ns <= gap_limit)

@@ -78,12 +78,26 @@ void stall_window_reset(struct stall_window *w)
 	w->max_gap_ns = 0;
 	w->max_gap_end_ns = 0;
 	w->max_held_ns = 0;
+	w->nr_holds = 0;
 	w->missed = 0;
 }
 
 void stall_window_free(struct stall_window *w)
 {
 	stall_hist_free(&w->lat);
+}
+
+/* Keep @held among the window's longest waits, sorted, if it is one. */
+static void stall_window_keep_hold(struct stall_window *w, u64 now, u64 held)
+{
+	int i = w->nr_holds < STALL_PROBE_HOLDS ? w->nr_holds++ : STALL_PROBE_HOLDS - 1;
+
+	if (i == STALL_PROBE_HOLDS - 1 && w->holds[i].held_ns >= held)
+		return;
+	for (; i > 0 && w->holds[i - 1].held_ns < held; i--)
+		w->holds[i] = w->holds[i - 1];
+	w->holds[i].end_ns = now;
+	w->holds[i].held_ns = held;
 }
 
 static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
@@ -96,6 +110,8 @@ static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
 	}
 	if (held > w->max_held_ns)
 		w->max_held_ns = held;
+	if (held)
+		stall_window_keep_hold(w, now, held);
 }
 
 /* run_delay from "sum_exec_runtime run_delay pcount"; 0 where unreadable. */

@@ -301,7 +301,7 @@ static u64 stall_trace_overrun(void)
 }
 
 /* Disable the probes and read what the window recorded on the test CPU. */
-int stall_trace_end(struct stall_trace_result *res)
+int stall_trace_end(struct stall_trace_result *res, const struct stall_trace_hold *holds, int n)
 {
 	struct stall_trace_acc acc;
 	char *line = NULL;
@@ -309,7 +309,7 @@ int stall_trace_end(struct stall_trace_result *res)
 	FILE *f;
 	int i;
 
-	stall_trace_acc_init(&acc, st.cpu, res);
+	stall_trace_acc_init(&acc, st.cpu, res, holds, n);
 	if (!st.active)
 		return -ENOENT;
 	stall_trace_write(st.enable, "0", 0);
@@ -427,7 +427,8 @@ int stall_trace_parse(const char *line, struct stall_trace_ev *ev)
 	return rest ? stall_trace_parse_event(rest, ev) : -EINVAL;
 }
 
-void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_trace_result *res)
+void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_trace_result *res,
+			  const struct stall_trace_hold *holds, int n)
 {
 	int i;
 
@@ -437,6 +438,13 @@ void stall_trace_acc_init(struct stall_trace_acc *acc, int cpu, struct stall_tra
 	acc->frames = -1;
 	acc->res = res;
 	res->longest.fn = -1;
+	res->nr_holds = n < STALL_TRACE_HOLDS ? n : STALL_TRACE_HOLDS;
+	for (i = 0; i < res->nr_holds; i++) {
+		res->hold[i].start_ns = holds[i].start_ns;
+		res->hold[i].end_ns = holds[i].end_ns;
+		res->hold[i].table_bytes = holds[i].table_bytes;
+		res->hold[i].outer = -1;
+	}
 	for (i = 0; i < STALL_TRACE_MAX_FN; i++)
 		res->fn[i].size_min = UINT64_MAX;
 }
@@ -485,6 +493,63 @@ static void stall_trace_add_frame(struct stall_trace_acc *acc, const char *frame
 	acc->frames++;
 }
 
+/* How much of [start, end) lies in the hold. */
+static u64 stall_trace_in_hold(const struct stall_trace_hold *h, u64 start, u64 end)
+{
+	u64 from = start > h->start_ns ? start : h->start_ns;
+	u64 to = end < h->end_ns ? end : h->end_ns;
+
+	return to > from ? to - from : 0;
+}
+
+/* A quarter-octave bucket of @v: the octave, then the two bits below its top one. */
+static int stall_trace_rate_bin(u64 v)
+{
+	int top = 63 - __builtin_clzll(v | 1);
+	int bin = top < 2 ? top * 4 : top * 4 + (int)((v >> (top - 2)) & 3);
+
+	return bin < STALL_TRACE_RATE_BINS ? bin : STALL_TRACE_RATE_BINS - 1;
+}
+
+/* The middle of bucket @bin. */
+static u64 stall_trace_rate_mid(int bin)
+{
+	int top = bin / 4;
+
+	if (top < 2)
+		return 1ULL << top;
+	return ((4ULL + bin % 4) << (top - 2)) + (1ULL << (top - 2)) / 2;
+}
+
+/*
+ * The stage-2 work of a call in the hold: its range in proportion to the
+ * share of its time the hold covers. A call with sized calls inside it
+ * (a destroy walking in chunks) is those calls; a whole-table walk with
+ * no size is the table.
+ */
+static void stall_trace_hold_call(struct stall_trace_hold *h, int fn, u64 start, u64 end,
+				  u64 size, bool sized_inside)
+{
+	const struct stall_trace_fn *f = &stall_trace_fns[fn];
+	u64 in = stall_trace_in_hold(h, start, end);
+	double share;
+
+	if (!in)
+		return;
+	if (f->role == STALL_TRACE_RANGE || sized_inside) {
+		h->outer = fn;
+		return;
+	}
+	if (!f->size_arg) {
+		size = h->table_bytes;
+		h->outer = fn;
+	}
+	share = end > start ? (double)in / (double)(end - start) : 1.0;
+	h->work += (u64)(share * (double)size);
+	h->calls++;
+	h->sparse |= f->role != STALL_TRACE_BATCH;
+}
+
 static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start,
 				  u64 end, u64 size, u64 softirq_ns)
 {
@@ -495,6 +560,9 @@ static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start
 	/* the call's own time: the softirqs that ran inside it are not */
 	ns = ns > softirq_ns ? ns - softirq_ns : 0;
 
+	/* a per-batch call's rate, weighted by its bytes, for the typical one */
+	if (stall_trace_fns[fn].role == STALL_TRACE_BATCH && size && ns)
+		acc->rate_bytes[stall_trace_rate_bin((u64)((double)ns * (1 << 20) / size))] += size;
 	s->calls++;
 	s->total_ns += ns;
 	if (ns > s->max_ns)
@@ -517,7 +585,7 @@ static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start
 
 static void stall_trace_return(struct stall_trace_acc *acc, const struct stall_trace_ev *ev)
 {
-	int i;
+	int i, h;
 
 	for (i = acc->depth - 1; i >= 0 && acc->open[i].fn != ev->fn; i--)
 		;
@@ -525,8 +593,24 @@ static void stall_trace_return(struct stall_trace_acc *acc, const struct stall_t
 		return;
 	stall_trace_call_done(acc, ev->fn, acc->open[i].ts_ns, ev->ts_ns, acc->open[i].size,
 			      acc->softirq_ns - acc->open[i].softirq_ns);
+	for (h = 0; h < acc->res->nr_holds; h++)
+		stall_trace_hold_call(&acc->res->hold[h], ev->fn, acc->open[i].ts_ns, ev->ts_ns,
+				      acc->open[i].size, acc->open[i].sized_inside);
 	/* entries above it lost their returns (a full kretprobe pool) */
 	acc->depth = i;
+	if (stall_trace_fns[ev->fn].size_arg && stall_trace_fns[ev->fn].role != STALL_TRACE_RANGE)
+		for (i = 0; i < acc->depth; i++)
+			acc->open[i].sized_inside = true;
+}
+
+static void stall_trace_softirq_done(struct stall_trace_acc *acc, u64 end)
+{
+	int h;
+
+	acc->softirq_ns += end - acc->softirq_start;
+	for (h = 0; h < acc->res->nr_holds; h++)
+		acc->res->hold[h].softirq_ns += stall_trace_in_hold(&acc->res->hold[h],
+								    acc->softirq_start, end);
 }
 
 /*
@@ -559,6 +643,7 @@ void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line)
 		acc->open[acc->depth].ts_ns = ev.ts_ns;
 		acc->open[acc->depth].size = ev.size;
 		acc->open[acc->depth].softirq_ns = acc->softirq_ns;
+		acc->open[acc->depth].sized_inside = false;
 		acc->depth++;
 		break;
 	case STALL_EV_SOFTIRQ_IN:
@@ -568,7 +653,7 @@ void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line)
 	case STALL_EV_SOFTIRQ_OUT:
 		/* an exit whose entry was before the window has nothing to add */
 		if (acc->softirq_depth && !--acc->softirq_depth && ev.ts_ns > acc->softirq_start)
-			acc->softirq_ns += ev.ts_ns - acc->softirq_start;
+			stall_trace_softirq_done(acc, ev.ts_ns);
 		break;
 	case STALL_EV_RETURN:
 		stall_trace_return(acc, &ev);
@@ -576,6 +661,25 @@ void stall_trace_acc_line(struct stall_trace_acc *acc, const char *line)
 	default:
 		break;
 	}
+}
+
+/*
+ * The rate of a typical per-batch call: the bucket holding the middle
+ * byte, so that one slow step in many does not set what "typical" is.
+ */
+static u64 stall_trace_typical_rate(const struct stall_trace_acc *acc)
+{
+	u64 total = 0, sum = 0;
+	int i;
+
+	for (i = 0; i < STALL_TRACE_RATE_BINS; i++)
+		total += acc->rate_bytes[i];
+	for (i = 0; i < STALL_TRACE_RATE_BINS && total; i++) {
+		sum += acc->rate_bytes[i];
+		if (2 * sum >= total)
+			return stall_trace_rate_mid(i);
+	}
+	return 0;
 }
 
 void stall_trace_acc_done(struct stall_trace_acc *acc)
@@ -586,6 +690,7 @@ void stall_trace_acc_done(struct stall_trace_acc *acc)
 	for (i = 0; i < STALL_TRACE_MAX_FN; i++)
 		if (acc->res->fn[i].size_min == UINT64_MAX)
 			acc->res->fn[i].size_min = 0;
+	acc->res->rate_ns_per_mib = stall_trace_typical_rate(acc);
 }
 
 /* Remove one dead run's instance and probes; @group is "kvmstall_PID". */

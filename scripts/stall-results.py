@@ -12,6 +12,12 @@
       point's result, which SQUAD keeps as metrics. Needs nothing beyond
       python3 on the board.
 
+  stall-results.py tiers FILE
+      One line per judged point: mode, its verdict under the regression
+      and the target tier (ok, held, noisy; "-" in files before the
+      tiers), the longest wait's time (us), the stage-2 work in it (bytes)
+      and the calls in it, for scripts/verdicts.sh.
+
   stall-results.py validate FILE...
       Check each file against the schema, and that it agrees with itself
       (unique names, totals that count its results). Exit 0, or 1.
@@ -153,6 +159,10 @@ class Side:
                 vals.append(None)
         return vals
 
+    def tier(self):
+        """The budget tier that judged (files before the tiers: rel)."""
+        return ','.join(sorted({d['options'].get('tier', 'rel') for d in self.docs}))
+
     def release(self):
         return sorted({d['environment']['kernel']['release'] for d in self.docs})
 
@@ -167,6 +177,20 @@ def pct(v):
 
 def held(r):
     return r['held_ns'] if r['held_ns'] is not None else r['stall_ns']
+
+
+def hold_work(r):
+    k = r.get('kernel') or {}
+    return k['hold']['work_bytes'] if k.get('hold') and k['hold']['calls'] else None
+
+
+def size(b):
+    if b is None:
+        return '-'
+    for unit, shift in (('G', 30), ('M', 20), ('K', 10)):
+        if b >= 1 << shift:
+            return '%.4g%s' % (b / float(1 << shift), unit)
+    return str(int(b))
 
 
 def kcall(r):
@@ -188,6 +212,8 @@ def compare(base, cand):
         if not is_load:
             row['held'] = [median(s.figure(name, held)) for s in (base, cand)]
             row['kcall'] = [median(s.figure(name, kcall)) for s in (base, cand)]
+            row['work'] = [median(s.figure(name, hold_work)) for s in (base, cand)]
+            row['tier'] = [s.tier() for s in (base, cand)]
             times = [s.figure(name, lambda r: r['time_ns']) for s in (base, cand)]
             row['time'] = [median(t) for t in times]
             row['spread'] = [spread_pct(t) for t in times]
@@ -210,9 +236,9 @@ def compare(base, cand):
 
 
 def print_table(rows, bname, cname):
-    print('%-58s %-11s %-17s %-17s %-24s %s' %
-          ('point (%s -> %s)' % (bname, cname), 'result', 'held us', 'kernel call us',
-           'teardown us (change)', 'spread over boots'))
+    print('%-58s %-11s %-21s %-17s %-19s %-17s %-24s %s' %
+          ('point (%s -> %s)' % (bname, cname), 'result', 'tier', 'held us',
+           'stage-2 work held', 'kernel call us', 'teardown us (change)', 'spread over boots'))
     for r in rows:
         res = '%s->%s' % (r['base'], r['cand'])
         if 'dip' in r:
@@ -220,8 +246,10 @@ def print_table(rows, bname, cname):
             print('%-58s %-11s load dip %s -> %s' % (r['name'], res, d[0], d[1]))
             continue
         sp = ['-' if v is None else '%.2f%%' % v for v in r['spread']]
-        print('%-58s %-11s %-17s %-17s %-24s %s' %
-              (r['name'], res, '%s -> %s' % tuple(us(v) for v in r['held']),
+        print('%-58s %-11s %-21s %-17s %-19s %-17s %-24s %s' %
+              (r['name'], res, '%s -> %s' % tuple(r['tier']),
+               '%s -> %s' % tuple(us(v) for v in r['held']),
+               '%s -> %s' % tuple(size(v) for v in r['work']),
                '%s -> %s' % tuple(us(v) for v in r['kcall']),
                '%s -> %s (%s)' % (us(r['time'][0]), us(r['time'][1]), pct(r['change'])),
                '%s / %s' % (sp[0], sp[1])))
@@ -319,11 +347,31 @@ def cmd_lava(args):
     return 0
 
 
+def cmd_tiers(args):
+    try:
+        with open(args.file) as f:
+            doc = json.load(f)
+        for p in doc['points']:
+            if p['result'] == 'skip':
+                continue
+            tiers = p.get('tiers', {})
+            hold = (p.get('kernel') or {}).get('hold') or {}
+            print('%s %s %s %.0f %d %d' % (
+                p['mode'], tiers.get('regression', '-'), tiers.get('target', '-'),
+                held(p) / 1000.0, hold.get('work_bytes', 0), hold.get('calls', 0)))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print('stall-results: %s: %s' % (args.file, e), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = ap.add_subparsers(dest='cmd', required=True)
     lv = sub.add_parser('lava')
     lv.add_argument('file')
+    t = sub.add_parser('tiers')
+    t.add_argument('file')
     v = sub.add_parser('validate')
     v.add_argument('files', nargs='+')
     c = sub.add_parser('compare')
@@ -334,6 +382,8 @@ def main():
     args = ap.parse_args()
     if args.cmd == 'lava':
         return cmd_lava(args)
+    if args.cmd == 'tiers':
+        return cmd_tiers(args)
     try:
         return cmd_validate(args) if args.cmd == 'validate' else cmd_compare(args)
     except ImportError:

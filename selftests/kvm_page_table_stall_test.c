@@ -51,8 +51,6 @@
 #define OP_TIMEOUT_S		(10 * 60)
 /* loads warm up before the baseline, and are watched for 5 windows at least */
 #define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
-/* the relative rule's reference point: the batch the 2024 fix proposed */
-#define STALL_REF_BATCH		(2ULL << 20)
 /* a repetition the machine's own noise made unjudgeable is run again, twice at most */
 #define NOISY_RETRIES		2
 #define NOISY_UNCONFIRMED \
@@ -113,7 +111,14 @@ struct rep_result {
 	u64 window_ns;
 	u64 kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
 	bool kmatch;			/* that call overlaps the probe's longest gap */
-	struct stall_verdict v;
+	u64 kcalls;			/* stage-2 calls the kernel-side measurement saw */
+	/* the probe's longest waits, attributed; the judged one, -1 for none */
+	struct stall_hold holds[STALL_TRACE_HOLDS];
+	int hold_fns[STALL_TRACE_HOLDS];	/* the stage-2 function around each, or -1 */
+	int nr_holds;
+	int pick;
+	struct stall_verdict v;		/* under the budget tier that judges */
+	struct stall_verdict alt;	/* under the other tier, reported */
 	u64 p50_ns;
 	u64 p99_ns;
 	u64 p999_ns;
@@ -138,7 +143,7 @@ struct point_result {
 	int worst;			/* the judged repetition with the longest hold */
 	struct stall_trace_result k;	/* the kernel's calls in the repetition krep */
 	int krep;			/* the repetition with the longest stage-2 call */
-	u64 kref_ns;		/* the relative rule's reference, or STALL_NS_UNKNOWN */
+	enum stall_class alt_cls;	/* the verdict under the other tier */
 	u64 time_ns;
 	u64 gap_ns;
 	u64 held_ns;
@@ -226,21 +231,69 @@ static void collect_loads(struct test_params *p, struct point_result *res, int r
 	stall_loads_stop(p->loads, p->nr_loads);
 }
 
+/* The probe's longest waits (its longest gap without schedstat), for the trace. */
+static int holds_of(const struct stall_window *w, u64 table_bytes, struct stall_trace_hold *in)
+{
+	int i;
+
+	memset(in, 0, STALL_TRACE_HOLDS * sizeof(*in));
+	for (i = 0; i < w->nr_holds && i < STALL_TRACE_HOLDS; i++) {
+		in[i].end_ns = w->holds[i].end_ns;
+		in[i].start_ns = w->holds[i].end_ns - w->holds[i].held_ns;
+		in[i].table_bytes = table_bytes;
+	}
+	if (i || !w->max_gap_ns)
+		return i;
+	in[0].end_ns = w->max_gap_end_ns;
+	in[0].start_ns = w->max_gap_end_ns - w->max_gap_ns;
+	in[0].table_bytes = table_bytes;
+	return 1;
+}
+
+/* What the kernel did while the probe waited: the hold rule's input. */
+static void holds_from_trace(struct rep_result *r, const struct stall_trace_result *k,
+			     const struct stall_trace_hold *in)
+{
+	const struct stall_trace_hold *h;
+	int i;
+
+	for (i = 0, r->kcalls = 0; i < stall_trace_nr_fns; i++)
+		if (stall_trace_fns[i].role != STALL_TRACE_RANGE)
+			r->kcalls += k->fn[i].calls;
+	r->nr_holds = k->nr_holds;
+	for (i = 0; i < k->nr_holds; i++) {
+		h = &k->hold[i];
+		r->holds[i].held_ns = in[i].end_ns - in[i].start_ns;
+		r->holds[i].held_ns -= min(h->softirq_ns, r->holds[i].held_ns);
+		r->holds[i].work = h->work;
+		r->holds[i].calls = h->calls;
+		/* a destroy's chunks walk a sparse IPA space: their time says nothing */
+		r->holds[i].rate_ns_per_mib = h->sparse ? 0 : k->rate_ns_per_mib;
+		r->hold_fns[i] = h->outer;
+	}
+}
+
 /*
  * The longest holding call the kernel made in repetition @rep, and whether
  * it overlaps the probe's longest gap (@w, complete by now); the calls are
  * kept for the repetition with the longest one.
  */
-static void end_trace(struct point_result *res, int rep, const struct stall_window *w)
+static void end_trace(struct point_result *res, int rep, const struct stall_window *w,
+		      u64 table_bytes)
 {
+	struct stall_trace_hold in[STALL_TRACE_HOLDS];
 	struct rep_result *r = &res->rep[rep];
 	struct stall_trace_call *c;
 	struct stall_trace_result k;
+	int n = holds_of(w, table_bytes, in);
 
 	r->kcall_ns = STALL_NS_UNKNOWN;
 	r->kmatch = false;
-	if (!have_trace || stall_trace_end(&k))
+	r->kcalls = 0;
+	r->nr_holds = 0;
+	if (!have_trace || stall_trace_end(&k, in, n))
 		return;
+	holds_from_trace(r, &k, in);
 	c = &k.longest;
 	r->kcall_ns = c->fn >= 0 ? c->ns : 0;
 	r->kmatch = c->fn >= 0 && w->max_gap_end_ns - w->max_gap_ns < c->start_ns + c->ns &&
@@ -250,6 +303,58 @@ static void end_trace(struct point_result *res, int rep, const struct stall_wind
 		res->k = k;
 		res->krep = rep;
 	}
+}
+
+/* Whether verdict @a is worse than @b: held, then by work rather than time, then more work. */
+static bool worse_hold(const struct stall_verdict *a, const struct stall_hold *ha,
+		       const struct stall_verdict *b, const struct stall_hold *hb)
+{
+	if (a->cls != b->cls)
+		return a->cls == STALL_HELD;
+	if (a->confirm != b->confirm)
+		return !a->confirm;
+	return ha->work > hb->work;
+}
+
+/* The worst of the attributed waits under tier @t; returns its index, -1 for none. */
+static int judge_holds(struct test_params *p, const struct rep_result *r, int t,
+		       struct stall_verdict *v)
+{
+	u64 step = stall_tier_step(t, getpagesize());
+	const struct stall_hold none = { 0 };
+	struct stall_verdict hv;
+	int i, pick = -1;
+
+	stall_budget_judge_hold(&p->budget, step, &none, v);
+	v->why = "the CPU not held in stage-2 work";
+	for (i = 0; i < r->nr_holds; i++) {
+		if (!r->holds[i].calls)
+			continue;
+		stall_budget_judge_hold(&p->budget, step, &r->holds[i], &hv);
+		if (pick < 0 || worse_hold(&hv, &r->holds[i], v, &r->holds[pick])) {
+			*v = hv;
+			pick = i;
+		}
+	}
+	return pick;
+}
+
+/*
+ * A repetition under both tiers: where the kernel-side measurement saw
+ * stage-2 calls, by the hold rule on every one of the probe's longest
+ * waits that they overlap (a longer wait in the host mm's part of an
+ * munmap is not stage-2's); else by the allowance, the same for both.
+ */
+static void judge_rep(struct test_params *p, struct rep_result *r)
+{
+	if (!r->kcalls) {
+		stall_budget_judge(&p->budget, &r->meas, &r->ctl, r->kcall_ns, &r->v);
+		r->alt = r->v;
+		r->pick = -1;
+		return;
+	}
+	r->pick = judge_holds(p, r, p->budget.tier, &r->v);
+	judge_holds(p, r, !p->budget.tier, &r->alt);
 }
 
 static void observe(struct stall_window *w, struct stall_obs *o)
@@ -294,7 +399,7 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	stall_sleep_ns(r->window_ns);
 	switch_window(NULL);
 	/* read back outside the windows: parsing takes CPU time */
-	end_trace(res, rep, &meas_win);
+	end_trace(res, rep, &meas_win, 1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
 
 	collect_loads(p, res, rep);
 	pt->mode->cleanup(pt);
@@ -311,8 +416,7 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	r->missed = meas_win.missed;
 	r->populate_ns = pt->populate_ns;
 	r->nr_ops = pt->nr_ops;
-	/* the absolute rule, to decide on a retry; judge_point() settles the verdict */
-	stall_budget_judge(&p->budget, &r->meas, &r->ctl, r->kcall_ns, STALL_NS_UNKNOWN, &r->v);
+	judge_rep(p, r);
 }
 
 /* Hold of a repetition: run-queue wait where known, else the gap. */
@@ -329,7 +433,7 @@ static void summarize_point(struct test_params *p, struct point_result *res)
 {
 	u64 t[STALL_MAX_REPS], g[STALL_MAX_REPS], h[STALL_MAX_REPS], c[STALL_MAX_REPS];
 	u64 b[STALL_MAX_REPS];
-	enum stall_class cls[STALL_MAX_REPS];
+	enum stall_class cls[STALL_MAX_REPS], alt[STALL_MAX_REPS];
 	int i, n = 0;
 
 	res->worst = 0;
@@ -338,6 +442,7 @@ static void summarize_point(struct test_params *p, struct point_result *res)
 
 		t[i] = r->time_ns;
 		cls[i] = r->v.cls;
+		alt[i] = r->alt.cls;
 		if (cls[i] == STALL_NOISY)
 			continue;
 		if (!n || rep_hold(r) > rep_hold(&res->rep[res->worst]))
@@ -357,6 +462,8 @@ static void summarize_point(struct test_params *p, struct point_result *res)
 	}
 	res->cls = res->nr_reps > p->reps ? stall_budget_unanimous(cls, res->nr_reps) :
 		   stall_budget_majority(cls, res->nr_reps);
+	res->alt_cls = res->nr_reps > p->reps ? stall_budget_unanimous(alt, res->nr_reps) :
+		       stall_budget_majority(alt, res->nr_reps);
 	res->time_ns = stall_median_u64(t, res->nr_reps);
 	res->gap_ns = stall_median_u64(g, n);
 	res->held_ns = stall_median_u64(h, n);
@@ -365,24 +472,31 @@ static void summarize_point(struct test_params *p, struct point_result *res)
 }
 
 /*
- * A hold that the kernel-side measurement does not put on a stage-2 call
- * over budget (or that nothing measures, as on a host without kprobes) is
- * confirmed by twice as many repetitions again, every one of which must
- * be held too: the kernel's batch holds the CPU every time, another
- * process's non-preemptible syscall or a hypervisor taking the CPU from
- * a waiting probe does not.
+ * A hold that the kernel-side measurement does not put on stage-2 work
+ * over budget (a hold over the allowance in no long stage-2 call, one
+ * only longer than a step's time, or one nothing measures, as on a host
+ * without kprobes) is confirmed by twice as many repetitions again, every
+ * one of which must be held too: the kernel's batch holds the CPU every
+ * time, another process's non-preemptible syscall or a hypervisor taking
+ * the CPU from a waiting probe does not.
  */
+static bool rep_unexplained(struct test_params *p, const struct rep_result *r)
+{
+	if (r->v.cls != STALL_HELD)
+		return false;
+	if (r->v.rule == STALL_RULE_HOLD)
+		return r->v.confirm;
+	return r->kcall_ns == STALL_NS_UNKNOWN || r->kcall_ns <= p->budget.stall_allow_ns;
+}
+
 static bool needs_confirmation(struct test_params *p, struct point_result *res)
 {
 	enum stall_class cls[STALL_MAX_REPS];
 	int i, unexplained = 0;
 
 	for (i = 0; i < res->nr_reps; i++) {
-		u64 k = res->rep[i].kcall_ns;
-
 		cls[i] = res->rep[i].v.cls;
-		unexplained += cls[i] == STALL_HELD &&
-			       (k == STALL_NS_UNKNOWN || k <= p->budget.stall_allow_ns);
+		unexplained += rep_unexplained(p, &res->rep[i]);
 	}
 	return res->nr_reps < STALL_MAX_REPS && unexplained &&
 	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;
@@ -427,34 +541,6 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 		if (i == res->nr_reps - 1 && needs_confirmation(p, res))
 			res->nr_reps = min(3 * p->reps, STALL_MAX_REPS);
 	}
-}
-
-/* The longest stage-2 call of a 2 MiB point: the relative rule's reference. */
-static u64 point_kref(struct test_params *p, struct point_result *res)
-{
-	u64 k[STALL_MAX_REPS];
-	int i;
-
-	if (res->skip || res->batch != STALL_REF_BATCH)
-		return STALL_NS_UNKNOWN;
-	for (i = 0; i < res->nr_reps; i++)
-		k[i] = res->rep[i].kcall_ns;
-	return stall_median_u64(k, res->nr_reps);
-}
-
-/* Judge every repetition of a point with the reference known, then sum up. */
-static void judge_point(struct test_params *p, struct point_result *res, u64 kref)
-{
-	struct rep_result *r;
-	int i;
-
-	res->kref_ns = kref;
-	for (i = 0; i < res->nr_reps && !res->skip; i++) {
-		r = &res->rep[i];
-		stall_budget_judge(&p->budget, &r->meas, &r->ctl, r->kcall_ns, kref, &r->v);
-	}
-	if (!res->skip)
-		summarize_point(p, res);
 }
 
 static const char *fmt_size(u64 bytes, char *buf)
@@ -503,6 +589,10 @@ static double gibps(u64 bytes, u64 ns)
 
 static const char *const class_names[] = {
 	[STALL_OK] = "ok", [STALL_HELD] = "held", [STALL_NOISY] = "noisy",
+};
+
+static const char *const rule_names[] = {
+	[STALL_RULE_ABS] = "abs", [STALL_RULE_HOLD] = "hold",
 };
 
 /* Whether the kept kernel call overlaps its repetition's longest probe gap. */
@@ -585,7 +675,8 @@ static void json_options(struct test_params *p)
 	stall_json_u64(j, "period_ns", p->period_ns);
 	stall_json_u64(j, "baseline_ns", p->baseline_ns);
 	stall_json_u64(j, "stall_allow_ns", p->budget.stall_allow_ns);
-	stall_json_double(j, "rel_ratio", p->budget.rel_ratio);
+	stall_json_str(j, "tier", stall_tier_names[p->budget.tier]);
+	stall_json_double(j, "step_ratio", p->budget.step_ratio);
 	stall_json_double(j, "time_ratio", p->budget.time_ratio);
 	stall_json_double(j, "max_dip", p->budget.max_dip);
 	stall_json_arr(j, "loads");
@@ -655,6 +746,23 @@ static void json_rep(const struct rep_result *r)
 	stall_json_end(j);
 }
 
+/* The judged repetition's longest wait as the kernel-side measurement saw it. */
+static void json_hold(const struct rep_result *r)
+{
+	static const struct stall_hold none;
+	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : &none;
+	int fn = r->pick >= 0 ? r->hold_fns[r->pick] : -1;
+	struct stall_json *j = &results;
+
+	stall_json_obj(j, "hold");
+	stall_json_u64(j, "held_ns", h->held_ns);
+	stall_json_u64(j, "work_bytes", h->work);
+	stall_json_u64(j, "calls", h->calls);
+	stall_json_str(j, "fn", fn >= 0 ? stall_trace_fns[fn].name : NULL);
+	stall_json_u64(j, "rate_ns_per_mib", h->rate_ns_per_mib);
+	stall_json_end(j);
+}
+
 static void json_kernel(const struct point_result *res)
 {
 	const struct stall_trace_call *c = &res->k.longest;
@@ -681,7 +789,7 @@ static void json_kernel(const struct point_result *res)
 	stall_json_u64(j, "lost_events", res->k.lost);
 	stall_json_u64(j, "batch_calls", bcalls);
 	stall_json_u64(j, "batch_total_ns", bns);
-	json_ns("ref_ns", res->kref_ns);
+	json_hold(&res->rep[res->worst]);
 	stall_json_end(j);
 }
 
@@ -724,8 +832,12 @@ static void json_point(struct test_params *p, const struct stall_mode *mode,
 	json_ns("held_ns", res->held_ns);
 	stall_json_u64(j, "ctl_stall_ns", res->ctl_gap_ns);
 	stall_json_u64(j, "base_stall_ns", res->base_gap_ns);
-	stall_json_str(j, "rule", r->v.relative ? "rel" : "abs");
+	stall_json_str(j, "rule", rule_names[r->v.rule]);
 	stall_json_u64(j, "budget_ns", r->v.stall_limit_ns);
+	stall_json_obj(j, "tiers");
+	stall_json_str(j, stall_tier_names[p->budget.tier], class_names[res->cls]);
+	stall_json_str(j, stall_tier_names[!p->budget.tier], class_names[res->alt_cls]);
+	stall_json_end(j);
 	json_kernel(res);
 	stall_json_arr(j, "reps");
 	for (i = 0; i < res->nr_reps; i++)
@@ -827,6 +939,48 @@ static void json_finish(void)
 }
 
 /* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
+/* The range function around the judged wait, or "none". */
+static const char *hold_fn_name(const struct rep_result *r)
+{
+	int fn = r->pick >= 0 ? r->hold_fns[r->pick] : -1;
+
+	return fn >= 0 ? stall_trace_fns[fn].name : "none";
+}
+
+/* Stage-2 work, a share of calls' ranges: to three figures. */
+static const char *fmt_work(u64 bytes, char *buf)
+{
+	if (bytes >= 1ULL << 30)
+		snprintf(buf, 16, "%.3gG", (double)bytes / (1ULL << 30));
+	else if (bytes >= 1ULL << 20)
+		snprintf(buf, 16, "%.3gM", (double)bytes / (1ULL << 20));
+	else
+		snprintf(buf, 16, "%luK", (unsigned long)(bytes >> 10));
+	return buf;
+}
+
+/*
+ * The judged repetition's hold: the stage-2 work in it against the tier's
+ * step, and the verdict under each tier.
+ */
+static int print_hold(struct test_params *p, const struct point_result *res, char *line,
+		      size_t len)
+{
+	const struct rep_result *r = &res->rep[res->worst];
+	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
+	enum stall_tier t = p->budget.tier;
+	char ws[16], ss[16];
+
+	return snprintf(line, len,
+			" hold_us=%lu hold_work=%s hold_calls=%lu hold_fn=%s step=%s %s=%s %s=%s",
+			h ? US(h->held_ns) : 0UL,
+			h ? fmt_work(h->work, ws) : "n/a", h ? (unsigned long)h->calls : 0UL,
+			hold_fn_name(r),
+			fmt_size(stall_tier_step(t, getpagesize()), ss),
+			stall_tier_names[t], class_names[res->cls],
+			stall_tier_names[!t], class_names[res->alt_cls]);
+}
+
 static void print_point(struct test_params *p, const struct stall_mode *mode,
 			struct point_result *res, u64 best_time_ns)
 {
@@ -858,14 +1012,14 @@ static void print_point(struct test_params *p, const struct stall_mode *mode,
 		      res->held_ns == STALL_NS_UNKNOWN ? "n/a" : held, US(res->ctl_gap_ns),
 		      US(res->base_gap_ns));
 	n += snprintf(line + n, sizeof(line) - n,
-		      " rule=%s budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",
-		      r->v.relative ? "rel" : "abs", US(r->v.stall_limit_ns), US(r->window_ns),
+		      " tier=%s rule=%s budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",
+		      stall_tier_names[p->budget.tier], rule_names[r->v.rule],
+		      US(r->v.stall_limit_ns), US(r->window_ns),
 		      best_time_ns ? (double)res->time_ns / best_time_ns : 0.0,
 		      class_names[res->cls], res->judged, res->nr_reps);
-	if (have_trace)
-		n += print_kernel(res, line + n, sizeof(line) - n);
-	if (have_trace && res->kref_ns != STALL_NS_UNKNOWN && n < sizeof(line))
-		snprintf(line + n, sizeof(line) - n, " kref_us=%lu", US(res->kref_ns));
+	n += print_hold(p, res, line + n, sizeof(line) - n);
+	if (have_trace && n < sizeof(line))
+		print_kernel(res, line + n, sizeof(line) - n);
 	ksft_print_msg("%s\n", line);
 }
 
@@ -883,9 +1037,15 @@ static void print_attribution(const char *name, struct point_result *res)
 {
 	const struct stall_trace_call *c = &res->k.longest;
 	struct rep_result *r = &res->rep[res->worst];
-	char cs[16];
+	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
+	char cs[16], ws[16];
 
-	ksft_print_msg("%s: CPU held %lu us (%s)\n", name, US(rep_hold(r)), r->v.why);
+	if (h)
+		ksft_print_msg("%s: CPU held %lu us across %s of stage-2 work in %lu %s %s (%s)\n",
+			       name, US(h->held_ns), fmt_work(h->work, ws), (unsigned long)h->calls,
+			       "call(s) under", hold_fn_name(r), r->v.why);
+	else
+		ksft_print_msg("%s: CPU held %lu us (%s)\n", name, US(rep_hold(r)), r->v.why);
 	if (!have_trace)
 		return;
 	if (c->fn < 0) {
@@ -1033,13 +1193,6 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 	json_point_end();
 }
 
-/*
- * The relative rule's reference: the mode's own 2 MiB point, else the
- * last one a batched mode before it had (the destroy and dirty-log-enable
- * modes have no batches of their own).
- */
-static u64 sweep_kref = STALL_NS_UNKNOWN;
-
 static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 		     const struct stall_mode *mode)
 {
@@ -1050,7 +1203,7 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 	 * larger image would overflow
 	 */
 	struct point_result *res = calloc(n, sizeof(*res));
-	u64 best = 0, kref;
+	u64 best = 0;
 
 	TEST_ASSERT(res, "calloc() of %d point results", n);
 	/* all batches first: the time budget compares against the fastest */
@@ -1059,13 +1212,10 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 		run_point(p, gmode, mode, &res[i]);
 	}
 	for (i = 0; i < n; i++) {
-		kref = point_kref(p, &res[i]);
-		if (kref != STALL_NS_UNKNOWN)
-			sweep_kref = kref;
-	}
-	for (i = 0; i < n; i++) {
-		judge_point(p, &res[i], sweep_kref);
-		if (!res[i].skip && (!best || res[i].time_ns < best))
+		if (res[i].skip)
+			continue;
+		summarize_point(p, &res[i]);
+		if (!best || res[i].time_ns < best)
 			best = res[i].time_ns;
 	}
 	for (i = 0; i < n; i++)
@@ -1108,7 +1258,7 @@ static void help(char *name)
 	puts("");
 	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
 	       "          [-c cpu] [-t modes] [-B batches] [-i period] [-w baseline]\n"
-	       "          [-r reps] [-l allowance] [-R ratio] [-T ratio] [-n node]\n"
+	       "          [-r reps] [-l allowance] [-S tier] [-R ratio] [-T ratio] [-n node]\n"
 	       "          [-L loads] [-P cpu|irq] [-D dir] [-Q dip] [-W window]\n"
 	       "          [-j results.json]\n", name);
 	puts("");
@@ -1128,8 +1278,12 @@ static void help(char *name)
 	printf(" -r: repetitions of each point; verdicts use the median (default: 1)\n");
 	printf(" -l: stall allowance: how long the test CPU may be held, e.g. 1ms\n"
 	       "     (default: 1ms)\n");
-	printf(" -R: relative rule where the kernel is measured from the inside: the longest\n"
-	       "     stage-2 call may be this many times the 2M point's; 0 = off (default: 4)\n");
+	printf(" -S: budget tier where the kernel is measured from the inside: regression\n"
+	       "     (one hold of the CPU may cover one largest-block step of stage-2 work,\n"
+	       "     as mainline promises: 1G with 4K pages) or target (one smallest-block\n"
+	       "     step, the 2024 proposal: 2M with 4K pages) (default: regression)\n");
+	printf(" -R: a hold may also last this many times one step's typical time, 0 = no\n"
+	       "     time rule (default: 4)\n");
 	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
 	       "     (default: 0)\n");
 	printf(" -n: NUMA node for guest memory, -1 for no binding (default: the test CPU's)\n");
@@ -1223,7 +1377,7 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 	for (i = 0; i < stall_nr_modes; i++)
 		names[i] = stall_modes[i].name;
 
-	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:R:T:n:L:P:D:Q:W:j:")) != -1) {
+	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:D:Q:W:j:")) != -1) {
 		switch (opt) {
 		case 'm':
 			parse_guest_mode(argv[0], optarg, p);
@@ -1280,9 +1434,16 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 				usage_error(argv[0], "stall allowance (-l)", optarg);
 			p->budget.stall_allow_ns = v;
 			break;
+		case 'S':
+			l = stall_tier_parse(optarg);
+			if (l < 0)
+				usage_error(argv[0], "budget tier (-S: regression, target)",
+					    optarg);
+			p->budget.tier = l;
+			break;
 		case 'R':
-			p->budget.rel_ratio = parse_ratio(argv[0], "2M ratio (-R, 0-1000000)",
-							  optarg, 1e6);
+			p->budget.step_ratio = parse_ratio(argv[0], "step ratio (-R, 0-1000000)",
+							   optarg, 1e6);
 			break;
 		case 'T':
 			p->budget.time_ratio = parse_ratio(argv[0], "time ratio (-T, 0-1000000)",
@@ -1424,6 +1585,21 @@ static void start_trace(struct test_params *p)
 	ksft_print_msg("kernel-side measurement: kprobe events on %s\n", fns);
 }
 
+/* Which tier judges and what its step is, and what a verdict here does not say. */
+static void print_tiers(struct test_params *p)
+{
+	enum stall_tier t = p->budget.tier;
+	char ts[16], as[16];
+
+	ksft_print_msg("budget tier %s: a hold of the CPU may cover one %s step of %s (%s: %s)\n",
+		       stall_tier_names[t], fmt_size(stall_tier_step(t, getpagesize()), ts),
+		       "stage-2 work", stall_tier_names[!t],
+		       fmt_size(stall_tier_step(!t, getpagesize()), as));
+	if (!have_trace)
+		ksft_print_msg("no kernel-side measurement: the tiers cannot apply, the %s\n",
+			       "allowance judges the probe's wait alone");
+}
+
 static void print_setup(struct test_params *p)
 {
 	char gs[16], ks[16], ss[16];
@@ -1444,8 +1620,8 @@ static void print_setup(struct test_params *p)
 	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us,",
 		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
 		       US(p->budget.stall_allow_ns));
-	printf(" relative rule %.1fx the 2M point's call%s\n", p->budget.rel_ratio,
-	       have_trace ? "" : " (off: no kernel-side measurement)");
+	printf(" step time ratio %.1f\n", p->budget.step_ratio);
+	print_tiers(p);
 }
 
 static bool results_dir_ok(const char *path)
@@ -1481,7 +1657,8 @@ static void init_params(struct test_params *p)
 		.budget = {
 			.stall_allow_ns = STALL_DEFAULT_ALLOW_NS,
 			.time_ratio = STALL_DEFAULT_TIME_RATIO,
-			.rel_ratio = STALL_DEFAULT_REL_RATIO,
+			.step_ratio = STALL_DEFAULT_STEP_RATIO,
+			.tier = STALL_TIER_REGRESSION,
 			.max_dip = STALL_DEFAULT_MAX_DIP,
 		},
 		.blk_dir = ".",

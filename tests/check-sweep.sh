@@ -31,7 +31,7 @@ echo "1..4"
 plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
 got=$(grep -cE '^(ok|not ok) [0-9]+ [a-z]' "$log")
 points=$(grep -c '^# point ' "$log")
-full=$(grep -cE '^# point .* held_us=[0-9n/a]+ ctl_us=[0-9]+ .* rule=(abs|rel) budget_us=[0-9]+ .* verdict=(ok|held|noisy)' "$log")
+full=$(grep -cE '^# point .* held_us=[0-9n/a]+ ctl_us=[0-9]+ .* tier=(regression|target) rule=(abs|hold) budget_us=[0-9]+ .* verdict=(ok|held|noisy)' "$log")
 skips=$(grep -cE '^ok [0-9]+ .* # SKIP ' "$log")
 named=$(grep -cE '^ok [0-9]+ [a-z-]+ batch=[^ ]+ granule=[^ ]+ backing=[^ ]+ # SKIP .+' "$log")
 result "$([ $rc -le 1 ] && echo 0 || echo 1)" "sweep ran to the end (status $rc)"

@@ -46,7 +46,8 @@ static void fuzz_check_params(const struct test_params *p)
 	FUZZ_CHECK(p->period_ns >= 10000 && p->period_ns <= 100000000);
 	FUZZ_CHECK(p->baseline_ns >= 10000000 && p->baseline_ns <= 60000000000ULL);
 	FUZZ_CHECK(p->reps >= 1 && p->reps <= STALL_MAX_REPS);
-	FUZZ_CHECK(isfinite(p->budget.rel_ratio) && p->budget.rel_ratio >= 0);
+	FUZZ_CHECK(isfinite(p->budget.step_ratio) && p->budget.step_ratio >= 0);
+	FUZZ_CHECK(p->budget.tier >= 0 && p->budget.tier < STALL_NR_TIERS);
 	FUZZ_CHECK(isfinite(p->budget.time_ratio) && p->budget.time_ratio >= 0);
 	FUZZ_CHECK(isfinite(p->budget.max_dip) && p->budget.max_dip >= 0 &&
 		   p->budget.max_dip <= 1);
