@@ -11,6 +11,8 @@
 #        [JSON=results.json]
 #   make series [KSRC=dir] [SERIES_OUT=dir]
 #   make ab CAND="patches/6.12/0001-*.patch" [BASE=...] [CAND_KVER=7.2] [BOOTS=2]
+#        [VM_OPTS="--mem 6144 --cpu neoverse-n1"]
+#   make verdicts [VERDICT_GRANULES="4k 16k 64k"]
 #   make matrix
 #   make kbatch
 #   make report [RESULTS="a.json b.json"] [REPORT_OUT=dir]
@@ -198,7 +200,7 @@ BOOTS ?= 1
 ab: initramfs
 	@scripts/deps.sh testbed kernel results
 	@KVER=$(KVER) CAND_KVER=$(or $(CAND_KVER),$(KVER)) GRANULE=$(GRANULE) BASE="$(BASE)" \
-		CAND="$(CAND)" BOOTS=$(BOOTS) ICOUNT=$(ICOUNT) VM_TIMEOUT=$(VM_TIMEOUT) \
+		CAND="$(CAND)" BOOTS=$(BOOTS) ICOUNT=$(ICOUNT) VM_TIMEOUT=$(VM_TIMEOUT) VM_OPTS="$(VM_OPTS)" \
 		scripts/ab.sh $(TESTBED) $(INITRAMFS) $(ARGS)
 
 matrix: initramfs
@@ -212,6 +214,14 @@ kbatch: initramfs
 	scripts/kbatch-sweep.sh $(TESTBED) $(INITRAMFS) $(BUILD)/kbatch
 	@scripts/deps.sh report
 	scripts/stall-report.py kbatch $(BUILD)/kbatch/*.json
+
+# The missed-stall benchmark (scripts/verdicts.sh): known kernel behaviours,
+# each judged under both budget tiers, at each granule.
+VERDICT_GRANULES ?= 4k 16k 64k
+verdicts: initramfs
+	@scripts/deps.sh testbed kernel results
+	VERDICT_GRANULES="$(VERDICT_GRANULES)" scripts/verdicts.sh $(TESTBED) $(INITRAMFS) \
+		$(BUILD)/verdicts
 
 RESULTS ?= $(wildcard $(BUILD)/kbatch/*.json)
 REPORT_OUT ?= $(BUILD)/report
@@ -233,4 +243,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run unit sanitize fuzz fuzz-build trials ab check series kbatch report install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run unit sanitize fuzz fuzz-build trials ab check series kbatch verdicts report install-tree initramfs kernel vm-run matrix clean distclean
