@@ -7,13 +7,19 @@
 # or another version (CAND_KVER). Each is booted BOOTS times with the same
 # test and options, and stall-results.py compares the results files.
 #
+# Its users judge fixes: the test's budget tier is the target (-S target:
+# one smallest-block step of stage-2 work per hold of the CPU) unless the
+# arguments name one. VM_OPTS go to vm-run.sh as they are, e.g. "--mem
+# 6144 --cpu neoverse-n1" for a region past the 1 GiB batch on a CPU
+# without FEAT_TLBIRANGE.
+#
 # Exit status, for scripts and git bisect run: 0 the candidate fixes the
 # base's points over budget and puts none over; 1 a point is over budget
 # on the candidate; 125 a kernel that did not build or boot, or a point
 # not judged on both; 255 a usage error (git bisect run stops on it).
 #
 #   [KVER=6.12] [CAND_KVER=$KVER] [GRANULE=4k] [BASE="a.patch ..."]
-#   [CAND="b.patch ..."] [BOOTS=1] [ICOUNT=1] [SMP=1] [VM_TIMEOUT=1800]
+#   [CAND="b.patch ..."] [BOOTS=1] [ICOUNT=1] [SMP=1] [VM_TIMEOUT=1800] [VM_OPTS=...]
 #   ab.sh TESTBED_DIR INITRAMFS [TEST ARGS...]
 
 set -uo pipefail
@@ -78,6 +84,9 @@ cand_k=$(kernel candidate "$cand_kver" "$cand_patches") || exit 125
 boot() {
 	local rc opts=(--smp "${SMP:-1}" --timeout "${VM_TIMEOUT:-1800}")
 
+	# shellcheck disable=SC2206 # options, split as make passes them
+	opts+=(${VM_OPTS:-})
+
 	[ "${ICOUNT:-1}" = 1 ] && opts+=(--icount)
 	echo "ab: $1, boot $3 of $boots" >&2
 	"$here/vm-run.sh" --kernel "$2" --initrd "$initrd" "${opts[@]}" --json "$out/$1-$3.json" \
@@ -91,6 +100,10 @@ boot() {
 	fi
 }
 args=("$@")
+case " $* " in
+*" -S "*|*" -S"[rt]*) ;;
+*) args=(-S target "${args[@]}") ;;
+esac
 for b in $(seq "$boots"); do
 	boot base "$base_k" "$b"
 	boot cand "$cand_k" "$b"
