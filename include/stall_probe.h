@@ -22,7 +22,7 @@
 #define STALL_PROBE_DEFAULT_PRIO	90
 #define STALL_PROBE_HIST_US		20000		/* 20 ms of 1 us buckets */
 /* the longest waits of a window kept, for the kernel-side measurement to attribute */
-#define STALL_PROBE_HOLDS		8
+#define STALL_PROBE_HOLDS		32
 
 /*
  * What the probe saw in one window. A gap has two parts: the probe's timer

@@ -75,7 +75,7 @@ struct stall_trace_hold {
 	bool sparse;		/* a call in it walked a sparse range (a destroy) */
 };
 
-#define STALL_TRACE_HOLDS	8
+#define STALL_TRACE_HOLDS	32
 
 /* ns per MiB in buckets of a quarter octave, for the typical per-batch rate */
 #define STALL_TRACE_RATE_BINS	256
