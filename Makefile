@@ -88,7 +88,7 @@ run: all
 # Unit tests of the library's arithmetic: no KVM and no kernel tree needed.
 UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
 UNIT_OBJ := $(addprefix $(UNIT_OUT)/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
-	stall_sys.o stall_irq.o stall_json.o)
+	stall_sys.o stall_irq.o stall_json.o stall_blkdev.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
 	-Iinclude -Itests/include $(SAN_CFLAGS)
 
@@ -113,7 +113,7 @@ FUZZ_OUT := $(BUILD)/fuzz
 # the targets' entry points are named in kernel style; libFuzzer's names are CamelCase
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wl,--defsym=LLVMFuzzerTestOneInput=stall_fuzz_one_input
-FUZZ_PARSE_SRC := $(addprefix lib/,stall_parse.c stall_load.c stall_load_net.c stall_load_blk.c \
+FUZZ_PARSE_SRC := $(addprefix lib/,stall_parse.c stall_load.c stall_load_net.c stall_load_blk.c stall_blkdev.c \
 	stall_hist.c stall_probe.c stall_sys.c stall_irq.c stall_budget.c)
 FUZZ_TIME ?= 20
 FUZZ_SEED ?= 1

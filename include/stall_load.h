@@ -67,6 +67,7 @@ struct stall_load {
 	u64 size;		/* message or block size */
 	int depth;		/* block queue depth */
 	const char *dir;	/* where the block load's file goes */
+	bool scratch;		/* blk: the device's signature may be overwritten */
 	char peer[32];		/* TCP loads: the server's address, loopback if empty */
 	char ns[96];		/* and the network namespace it listens in */
 	u64 window_ns;	/* throughput window */

@@ -57,6 +57,10 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 		snprintf(l->ns, sizeof(l->ns), "%s", kv + 3);
 		return 0;
 	}
+	if (!strcmp(kv, "scratch=1")) {
+		l->scratch = true;
+		return 0;
+	}
 	if (!strncmp(kv, "qd=", 3)) {
 		if (stall_parse_size(kv + 3, &v) || v > 1024)
 			return -EINVAL;

@@ -29,6 +29,7 @@
 #include <sys/sysmacros.h>
 #include <linux/types.h>
 
+#include "stall_blkdev.h"
 #include "stall_load.h"
 #include "stall_probe.h"
 
@@ -81,8 +82,17 @@ static int blk_open(struct stall_load *l)
 	struct stat st;
 
 	if (!stat(l->dir, &st) && S_ISBLK(st.st_mode)) {
-		/* O_EXCL on a block device: refused (EBUSY) while it is mounted or in use */
+		/*
+		 * O_EXCL first (refused while mounted, and no mount after it),
+		 * then every other route by which the device may be in use
+		 */
 		l->fd[0] = open(l->dir, O_RDWR | O_DIRECT | O_EXCL | O_CLOEXEC);
+		if (l->fd[0] >= 0 && (stall_blkdev_in_use(l->dir, l->err, sizeof(l->err)) ||
+				      (!l->scratch &&
+				       stall_blkdev_signature(l->dir, l->err, sizeof(l->err))))) {
+			errno = EBUSY;
+			return -1;
+		}
 		if (l->fd[0] >= 0 && !ioctl(l->fd[0], BLKGETSIZE64, &bytes) &&
 		    bytes < blk_span(l)) {
 			snprintf(l->err, sizeof(l->err), "%s is smaller than %llu KiB", l->dir,
@@ -275,7 +285,8 @@ static int blk_find_irqs(struct stall_load *l)
 
 const struct stall_load_kind stall_load_blk_kind = {
 	.name = "blk",
-	.help = "O_DIRECT random writes, native AIO (bs=4k, qd=128; report's other: bs=64k:qd=32)",
+	.help = "O_DIRECT random writes, native AIO (bs=4k, qd=128; report's other: bs=64k:qd=32;"
+		" scratch=1: a -D device's signature may be overwritten)",
 	.unit = "B",
 	.nr_threads = 1,
 	.setup = blk_setup,

@@ -13,7 +13,8 @@ pkgs=()
 for what in "$@"; do
 	case $what in
 	build)
-		pkgs+=(xz-utils perl libc6-dev) ;;
+		# e2fsprogs: make check's scratch-device check makes filesystems
+		pkgs+=(xz-utils perl libc6-dev e2fsprogs) ;;
 	arm64)
 		pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
 	testbed)

@@ -34,6 +34,7 @@
 #include "kvm_util.h"
 #include "test_util.h"
 #include "guest_modes.h"
+#include "stall_blkdev.h"
 #include "stall_budget.h"
 #include "stall_env.h"
 #include "stall_irq.h"
@@ -1667,6 +1668,24 @@ static void init_params(struct test_params *p)
 	};
 }
 
+/*
+ * A block device for the blk load is refused before anything runs when
+ * something else may be using it, or it carries a signature the user did
+ * not declare scratch; the load checks again when it opens it.
+ */
+static void check_scratch_device(char *prog, struct stall_load *l)
+{
+	char why[160];
+
+	if (strcmp(l->kind->name, "blk"))
+		return;
+	if (stall_blkdev_in_use(l->dir, why, sizeof(why)) ||
+	    (!l->scratch && stall_blkdev_signature(l->dir, why, sizeof(why)))) {
+		fprintf(stderr, "%s: refusing -D %s: %s\n", prog, l->dir, why);
+		exit(KSFT_FAIL);
+	}
+}
+
 /* Defaults that depend on other options, and checks across options. */
 static void finish_params(char *prog, struct test_params *p)
 {
@@ -1691,6 +1710,7 @@ static void finish_params(char *prog, struct test_params *p)
 	for (i = 0; i < p->nr_loads; i++) {
 		p->loads[i].dir = p->blk_dir;
 		p->loads[i].window_ns = p->window_ns;
+		check_scratch_device(prog, &p->loads[i]);
 	}
 	/* found out now, not after an hour of sweep */
 	if (results_path && !results_dir_ok(results_path))

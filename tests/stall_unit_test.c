@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <linux/types.h>
 
+#include "stall_blkdev.h"
 #include "stall_budget.h"
 #include "stall_hist.h"
 #include "stall_irq.h"
@@ -420,6 +421,37 @@ static void test_trace_softirq(void)
 		   "trace softirq: other CPUs' softirqs and an exit before the window count nowhere");
 }
 
+/* The signatures of what a scratch device must not be, at their offsets. */
+static void test_blkdev_magic(void)
+{
+	static unsigned char buf[68 * 1024];
+
+	memset(buf, 0, sizeof(buf));
+	UNIT_CHECK(!stall_blkdev_magic(buf, sizeof(buf), 0), "blkdev: a blank device has none");
+	buf[0x438] = 0x53;
+	buf[0x439] = 0xef;
+	UNIT_CHECK(stall_blkdev_magic(buf, sizeof(buf), 0) &&
+		   !strcmp(stall_blkdev_magic(buf, sizeof(buf), 0), "ext2/3/4"), "blkdev: ext4");
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + 0x10040, "_BHRfS_M", 8);
+	UNIT_CHECK(!strcmp(stall_blkdev_magic(buf, sizeof(buf), 0), "btrfs"),
+		   "blkdev: btrfs at 64K");
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + 0x218, "LVM2 001", 8);
+	UNIT_CHECK(!strcmp(stall_blkdev_magic(buf, sizeof(buf), 0), "LVM2 member"),
+		   "blkdev: an LVM physical volume");
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + 0x1000, "\xfc\x4e\x2b\xa9", 4);
+	UNIT_CHECK(stall_blkdev_magic(buf, sizeof(buf), 0) &&
+		   !stall_blkdev_magic(buf, 0x1000, 0),
+		   "blkdev: MD 1.2 at 4K, not past what was read");
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + 0x3000, "\xfc\x4e\x2b\xa9", 4);
+	UNIT_CHECK(stall_blkdev_magic(buf, sizeof(buf), 1ULL << 30) &&
+		   !stall_blkdev_magic(buf, sizeof(buf), 0),
+		   "blkdev: MD 0.90/1.0 in the device's tail, not at a head offset of its own");
+}
+
 /* Feed @lines to an accumulator on CPU 0 whose hold is [@from, @to] s. */
 static void unit_hold(const char *const *lines, size_t n, double from, double to, u64 table,
 		      struct stall_trace_result *res)
@@ -750,6 +782,7 @@ int main(void)
 	test_hist();
 	test_budget();
 	test_tiers();
+	test_blkdev_magic();
 	test_load_budget();
 	test_parse_size();
 	test_parse_duration();
