@@ -37,6 +37,7 @@ void stall_json_double(struct stall_json *j, const char *key, double val);
 void stall_json_bool(struct stall_json *j, const char *key, bool val);
 void stall_json_null(struct stall_json *j, const char *key);
 const char *stall_json_text(struct stall_json *j);
+int stall_json_check_dest(const char *path);
 int stall_json_write(struct stall_json *j, const char *path);
 void stall_json_free(struct stall_json *j);
 

@@ -5,11 +5,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <linux/fs.h>
 #include <linux/types.h>
 
 #include "stall_json.h"
@@ -149,6 +155,83 @@ const char *stall_json_text(struct stall_json *j)
 	return j->buf;
 }
 
+/* A long sweep's results file, with room to spare. */
+#define STALL_JSON_ROOM		(1024 * 1024)
+/* How long a reader on a FIFO or a terminal may take to drain the file. */
+#define STALL_JSON_DRAIN_MS	30000
+
+/*
+ * Where the results go. A regular file, or a new one, is replaced through
+ * a temporary file renamed over it (a symlink's target, not the symlink);
+ * anything else (a character device, a FIFO, a socket, /dev/stdout) is
+ * written in place, as "> path" would, and never replaced.
+ */
+static bool stall_json_in_place(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && !S_ISREG(st.st_mode);
+}
+
+/* The path a rename must go to: a symlink's target, resolved. */
+static int stall_json_target(const char *path, char *out, size_t len)
+{
+	struct stat st;
+
+	if (lstat(path, &st) || !S_ISLNK(st.st_mode)) {
+		if (snprintf(out, len, "%s", path) >= (int)len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	if (!realpath(path, out))
+		return -errno;
+	return 0;
+}
+
+static int stall_json_write_fd(int fd, const char *text, size_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, text, len);
+		if (n < 0 && errno == EAGAIN) {
+			if (poll(&pfd, 1, STALL_JSON_DRAIN_MS) <= 0)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0) {
+			text += n;
+			len -= n;
+		}
+	}
+	return 0;
+}
+
+/* In place: nonblocking, so that a FIFO nobody reads is an error, not a hang. */
+static int stall_json_write_through(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return errno == ENXIO ? -EPIPE : -errno;
+	ret = stall_json_write_fd(fd, text, strlen(text));
+	if (!ret)
+		ret = stall_json_write_fd(fd, "\n", 1);
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+static int stall_json_tmp_name(const char *path, char *tmp, size_t len)
+{
+	if (snprintf(tmp, len, "%s.tmp.%d", path, getpid()) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static int stall_json_write_tmp(const char *tmp, const char *path, const char *text)
 {
 	size_t len = strlen(text);
@@ -157,9 +240,9 @@ static int stall_json_write_tmp(const char *tmp, const char *path, const char *t
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	errno = 0;
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-		ret = errno ? -errno : -EIO;
+	ret = stall_json_write_fd(fd, text, len);
+	if (!ret)
+		ret = stall_json_write_fd(fd, "\n", 1);
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path))
@@ -170,28 +253,70 @@ static int stall_json_write_tmp(const char *tmp, const char *path, const char *t
 }
 
 /*
- * Write the document to @path through a temporary file renamed over it,
- * so that a reader never sees half of it; the signals that end a run
- * wait until the temporary file is gone. Returns 0 or a negative errno.
+ * Before a run: whether the results can go to @path, so that a run never
+ * fails after the fact for a path it could have refused. In place: it
+ * must be writable. Replaced: the temporary name is made and removed
+ * where the rename will happen, and the file replaced must not be
+ * immutable or append-only. Returns 0 or a negative errno.
+ */
+int stall_json_check_dest(const char *path)
+{
+	char target[PATH_MAX], tmp[PATH_MAX + 32];
+	int fd, flags = 0, ret;
+
+	if (stall_json_in_place(path))
+		return access(path, W_OK) ? -errno : 0;
+	ret = stall_json_target(path, target, sizeof(target));
+	if (!ret)
+		ret = stall_json_tmp_name(target, tmp, sizeof(tmp));
+	if (ret)
+		return ret;
+	fd = open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		ret = ioctl(fd, FS_IOC_GETFLAGS, &flags) ? 0 : flags;
+		close(fd);
+		if (ret & (FS_IMMUTABLE_FL | FS_APPEND_FL))
+			return -EPERM;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	/* room for a results file, on a filesystem that may be full */
+	ret = fallocate(fd, 0, 0, STALL_JSON_ROOM) && errno != EOPNOTSUPP ? -errno : 0;
+	if (close(fd) && !ret)
+		ret = -errno;
+	unlink(tmp);
+	return ret;
+}
+
+/*
+ * Write the document to @path (see stall_json_in_place()): a reader never
+ * sees half of a replaced file; the signals that end a run wait until its
+ * temporary file is gone. Returns 0 or a negative errno.
  */
 int stall_json_write(struct stall_json *j, const char *path)
 {
 	const char *text = stall_json_text(j);
+	char target[PATH_MAX], tmp[PATH_MAX + 32];
 	sigset_t block, old;
-	char tmp[4096];
 	int ret;
 
 	if (!text)
 		return -EINVAL;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
+	if (stall_json_in_place(path))
+		return stall_json_write_through(path, text);
+	ret = stall_json_target(path, target, sizeof(target));
+	if (!ret)
+		ret = stall_json_tmp_name(target, tmp, sizeof(tmp));
+	if (ret)
+		return ret;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	ret = stall_json_write_tmp(tmp, path, text);
+	ret = stall_json_write_tmp(tmp, target, text);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }

@@ -1625,23 +1625,20 @@ static void print_setup(struct test_params *p)
 	print_tiers(p);
 }
 
-static bool results_dir_ok(const char *path)
+/* The results file's destination, proved writable before anything runs. */
+static void check_results_path(char *prog, const char *path)
 {
-	char dir[4096], *slash;
 	struct stat st;
+	int ret;
 
-	if (!path[0] || snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return false;
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, sizeof(dir), ".");
-	if (!stat(path, &st) && S_ISDIR(st.st_mode))
-		return false;
-	return !stat(dir, &st) && S_ISDIR(st.st_mode) && !access(dir, W_OK);
+	if (!path[0] || (!stat(path, &st) && S_ISDIR(st.st_mode)))
+		usage_error(prog, "results file (-j: a file, not a directory)", path);
+	ret = stall_json_check_dest(path);
+	if (ret) {
+		fprintf(stderr, "%s: cannot write the results file '%s': %s\n", prog, path,
+			strerror(-ret));
+		exit(KSFT_FAIL);
+	}
 }
 
 static void init_params(struct test_params *p)
@@ -1713,9 +1710,8 @@ static void finish_params(char *prog, struct test_params *p)
 		check_scratch_device(prog, &p->loads[i]);
 	}
 	/* found out now, not after an hour of sweep */
-	if (results_path && !results_dir_ok(results_path))
-		usage_error(prog, "results file (-j: its directory must exist, writable)",
-			    results_path);
+	if (results_path)
+		check_results_path(prog, results_path);
 }
 
 int main(int argc, char *argv[])

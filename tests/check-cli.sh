@@ -75,6 +75,8 @@ bad_values() {
 -l	abc
 -l	-1ms
 -l	1e3
+-S	bogus
+-S	Target
 -R	nan
 -R	inf
 -R	-1
@@ -114,7 +116,7 @@ leftovers() {	# what a run may have left: in its directory, /run, tracefs
 
 nbad=$(bad_values | wc -l)
 echo "TAP version 13"
-echo "1..$((13 + nbad))"
+echo "1..$((13 + nbad + 5))"
 expect 1 "'12Q'" "bad size named" "$stall" -b 12Q
 expect 1 "'bogus'" "bad mode named" "$stall" -t munmap,bogus
 expect 1 "'3X'" "bad batch named" "$stall" -B 2M,3X
@@ -146,3 +148,44 @@ while IFS=$'\t' read -r opt val named; do
 		echo "# exit $rc (wanted 1), stderr: $(tail -n 1 <<< "$err"), left: ${left:-nothing}"
 	fi
 done < <(bad_values)
+
+# The results file goes where -j says without replacing what it does not
+# own: a FIFO (and a symlink to one) and a character device are written in
+# place and stay what they were; a path it cannot write is refused first.
+dest=$(mktemp -d)
+trap 'rm -rf "$work" "$dest"' EXIT
+run_j() {	# run_j PATH: a short real run writing its results to PATH
+	timeout 120 "$stall" -b 64M -t vm-destroy -w 20ms -j "$1" > "$dest/ktap" 2>&1
+}
+delivered() {	# delivered FILE: a whole results document arrived
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d["schema"] != "kvm-stall-results")' "$1" 2> /dev/null
+}
+mkfifo "$dest/fifo"
+ln -s "$dest/fifo" "$dest/link"
+for via in fifo link; do
+	timeout 150 cat "$dest/fifo" > "$dest/got-$via" &
+	run_j "$dest/$via"
+	rc=$?
+	wait
+	n=$((n + 1))
+	if [ $rc = 4 ]; then
+		echo "ok $n -j through a $via: written in place # SKIP $(grep -m1 SKIP "$dest/ktap")"
+	elif [ $rc = 0 ] && [ -p "$dest/fifo" ] && { [ $via = fifo ] || [ -L "$dest/link" ]; } &&
+	     delivered "$dest/got-$via"; then
+		echo "ok $n -j through a $via: written in place, still what it was"
+	else
+		echo "not ok $n -j through a $via: exit $rc, $(ls -l "$dest/$via")"
+	fi
+done
+run_j /dev/null
+rc=$?
+n=$((n + 1))
+if { [ $rc = 0 ] || [ $rc = 4 ]; } && [ -c /dev/null ]; then
+	echo "ok $n -j /dev/null: still the character device"
+else
+	echo "not ok $n -j /dev/null: exit $rc, $(ls -l /dev/null)"
+fi
+expect 1 "cannot write the results file '/proc/kvm-stall.json'" "-j where nothing can be made: refused first" \
+	"$stall" -j /proc/kvm-stall.json
+expect 1 "'$dest'" "-j naming a directory: refused" "$stall" -j "$dest"
+
