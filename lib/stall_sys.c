@@ -32,31 +32,52 @@ static void stall_sys_undo_all(void)
 		stall_sys_undo[i]();
 }
 
+/*
+ * A run ended by a signal says so in its KTAP: the kselftest runner's
+ * timeout is a SIGTERM, and what was printed until then is all a lab
+ * keeps. Not on SIGPIPE: nobody reads stdout any more.
+ */
+static void stall_sys_bail_out(int sig)
+{
+	static const char msg[] = "\nBail out! ended by a signal (SIGTERM: the runner's timeout?)\n";
+
+	if (sig != SIGPIPE && write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		return;
+}
+
 static void stall_sys_on_signal(int sig)
 {
 	stall_sys_undo_all();
+	stall_sys_bail_out(sig);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
+static const int stall_sys_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+
+/* Undo what the run changed, and say so in the KTAP, on every ending signal. */
+void stall_sys_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = stall_sys_on_signal };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stall_sys_sigs); i++)
+		sigaction(stall_sys_sigs[i], &sa, NULL);
+}
+
 /*
  * Run @undo (async-signal-safe, idempotent) at exit and on SIGINT, SIGTERM,
- * SIGHUP and SIGQUIT, as rtla's osnoise restores what it changed. A child
+ * SIGHUP, SIGQUIT and SIGPIPE, as rtla's osnoise restores what it changed. A child
  * forked afterwards must call stall_sys_forget_undo(): the changes are
  * its parent's to undo.
  */
 void stall_sys_on_exit(void (*undo)(void))
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_handler = stall_sys_on_signal };
-	size_t i;
-
 	if (stall_sys_nr_undo == STALL_SYS_MAX_UNDO)
 		abort();
 	if (!stall_sys_nr_undo) {
 		atexit(stall_sys_undo_all);
-		for (i = 0; i < ARRAY_SIZE(sigs); i++)
-			sigaction(sigs[i], &sa, NULL);
+		stall_sys_catch_signals();
 	}
 	stall_sys_undo[stall_sys_nr_undo++] = undo;
 }
@@ -210,9 +231,68 @@ static u64 stall_sys_meminfo_kb(const char *key)
 	return kb;
 }
 
+/* What a cgroup directory's limit leaves: limit less usage; UINT64_MAX for none. */
+static u64 stall_sys_cgroup_room(const char *dir, const char *max, const char *cur)
+{
+	char path[512], buf[32];
+	u64 limit, used;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, max);
+	if (stall_sys_read_line(path, buf, sizeof(buf)) || !strncmp(buf, "max", 3))
+		return UINT64_MAX;
+	limit = strtoull(buf, NULL, 10);
+	snprintf(path, sizeof(path), "%s/%s", dir, cur);
+	used = stall_sys_read_line(path, buf, sizeof(buf)) ? 0 : strtoull(buf, NULL, 10);
+	return limit > used ? limit - used : 0;
+}
+
+/*
+ * The memory the process's cgroups leave it (v2: memory.max less
+ * memory.current, at every level up to the root; v1: the memory
+ * controller's limit less usage), UINT64_MAX where none limits it.
+ */
+static u64 stall_sys_cgroup_available(void)
+{
+	char line[512], dir[600], *rel = NULL, *slash;
+	u64 room = UINT64_MAX, r;
+	bool v2 = false;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "0::", 3)) {
+			rel = strdup(line + 3);
+			v2 = true;
+		} else if (strstr(line, ":memory:")) {
+			free(rel);
+			rel = strdup(strstr(line, ":memory:") + 8);
+			v2 = false;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!rel)
+		return UINT64_MAX;
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s%s", v2 ? "" : "/memory", rel);
+	free(rel);
+	do {
+		r = v2 ? stall_sys_cgroup_room(dir, "memory.max", "memory.current") :
+			 stall_sys_cgroup_room(dir, "memory.limit_in_bytes", "memory.usage_in_bytes");
+		room = r < room ? r : room;
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+	} while (slash && strcmp(dir, "/sys/fs/cgroup") && strcmp(dir, "/sys/fs/cgroup/memory"));
+	return room;
+}
+
+/* MemAvailable, or less where a memory cgroup limits the process. */
 u64 stall_sys_mem_available(void)
 {
-	return stall_sys_meminfo_kb("MemAvailable") * 1024;
+	u64 mem = stall_sys_meminfo_kb("MemAvailable") * 1024, cg = stall_sys_cgroup_available();
+
+	return cg < mem ? cg : mem;
 }
 
 u64 stall_sys_free_hugepages(u64 page_size)

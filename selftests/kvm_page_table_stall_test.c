@@ -1495,6 +1495,18 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 }
 
 /* Unmet requirements are skips, reported before the plan. */
+/* Whether /dev/kvm is KVM: the library asserts (exit 254) on a device that is not. */
+static bool kvm_answers(void)
+{
+	int fd = open(KVM_DEV_PATH, O_RDWR | O_CLOEXEC), ver;
+
+	if (fd < 0)
+		return true;	/* the library's own open says why, as a skip */
+	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
+	close(fd);
+	return ver == KVM_API_VERSION;
+}
+
 static void check_requirements(struct test_params *p)
 {
 	u64 pagesz = get_backing_src_pagesz(p->src);
@@ -1502,6 +1514,8 @@ static void check_requirements(struct test_params *p)
 	u64 need = p->size > (UINT64_MAX - (256ULL << 20)) / 9 * 8 ? UINT64_MAX :
 			p->size + p->size / 8 + (256ULL << 20);
 
+	__TEST_REQUIRE(kvm_answers(), "%s does not answer KVM_GET_API_VERSION: not KVM",
+		       KVM_DEV_PATH);
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	__TEST_REQUIRE(!geteuid(), "root is needed for the SCHED_FIFO probe");
 	if (is_backing_src_hugetlb(p->src))
@@ -1716,8 +1730,10 @@ static void finish_params(char *prog, struct test_params *p)
 
 int main(int argc, char *argv[])
 {
-	struct test_params p;
+	/* off the stack: its loads' parameters are most of a megabyte */
+	static struct test_params p;
 
+	stall_sys_catch_signals();
 	init_params(&p);
 	guest_modes_append_default();
 	parse_args(argc, argv, &p);
@@ -1739,5 +1755,10 @@ int main(int argc, char *argv[])
 	stall_trace_stop();
 	stall_irq_restore_all();
 	json_finish();
+	/* results lost on a full or closed stdout are a failure, not a pass */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: writing the results to stdout: %s\n", argv[0], strerror(errno));
+		exit(KSFT_FAIL);
+	}
 	ksft_finished();
 }

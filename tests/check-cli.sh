@@ -116,7 +116,7 @@ leftovers() {	# what a run may have left: in its directory, /run, tracefs
 
 nbad=$(bad_values | wc -l)
 echo "TAP version 13"
-echo "1..$((13 + nbad + 5))"
+echo "1..$((13 + nbad + 11))"
 expect 1 "'12Q'" "bad size named" "$stall" -b 12Q
 expect 1 "'bogus'" "bad mode named" "$stall" -t munmap,bogus
 expect 1 "'3X'" "bad batch named" "$stall" -B 2M,3X
@@ -188,4 +188,70 @@ fi
 expect 1 "cannot write the results file '/proc/kvm-stall.json'" "-j where nothing can be made: refused first" \
 	"$stall" -j /proc/kvm-stall.json
 expect 1 "'$dest'" "-j naming a directory: refused" "$stall" -j "$dest"
+
+# Environments a lab has: each a skip or an error with a message, never a crash.
+short=(-b 64M -t vm-destroy -w 20ms)
+expect_rc() {	# expect_rc RCS DESCRIPTION CMD...: the exit status is one of RCS
+	local want=$1 what=$2 rc
+	shift 2
+	"$@" > "$dest/out" 2>&1
+	rc=$?
+	n=$((n + 1))
+	case " $want " in
+	*" $rc "*) echo "ok $n $what" ;;
+	*) echo "not ok $n $what: exit $rc"; tail -n 3 "$dest/out" | sed -e 's/^/# /' ;;
+	esac
+}
+expect_rc "0 4" "a 512K stack: main's parameters are not on it" \
+	bash -c 'ulimit -s 512 && exec "$0" "$@"' "$stall" "${short[@]}"
+expect_rc 1 "stdout on a full device: the lost results are a failure" \
+	bash -c '"$0" "$@" > /dev/full' "$stall" "${short[@]}"
+expect_rc 1 "stdout closed: the lost results are a failure" \
+	bash -c '"$0" "$@" >&-' "$stall" "${short[@]}"
+timeout 2 "$stall" -b 256M -t madvise -B 4K -r 3 -w 20ms > "$dest/term" 2>&1
+rc=$?
+n=$((n + 1))
+if [ $rc = 124 ] && grep -q '^Bail out! ' "$dest/term"; then
+	echo "ok $n the runner's timeout (SIGTERM) ends the KTAP with Bail out!"
+elif [ $rc = 4 ]; then
+	echo "ok $n the runner's timeout (SIGTERM) ends the KTAP with Bail out! # SKIP the test skipped"
+else
+	echo "not ok $n the runner's timeout (SIGTERM): exit $rc, $(tail -n 1 "$dest/term")"
+fi
+# a memory cgroup of 128M: a skip naming the memory, not the OOM killer
+cg=/sys/fs/cgroup/memory/kvm-stall-check.$$
+n=$((n + 1))
+if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+	cg=/sys/fs/cgroup/kvm-stall-check.$$
+	mkdir "$cg" && echo $((128 << 20)) > "$cg/memory.max"
+elif [ -d /sys/fs/cgroup/memory ]; then
+	mkdir "$cg" && echo $((128 << 20)) > "$cg/memory.limit_in_bytes"
+fi
+if [ -d "$cg" ]; then
+	(echo "$BASHPID" > "$cg/cgroup.procs" && exec timeout 60 "$stall" -b 512M -t vm-destroy) \
+		> "$dest/cg" 2>&1
+	rc=$?
+	rmdir "$cg"
+	if [ $rc = 4 ] && grep -q 'available memory needed' "$dest/cg"; then
+		echo "ok $n a 128M memory cgroup and -b 512M: a skip naming the memory"
+	else
+		echo "not ok $n a 128M memory cgroup and -b 512M: exit $rc, $(tail -n 1 "$dest/cg")"
+	fi
+else
+	echo "ok $n a 128M memory cgroup # SKIP no memory cgroup to make here"
+fi
+# a /dev/kvm that is not KVM (/dev/null bound over it, in a mount namespace of its own)
+n=$((n + 1))
+if unshare -m true 2> /dev/null; then
+	unshare -m bash -c 'mount --bind /dev/null /dev/kvm && exec "$0" "$@"' "$stall" "${short[@]}" \
+		> "$dest/notkvm" 2>&1
+	rc=$?
+	if [ $rc = 4 ] && grep -q 'not KVM' "$dest/notkvm"; then
+		echo "ok $n a /dev/kvm that is not KVM: a skip saying so"
+	else
+		echo "not ok $n a /dev/kvm that is not KVM: exit $rc, $(tail -n 1 "$dest/notkvm")"
+	fi
+else
+	echo "ok $n a /dev/kvm that is not KVM # SKIP no mount namespace here"
+fi
 
