@@ -39,7 +39,8 @@ static void stall_sys_undo_all(void)
  */
 static void stall_sys_bail_out(int sig)
 {
-	static const char msg[] = "\nBail out! ended by a signal (SIGTERM: the runner's timeout?)\n";
+	static const char msg[] =
+		"\nBail out! ended by a signal (SIGTERM: the runner's timeout?)\n";
 
 	if (sig != SIGPIPE && write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
 		return;
@@ -277,8 +278,11 @@ static u64 stall_sys_cgroup_available(void)
 	snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s%s", v2 ? "" : "/memory", rel);
 	free(rel);
 	do {
-		r = v2 ? stall_sys_cgroup_room(dir, "memory.max", "memory.current") :
-			 stall_sys_cgroup_room(dir, "memory.limit_in_bytes", "memory.usage_in_bytes");
+		if (v2)
+			r = stall_sys_cgroup_room(dir, "memory.max", "memory.current");
+		else
+			r = stall_sys_cgroup_room(dir, "memory.limit_in_bytes",
+						  "memory.usage_in_bytes");
 		room = r < room ? r : room;
 		slash = strrchr(dir, '/');
 		if (slash)

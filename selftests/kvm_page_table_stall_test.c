@@ -1757,7 +1757,8 @@ int main(int argc, char *argv[])
 	json_finish();
 	/* results lost on a full or closed stdout are a failure, not a pass */
 	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "%s: writing the results to stdout: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "%s: writing the results to stdout: %s\n", argv[0],
+			strerror(errno));
 		exit(KSFT_FAIL);
 	}
 	ksft_finished();
