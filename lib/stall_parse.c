@@ -150,8 +150,9 @@ static int stall_parse_batch(const char *tok, u64 granule, u64 *batch)
 		*batch = granule;
 		return 0;
 	}
+	/* past 1 PiB no region exists to chunk, and its name would not print whole */
 	if (stall_parse_size(tok, batch) || *batch == STALL_BATCH_ALL || !*batch ||
-	    *batch % granule)
+	    *batch % granule || *batch > STALL_MAX_BATCH)
 		return -EINVAL;
 	return 0;
 }

@@ -1357,7 +1357,7 @@ static void parse_loads(char *prog, const char *arg, struct test_params *p)
 }
 
 /* -b as given, for the usage error that names it */
-static const char *size_arg;
+static const char *size_arg, *period_arg;
 
 static double parse_ratio(char *prog, const char *what, const char *arg, double max)
 {
@@ -1419,6 +1419,7 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			if (stall_parse_duration(optarg, 1000, &p->period_ns) ||
 			    p->period_ns < 10000 || p->period_ns > 100000000)
 				usage_error(argv[0], "probe period (-i, 10us-100ms)", optarg);
+			period_arg = optarg;
 			break;
 		case 'w':
 			if (stall_parse_duration(optarg, 1000000, &p->baseline_ns) ||
@@ -1431,8 +1432,9 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			p->reps = l;
 			break;
 		case 'l':
-			if (stall_parse_duration(optarg, 1000, &v))
-				usage_error(argv[0], "stall allowance (-l)", optarg);
+			/* 0 would fail every point by construction */
+			if (stall_parse_duration(optarg, 1000, &v) || !v)
+				usage_error(argv[0], "stall allowance (-l, more than 0)", optarg);
 			p->budget.stall_allow_ns = v;
 			break;
 		case 'S':
@@ -1447,8 +1449,11 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 							   optarg, 1e6);
 			break;
 		case 'T':
-			p->budget.time_ratio = parse_ratio(argv[0], "time ratio (-T, 0-1000000)",
+			/* below 1, even the fastest batch would be over its own budget */
+			p->budget.time_ratio = parse_ratio(argv[0], "time ratio (-T, 0 or 1-1000000)",
 							   optarg, 1e6);
+			if (p->budget.time_ratio > 0.0 && p->budget.time_ratio < 1.0)
+				usage_error(argv[0], "time ratio (-T, 0 or 1-1000000)", optarg);
 			break;
 		case 'n':
 			/* -1, or a node number as strict as a CPU number */
@@ -1726,6 +1731,10 @@ static void finish_params(char *prog, struct test_params *p)
 	/* found out now, not after an hour of sweep */
 	if (results_path)
 		check_results_path(prog, results_path);
+	/* a baseline shorter than the probe's period measures no gap at all */
+	if (p->period_ns * 10 > p->baseline_ns)
+		usage_error(prog, "probe period (-i, at most a tenth of the -w baseline)",
+			    period_arg ? period_arg : "");
 }
 
 int main(int argc, char *argv[])

@@ -58,6 +58,7 @@ bad_values() {
 -B	0
 -B	7371
 -B	2M,3K	3K
+-B	18446744073709547520
 -m	99
 -m	x1
 -i	1us
@@ -73,6 +74,7 @@ bad_values() {
 -r	65
 -r	1.5
 -l	abc
+-l	0
 -l	-1ms
 -l	1e3
 -S	bogus
@@ -86,6 +88,7 @@ bad_values() {
 -T	nan
 -T	1e999
 -T	-1
+-T	0.5
 -n	 0
 -n	-3
 -n	0x0
@@ -116,7 +119,7 @@ leftovers() {	# what a run may have left: in its directory, /run, tracefs
 
 nbad=$(bad_values | wc -l)
 echo "TAP version 13"
-echo "1..$((13 + nbad + 11))"
+echo "1..$((14 + nbad + 11))"
 expect 1 "'12Q'" "bad size named" "$stall" -b 12Q
 expect 1 "'bogus'" "bad mode named" "$stall" -t munmap,bogus
 expect 1 "'3X'" "bad batch named" "$stall" -B 2M,3X
@@ -125,6 +128,7 @@ expect 1 "'1us'" "probe period out of range named" "$stall" -i 1us
 expect 1 "'no_such_src'" "bad backing named" "$stall" -s no_such_src
 expect 1 "'-3'" "bad NUMA node named" "$stall" -n -3
 expect 1 "'extra'" "stray argument named" "$stall" extra
+expect 1 "'100ms'" "a probe period over a tenth of the baseline named" "$stall" -i 100ms -w 200ms
 expect 0 "teardown modes" "-h documents the modes" "$stall" -h
 expect 4 "available memory" "region larger than memory is a skip" "$stall" -b 64T
 expect 4 "hugepages" "hugetlb backing without reserved pages is a skip" \
