@@ -33,6 +33,7 @@ int stall_sys_hold_dma_latency(void);
 int stall_sys_read_line(const char *path, char *buf, size_t len);
 int stall_sys_write(const char *path, const char *val, size_t len, int flags);
 void stall_sys_catch_signals(void);
+int stall_sys_claim(const char *name);
 void stall_sys_on_exit(void (*undo)(void));
 void stall_sys_forget_undo(void);
 

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <linux/mempolicy.h>
 #include <linux/types.h>
 
@@ -338,3 +340,29 @@ int stall_sys_hold_dma_latency(void)
 	}
 	return fd;
 }
+
+/*
+ * Claim @name among the runs on this machine: an abstract UNIX socket
+ * bound to it, which no file stands for and the kernel releases when the
+ * process ends, however it ends. Returns the descriptor to keep, or
+ * -EADDRINUSE while another run holds the name.
+ */
+int stall_sys_claim(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, len;
+
+	len = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "%s", name);
+	if (len < 0 || len >= (int)sizeof(sa.sun_path) - 1)
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) + 1 + len)) {
+		len = -errno;
+		close(fd);
+		return len;
+	}
+	return fd;
+}
+

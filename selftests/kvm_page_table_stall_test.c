@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/types.h>
 
 #include "kvm_util.h"
@@ -1358,6 +1359,7 @@ static void parse_loads(char *prog, const char *arg, struct test_params *p)
 
 /* -b as given, for the usage error that names it */
 static const char *size_arg, *period_arg;
+#define TIME_RATIO_WHAT	"time ratio (-T, 0 or 1-1000000)"
 
 static double parse_ratio(char *prog, const char *what, const char *arg, double max)
 {
@@ -1450,10 +1452,9 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			break;
 		case 'T':
 			/* below 1, even the fastest batch would be over its own budget */
-			p->budget.time_ratio = parse_ratio(argv[0], "time ratio (-T, 0 or 1-1000000)",
-							   optarg, 1e6);
+			p->budget.time_ratio = parse_ratio(argv[0], TIME_RATIO_WHAT, optarg, 1e6);
 			if (p->budget.time_ratio > 0.0 && p->budget.time_ratio < 1.0)
-				usage_error(argv[0], "time ratio (-T, 0 or 1-1000000)", optarg);
+				usage_error(argv[0], TIME_RATIO_WHAT, optarg);
 			break;
 		case 'n':
 			/* -1, or a node number as strict as a CPU number */
@@ -1534,6 +1535,33 @@ static void check_requirements(struct test_params *p)
 			       (unsigned long)(stall_sys_mem_available() >> 20));
 	if (p->src == VM_MEM_SRC_ANONYMOUS_THP)
 		__TEST_REQUIRE(stall_sys_thp_enabled(), "transparent hugepages are disabled");
+}
+
+/*
+ * One run per test CPU, and one blk load per disk: two would measure
+ * each other and pass or fail without saying why.
+ */
+static void claim_cpu_and_disk(struct test_params *p)
+{
+	char name[64];
+	struct stat st;
+	int i, ret;
+	dev_t dev;
+
+	snprintf(name, sizeof(name), "kvm-stall-cpu-%d", p->test_cpu);
+	ret = stall_sys_claim(name);
+	__TEST_REQUIRE(ret != -EADDRINUSE,
+		       "another run uses test CPU %d: run them one after another, or on another -c",
+		       p->test_cpu);
+	for (i = 0; i < p->nr_loads; i++) {
+		if (strcmp(p->loads[i].kind->name, "blk") || stat(p->blk_dir, &st))
+			continue;
+		dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+		snprintf(name, sizeof(name), "kvm-stall-disk-%u:%u", major(dev), minor(dev));
+		__TEST_REQUIRE(stall_sys_claim(name) != -EADDRINUSE,
+			       "another run's blk load uses the disk under %s", p->blk_dir);
+		break;
+	}
 }
 
 /*
@@ -1750,6 +1778,7 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	check_requirements(&p);
+	claim_cpu_and_disk(&p);
 	claim_irqs(&p);
 	start_probe(&p);
 	start_trace(&p);

@@ -119,7 +119,7 @@ leftovers() {	# what a run may have left: in its directory, /run, tracefs
 
 nbad=$(bad_values | wc -l)
 echo "TAP version 13"
-echo "1..$((14 + nbad + 11))"
+echo "1..$((14 + nbad + 12))"
 expect 1 "'12Q'" "bad size named" "$stall" -b 12Q
 expect 1 "'bogus'" "bad mode named" "$stall" -t munmap,bogus
 expect 1 "'3X'" "bad batch named" "$stall" -B 2M,3X
@@ -257,5 +257,21 @@ if unshare -m true 2> /dev/null; then
 	fi
 else
 	echo "ok $n a /dev/kvm that is not KVM # SKIP no mount namespace here"
+fi
+# two runs on one test CPU: the second is a skip that says so
+"$stall" -c 0 -b 256M -t madvise -B 4K -r 3 -w 20ms > "$dest/first" 2>&1 &
+first=$!
+sleep 1
+"$stall" -c 0 "${short[@]}" > "$dest/second" 2>&1
+rc=$?
+kill "$first" 2> /dev/null
+wait "$first" 2> /dev/null
+n=$((n + 1))
+if [ $rc = 4 ] && grep -q 'another run uses test CPU 0' "$dest/second"; then
+	echo "ok $n a second run on the same test CPU: a skip saying so"
+elif grep -q '^1\.\.0 # SKIP' "$dest/first"; then
+	echo "ok $n a second run on the same test CPU # SKIP the first run skipped"
+else
+	echo "not ok $n a second run on the same test CPU: exit $rc, $(tail -n 1 "$dest/second")"
 fi
 
