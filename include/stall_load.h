@@ -82,6 +82,7 @@ struct stall_load {
 	int fd[4];
 	void *priv;
 	bool skipped;		/* could not run in this placement: err says why */
+	int io_errno;		/* the first failed operation's error, 0 for none */
 	char err[128];
 };
 

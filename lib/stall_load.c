@@ -4,6 +4,7 @@
  * themselves are in stall_load_net.c and stall_load_blk.c.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,11 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 	if (!strncmp(kv, "msg=", 4) || !strncmp(kv, "bs=", 3))
 		return stall_parse_size(strchr(kv, '=') + 1, &l->size);
 	if (!strncmp(kv, "peer=", 5) && strlen(kv + 5) < sizeof(l->peer)) {
+		struct in_addr a;
+
+		/* a typo in the address is a usage error, not a skip at run time */
+		if (inet_pton(AF_INET, kv + 5, &a) != 1)
+			return -EINVAL;
 		snprintf(l->peer, sizeof(l->peer), "%s", kv + 5);
 		return 0;
 	}

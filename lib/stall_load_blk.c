@@ -133,6 +133,7 @@ static int blk_setup(struct stall_load *l)
 	int i;
 
 	l->priv = b;
+	l->io_errno = 0;
 	if (!b)
 		return -ENOMEM;
 	if (blk_open(l))
@@ -160,14 +161,23 @@ static int blk_setup(struct stall_load *l)
 	return 0;
 }
 
+/* The first I/O error, for the reason a load that moved nothing gives. */
+static void blk_io_failed(struct stall_load *l, int err)
+{
+	if (!__atomic_load_n(&l->io_errno, __ATOMIC_RELAXED))
+		__atomic_store_n(&l->io_errno, err, __ATOMIC_RELAXED);
+}
+
 static int blk_submit(struct stall_load *l, struct blk_priv *b, int i)
 {
 	u64 slots = blk_span(l) / l->size;
 
 	b->iocb[i].aio_offset = (u64)(rand_r(&b->seed) % slots) * l->size;
 	b->t_submit[i] = stall_now_ns();
-	if (blk_io_submit(b->ctx, 1, &b->ptr[i]) != 1)
+	if (blk_io_submit(b->ctx, 1, &b->ptr[i]) != 1) {
+		blk_io_failed(l, errno);
 		return -errno;
+	}
 	b->inflight++;
 	return 0;
 }
@@ -208,6 +218,8 @@ static void *blk_thread(void *arg)
 			b->inflight--;
 			if (ev[i].res == (s64)l->size)
 				stall_load_record(l, now, now - b->t_submit[idx], l->size);
+			else
+				blk_io_failed(l, ev[i].res < 0 ? (int)-ev[i].res : EIO);
 			if (blk_submit(l, b, idx))
 				break;
 		}

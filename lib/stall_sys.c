@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -312,13 +313,14 @@ u64 stall_sys_free_hugepages(u64 page_size)
 	return strtoull(buf, NULL, 10);
 }
 
+/* THP on for this process: the system's setting, and no PR_SET_THP_DISABLE on it. */
 bool stall_sys_thp_enabled(void)
 {
 	char buf[128];
 
 	if (stall_sys_read_line("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)))
 		return false;
-	return !strstr(buf, "[never]");
+	return !strstr(buf, "[never]") && prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0;
 }
 
 /*

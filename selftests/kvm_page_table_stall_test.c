@@ -1111,7 +1111,7 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 	struct stall_load_verdict v;
 	struct stall_load_result m;
 	const char *reason;
-	char lname[192];
+	char lname[192], why[128];
 
 	snprintf(lname, sizeof(lname), "%s load=%s", name, l->spec);
 	if (res->skip || res->load_skip[i][0]) {
@@ -1123,7 +1123,10 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 	load_medians(res->nr_reps, res->load[i], &m);
 	/* a load that moved nothing has nothing to lose: no verdict, and why */
 	if (!(m.base_median > 0.0)) {
-		reason = "the load did nothing in the baseline (rate 0): it does not run here";
+		snprintf(why, sizeof(why), "the load did nothing in the baseline (rate 0): %s%s",
+			 l->io_errno ? "its operations failed: " : "it does not run here",
+			 l->io_errno ? strerror(l->io_errno) : "");
+		reason = why;
 		result_skip(lname, "%s\n", reason);
 		json_load(l, lname, "skip", reason, res, i, NULL, NULL);
 		return;

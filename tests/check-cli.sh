@@ -100,6 +100,7 @@ bad_values() {
 -L	blk::qd=4
 -L	tcp-rr:msg=0
 -L	tcp-rr,,blk
+-L	tcp-rr:peer=192.0.2.300
 -P	gpu
 -D	/nonexistent
 -Q	nan
@@ -119,7 +120,7 @@ leftovers() {	# what a run may have left: in its directory, /run, tracefs
 
 nbad=$(bad_values | wc -l)
 echo "TAP version 13"
-echo "1..$((14 + nbad + 12))"
+echo "1..$((14 + nbad + 13))"
 expect 1 "'12Q'" "bad size named" "$stall" -b 12Q
 expect 1 "'bogus'" "bad mode named" "$stall" -t munmap,bogus
 expect 1 "'3X'" "bad batch named" "$stall" -B 2M,3X
@@ -274,4 +275,9 @@ elif grep -q '^1\.\.0 # SKIP' "$dest/first"; then
 else
 	echo "not ok $n a second run on the same test CPU: exit $rc, $(tail -n 1 "$dest/second")"
 fi
+# a process with THP disabled (prctl) asking for THP backing: a skip, not a mislabelled point
+expect_rc 4 "THP disabled for the process: anonymous_thp is a skip" \
+	python3 -c 'import ctypes, os, sys
+ctypes.CDLL(None).prctl(41, 1, 0, 0, 0)
+os.execv(sys.argv[1], sys.argv[1:])' "$stall" -s anonymous_thp "${short[@]}"
 
