@@ -1722,9 +1722,10 @@ static void init_params(struct test_params *p)
  */
 static void check_scratch_device(char *prog, struct stall_load *l)
 {
+	struct stat st;
 	char why[160];
 
-	if (strcmp(l->kind->name, "blk"))
+	if (strcmp(l->kind->name, "blk") || stat(l->dir, &st) || !S_ISBLK(st.st_mode))
 		return;
 	if (stall_blkdev_in_use(l->dir, why, sizeof(why)) ||
 	    (!l->scratch && stall_blkdev_signature(l->dir, why, sizeof(why)))) {

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Randomized interrupt trials: runs of kvm_page_table_stall_test killed
-# with SIGINT, SIGTERM or SIGKILL at a random moment (populating, in a
+# with SIGINT, SIGTERM, SIGKILL or SIGPIPE at a random moment (populating, in a
 # window, between points), across teardown modes, loads and, where an
 # interrupt can be moved, -P irq; the process-exit child is alive in its
 # mode's trials. After each: the run and its child are gone within a bound,
+# a run ended by SIGINT or SIGTERM printed a Bail out! line,
 # and nothing is left: no process, scratch file, IRQ state file, steered
 # affinity, tracefs instance or probe, changed system setting, or memory.
 # A SIGKILLed run cannot clean up; its steering must be repaired by the
@@ -29,7 +30,7 @@ mem_slack_kb=$((64 * 1024))
 modes=(munmap madvise punch memslot-delete vm-destroy process-exit dirty-log-enable
        dirty-log-clear)
 loads=(none tcp-stream tcp-rr tcp-connect blk)
-sigs=(INT TERM KILL)
+sigs=(INT TERM KILL PIPE)
 tracefs=/sys/kernel/tracing
 n=0
 work=$(mktemp -d "$scratch/.kvm_stall_trials.XXXXXX")
@@ -111,12 +112,17 @@ for t in $(seq "$trials"); do
 	pid=$!
 	sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
 	ran=$(grep -cE '^(ok|not ok) ' "$log")
-	grep -q '^# Totals' "$log" || killed_during=$((killed_during + 1))
+	finished=1
+	grep -q '^# Totals' "$log" || { killed_during=$((killed_during + 1)); finished=0; }
 	kill -"$sig" "$pid" 2>/dev/null
 	gone_ms=$(wait_gone "$pid")
 	wait "$pid" 2>/dev/null
 	problems=""
 	[ "$gone_ms" = -1 ] && problems+=" still running ${die_bound_ms} ms after the signal;"
+	# the runner's timeout (TERM) and a Ctrl-C end the KTAP with a Bail out! line
+	case $finished$sig in 0INT|0TERM)
+		grep -q '^Bail out! ' "$log" || problems+=" no Bail out! line;" ;;
+	esac
 	# a SIGKILLed run leaves its steering to the next run: start one
 	repaired=""
 	if [ "$sig" = KILL ] && [ -e /run/kvm_stall_irq.state ]; then
