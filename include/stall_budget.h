@@ -64,7 +64,8 @@ enum stall_rule {
 struct stall_hold {
 	u64 held_ns;		/* the wait, the softirqs inside it taken out */
 	u64 work;		/* bytes of stage-2 range walked in it */
-	u64 calls;		/* stage-2 calls in it; 0: not a stage-2 hold */
+	u64 calls;		/* per-batch or walk calls in it */
+	bool stage2;		/* it lay in stage-2 functions at all */
 	u64 rate_ns_per_mib;	/* a typical per-batch call's; 0: no time rule */
 };
 

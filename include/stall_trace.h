@@ -69,7 +69,8 @@ struct stall_trace_hold {
 	u64 end_ns;
 	u64 table_bytes;
 	u64 work;		/* bytes of stage-2 range walked in the hold */
-	u64 calls;		/* stage-2 calls that overlapped it */
+	u64 calls;		/* per-batch or walk calls that overlapped it */
+	bool inside;		/* it overlapped a stage-2 function, range ones included */
 	u64 softirq_ns;		/* softirq time inside it */
 	int outer;		/* the range function around it, or the walk; -1 none */
 	bool sparse;		/* a call in it walked a sparse range (a destroy) */

@@ -536,6 +536,8 @@ static void stall_trace_hold_call(struct stall_trace_hold *h, int fn, u64 start,
 
 	if (!in)
 		return;
+	/* mmu_lock is held between a range function's batches too */
+	h->inside = true;
 	if (f->role == STALL_TRACE_RANGE || sized_inside) {
 		h->outer = fn;
 		return;

@@ -269,6 +269,7 @@ static void holds_from_trace(struct rep_result *r, const struct stall_trace_resu
 		r->holds[i].held_ns -= min(h->softirq_ns, r->holds[i].held_ns);
 		r->holds[i].work = h->work;
 		r->holds[i].calls = h->calls;
+		r->holds[i].stage2 = h->inside;
 		/* a destroy's chunks walk a sparse IPA space: their time says nothing */
 		r->holds[i].rate_ns_per_mib = h->sparse ? 0 : k->rate_ns_per_mib;
 		r->hold_fns[i] = h->outer;
@@ -330,7 +331,7 @@ static int judge_holds(struct test_params *p, const struct rep_result *r, int t,
 	stall_budget_judge_hold(&p->budget, step, &none, v);
 	v->why = "the CPU not held in stage-2 work";
 	for (i = 0; i < r->nr_holds; i++) {
-		if (!r->holds[i].calls)
+		if (!r->holds[i].stage2)
 			continue;
 		stall_budget_judge_hold(&p->budget, step, &r->holds[i], &hv);
 		if (pick < 0 || worse_hold(&hv, &r->holds[i], v, &r->holds[pick])) {

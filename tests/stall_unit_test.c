@@ -484,7 +484,7 @@ static const char *const nodrop_lines[] = {
 	EV("1.002000", "stall_r0: (x+0x1/0x2 <- kvm_pgtable_stage2_unmap)"),
 	EV("1.002000", "stall_e0: (kvm_pgtable_stage2_unmap+0x0/0x98) size=0x200000"),
 	EV("1.002600", "stall_r0: (x+0x1/0x2 <- kvm_pgtable_stage2_unmap)"),
-	EV("1.002600", "stall_r3: (x+0x1/0x2 <- kvm_stage2_unmap_range)"),
+	EV("1.002700", "stall_r3: (x+0x1/0x2 <- kvm_stage2_unmap_range)"),
 };
 
 /* 6.12's whole-table destroy, then 6.19's: the same walk in sized chunks */
@@ -516,6 +516,9 @@ static void test_trace_hold(void)
 	unit_hold(nodrop_lines, nd, 1.0016, 1.0020, 0, &res);
 	UNIT_CHECK(h->work == 2 * MIB * 4 / 6 && h->calls == 1,
 		   "trace hold: inside one call, a share of that call only");
+	unit_hold(nodrop_lines, nd, 1.00262, 1.00268, 0, &res);
+	UNIT_CHECK(!h->calls && h->inside && h->outer == 3,
+		   "trace hold: between two calls, inside the range call: still stage-2's");
 	unit_hold(nodrop_lines, nd, 0.5, 0.6, 0, &res);
 	UNIT_CHECK(!h->calls && !h->work && h->outer == -1,
 		   "trace hold: before the calls, no stage-2 work");
@@ -542,7 +545,8 @@ static void test_trace_holds(void)
 	for (i = 0; i < ARRAY_SIZE(nodrop_lines); i++)
 		stall_trace_acc_line(&acc, nodrop_lines[i]);
 	stall_trace_acc_done(&acc);
-	UNIT_CHECK(res.nr_holds == 2 && !res.hold[0].calls && res.hold[1].calls == 1 &&
+	UNIT_CHECK(res.nr_holds == 2 && !res.hold[0].calls && !res.hold[0].inside &&
+		   res.hold[1].calls == 1 && res.hold[1].inside &&
 		   res.hold[1].work == 2 * MIB && res.hold[1].softirq_ns == 100000,
 		   "trace holds: a longer wait outside stage-2, a shorter one in one call");
 }
