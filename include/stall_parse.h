@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-#define STALL_MAX_BATCH		(1ULL << 50)	/* 1P: -B's largest */
+#define STALL_MAX_BATCH		(1024ULL * 1024 * 1024 * 1024 * 1024)	/* 1P: -B's largest */
 
 /* "all" in a batch list: the whole region in one operation. */
 #define STALL_BATCH_ALL		UINT64_MAX

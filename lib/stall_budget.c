@@ -84,7 +84,7 @@ u64 stall_tier_step(enum stall_tier t, u64 page_size)
 void stall_budget_judge_hold(const struct stall_budget *b, u64 step, const struct stall_hold *h,
 			     struct stall_verdict *v)
 {
-	double step_ns = (double)h->rate_ns_per_mib * ((double)step / (1 << 20));
+	double step_ns = (double)h->rate_ns_per_mib * ((double)step / (1024 * 1024));
 
 	memset(v, 0, sizeof(*v));
 	v->rule = STALL_RULE_HOLD;
