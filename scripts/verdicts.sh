@@ -13,7 +13,7 @@
 #   nodrop     2M steps, mmu_lock never dropped between them
 #   every64    2M steps, dropped only after every 64th
 #   slow       2M steps, every 64th spinning 100 ms with the lock held
-#   7.2        Debian's 7.2 (4K and 16K): the chunked, rescheduling destroy
+#   7.2        Debian's 7.2 (4K): the chunked, rescheduling destroy
 #
 # Each boot runs "-t madvise,vm-destroy -B all" (one call over the whole
 # region, and the VM's destroy) on a region past the largest-block step
@@ -106,7 +106,11 @@ for g in ${VERDICT_GRANULES:-4k 16k 64k}; do
 	knob=
 	for b in ${VERDICT_BEHAVIOURS:-stock fix nodrop every64 slow 7.2}; do
 		if [ "$b" = 7.2 ]; then
-			[ "$g" = 64k ] && continue
+			# 64K: no Debian kernel. 16K: the 6.12 library's page-size probe
+			# makes a VM of the largest IPA (52 bits with LPA2), whose
+			# destroy 7.2 walks in 2^27 chunks of 32M: a quarter of an hour
+			# under TCG before the test starts
+			[ "$g" = 4k ] || continue
 			k=$("$here/get-kernel.sh" 7.2 "$g" "$testbed") || { errors=$((errors + 1)); continue; }
 		else
 			[ -n "$knob" ] || knob=$(PATCHES="$(ls "$root"/patches/knob/6.12/*.patch)" \
