@@ -55,10 +55,15 @@
 #define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
 /* a repetition the machine's own noise made unjudgeable is run again, twice at most */
 #define NOISY_RETRIES		2
-#define NOISY_UNCONFIRMED \
-	"machine too noisy to judge: a hold not every repetition confirmed (%d of %d held, longest %lu us)"
-#define NOISY_CONTROL \
-	"machine too noisy to judge: %s; stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
+/*
+ * A noisy point's skip reason carries no figure: CI parsers (LKFT's) fold
+ * a skip's reason into the result's name, which must not change between
+ * runs. The figures go on a diagnostic line before it.
+ */
+#define NOISY_UNCONFIRMED	"machine too noisy to judge: a hold not every repetition confirmed"
+#define NOISY_CONTROL		"machine too noisy to judge: %s"
+#define NOISY_FIGURES \
+	"%s: %d of %d judged repetitions held, stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
 
 struct test_params {
 	u64 size;
@@ -1177,14 +1182,15 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 	if (res->cls == STALL_HELD)
 		print_attribution(name, res);
 	if (res->cls == STALL_NOISY) {
+		ksft_print_msg(NOISY_FIGURES "\n", name, count_held(res), res->judged,
+			       US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
+			       US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns :
+				  r->ctl.held_ns),
+			       res->judged ? res->nr_reps : NOISY_RETRIES + 1);
 		if (res->judged)
-			snprintf(reason, sizeof(reason), NOISY_UNCONFIRMED,
-				 count_held(res), res->judged, US(rep_hold(r)));
+			snprintf(reason, sizeof(reason), NOISY_UNCONFIRMED);
 		else
-			snprintf(reason, sizeof(reason), NOISY_CONTROL,
-				 r->v.why, US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
-				 US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns :
-				    r->ctl.held_ns), NOISY_RETRIES + 1);
+			snprintf(reason, sizeof(reason), NOISY_CONTROL, r->v.why);
 		result_skip(name, "%s\n", reason);
 		json_point(p, mode, res, name, "skip", reason, best_time_ns);
 	} else {
