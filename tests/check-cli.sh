@@ -223,9 +223,17 @@ elif [ $rc = 4 ]; then
 else
 	echo "not ok $n the runner's timeout (SIGTERM): exit $rc, $(tail -n 1 "$dest/term")"
 fi
+# judged DESCRIPTION RC WANT FILE PATTERN: ok when RC is WANT and FILE says PATTERN
+judged() {
+	n=$((n + 1))
+	if [ "$2" = "$3" ] && grep -q -- "$5" "$4"; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1: exit $2, $(tail -n 1 "$4")"
+	fi
+}
 # a memory cgroup of 128M: a skip naming the memory, not the OOM killer
 cg=/sys/fs/cgroup/memory/kvm-stall-check.$$
-n=$((n + 1))
 if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
 	cg=/sys/fs/cgroup/kvm-stall-check.$$
 	mkdir "$cg" && echo $((128 << 20)) > "$cg/memory.max"
@@ -237,27 +245,18 @@ if [ -d "$cg" ]; then
 		> "$dest/cg" 2>&1
 	rc=$?
 	rmdir "$cg"
-	if [ $rc = 4 ] && grep -q 'available memory needed' "$dest/cg"; then
-		echo "ok $n a 128M memory cgroup and -b 512M: a skip naming the memory"
-	else
-		echo "not ok $n a 128M memory cgroup and -b 512M: exit $rc, $(tail -n 1 "$dest/cg")"
-	fi
+	judged "a 128M memory cgroup and -b 512M: a skip naming the memory" $rc 4 "$dest/cg" \
+		'available memory needed'
 else
-	echo "ok $n a 128M memory cgroup # SKIP no memory cgroup to make here"
+	echo "ok $((++n)) a 128M memory cgroup # SKIP no memory cgroup to make here"
 fi
 # a /dev/kvm that is not KVM (/dev/null bound over it, in a mount namespace of its own)
-n=$((n + 1))
 if unshare -m true 2> /dev/null; then
 	unshare -m bash -c 'mount --bind /dev/null /dev/kvm && exec "$0" "$@"' "$stall" "${short[@]}" \
 		> "$dest/notkvm" 2>&1
-	rc=$?
-	if [ $rc = 4 ] && grep -q 'not KVM' "$dest/notkvm"; then
-		echo "ok $n a /dev/kvm that is not KVM: a skip saying so"
-	else
-		echo "not ok $n a /dev/kvm that is not KVM: exit $rc, $(tail -n 1 "$dest/notkvm")"
-	fi
+	judged "a /dev/kvm that is not KVM: a skip saying so" $? 4 "$dest/notkvm" 'not KVM'
 else
-	echo "ok $n a /dev/kvm that is not KVM # SKIP no mount namespace here"
+	echo "ok $((++n)) a /dev/kvm that is not KVM # SKIP no mount namespace here"
 fi
 # two runs on one test CPU: the second is a skip that says so
 "$stall" -c 0 -b 256M -t madvise -B 4K -r 3 -w 20ms > "$dest/first" 2>&1 &
@@ -267,13 +266,11 @@ sleep 1
 rc=$?
 kill "$first" 2> /dev/null
 wait "$first" 2> /dev/null
-n=$((n + 1))
-if [ $rc = 4 ] && grep -q 'another run uses test CPU 0' "$dest/second"; then
-	echo "ok $n a second run on the same test CPU: a skip saying so"
-elif grep -q '^1\.\.0 # SKIP' "$dest/first"; then
-	echo "ok $n a second run on the same test CPU # SKIP the first run skipped"
+if grep -q '^1\.\.0 # SKIP' "$dest/first"; then
+	echo "ok $((++n)) a second run on the same test CPU # SKIP the first run skipped"
 else
-	echo "not ok $n a second run on the same test CPU: exit $rc, $(tail -n 1 "$dest/second")"
+	judged "a second run on the same test CPU: a skip saying so" $rc 4 "$dest/second" \
+		'another run uses test CPU 0'
 fi
 # a process with THP disabled (prctl) asking for THP backing: a skip, not a mislabelled point
 expect_rc 4 "THP disabled for the process: anonymous_thp is a skip" \
