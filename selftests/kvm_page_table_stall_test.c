@@ -1698,28 +1698,26 @@ static void check_results_path(char *prog, const char *path)
 	}
 }
 
+/* Field by field: a compound literal this size could be built on the stack. */
 static void init_params(struct test_params *p)
 {
-	*p = (struct test_params) {
-		.size = DEFAULT_TEST_MEM_SIZE,
-		.nr_vcpus = 1,
-		.src = DEFAULT_VM_MEM_SRC,
-		.test_cpu = -1,
-		.node = -2,
-		.period_ns = STALL_PROBE_DEFAULT_PERIOD_NS,
-		.baseline_ns = DEFAULT_BASELINE_NS,
-		.reps = 1,
-		.budget = {
-			.stall_allow_ns = STALL_DEFAULT_ALLOW_NS,
-			.time_ratio = STALL_DEFAULT_TIME_RATIO,
-			.step_ratio = STALL_DEFAULT_STEP_RATIO,
-			.tier = STALL_TIER_REGRESSION,
-			.max_dip = STALL_DEFAULT_MAX_DIP,
-		},
-		.blk_dir = ".",
-		.window_ns = STALL_LOAD_DEFAULT_WINDOW_NS,
-		.modes = (1ULL << stall_nr_modes) - 1,
-	};
+	memset(p, 0, sizeof(*p));
+	p->size = DEFAULT_TEST_MEM_SIZE;
+	p->nr_vcpus = 1;
+	p->src = DEFAULT_VM_MEM_SRC;
+	p->test_cpu = -1;
+	p->node = -2;
+	p->period_ns = STALL_PROBE_DEFAULT_PERIOD_NS;
+	p->baseline_ns = DEFAULT_BASELINE_NS;
+	p->reps = 1;
+	p->budget.stall_allow_ns = STALL_DEFAULT_ALLOW_NS;
+	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
+	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
+	p->budget.tier = STALL_TIER_REGRESSION;
+	p->budget.max_dip = STALL_DEFAULT_MAX_DIP;
+	p->blk_dir = ".";
+	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
+	p->modes = (1ULL << stall_nr_modes) - 1;
 }
 
 /*
@@ -1778,27 +1776,32 @@ static void finish_params(char *prog, struct test_params *p)
 
 int main(int argc, char *argv[])
 {
-	/* off the stack: its loads' parameters are most of a megabyte */
-	static struct test_params p;
+	/*
+	 * On the heap: its loads' parameters are most of a megabyte, too much
+	 * for a small stack, and in .bss they would grow the ELF image the
+	 * KVM library copies into the guest's first memslot
+	 */
+	struct test_params *p = calloc(1, sizeof(*p));
 
 	stall_sys_catch_signals();
-	init_params(&p);
+	TEST_ASSERT(p, "calloc() of the parameters");
+	init_params(p);
 	guest_modes_append_default();
-	parse_args(argc, argv, &p);
-	finish_params(argv[0], &p);
+	parse_args(argc, argv, p);
+	finish_params(argv[0], p);
 
 	ksft_print_header();
-	check_requirements(&p);
-	claim_cpu_and_disk(&p);
-	claim_irqs(&p);
-	start_probe(&p);
-	start_trace(&p);
-	print_setup(&p);
-	json_begin(&p);
-	ksft_set_plan(count_points(&p));
-	progress_points = count_points(&p) / (1 + p.nr_loads);
+	check_requirements(p);
+	claim_cpu_and_disk(p);
+	claim_irqs(p);
+	start_probe(p);
+	start_trace(p);
+	print_setup(p);
+	json_begin(p);
+	ksft_set_plan(count_points(p));
+	progress_points = count_points(p) / (1 + p->nr_loads);
 
-	for_each_guest_mode(run_test, &p);
+	for_each_guest_mode(run_test, p);
 
 	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
 	stall_trace_stop();
