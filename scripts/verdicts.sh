@@ -115,7 +115,7 @@ for g in ${VERDICT_GRANULES:-4k 16k 64k}; do
 		if [ "$b" = 7.2 ]; then
 			# 64K: no Debian kernel. 16K: the 6.12 library's page-size probe
 			# makes a VM of the largest IPA (52 bits with LPA2), whose
-			# destroy 7.2 walks in 2^27 chunks of 32M: a quarter of an hour
+			# destroy 7.2 walks in 2^27 chunks of 32M: about 10 minutes
 			# under TCG before the test starts
 			[ "$g" = 4k ] || continue
 			k=$("$here/get-kernel.sh" 7.2 "$g" "$testbed") || { errors=$((errors + 1)); continue; }
