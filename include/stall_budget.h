@@ -27,7 +27,7 @@
 #define STALL_DEFAULT_ALLOW_NS		1000000ULL	/* 1 ms */
 #define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
 #define STALL_DEFAULT_MAX_DIP		0.9		/* IO keeps a tenth of its rate */
-#define STALL_DEFAULT_STEP_RATIO	4.0		/* x one step's typical time */
+#define STALL_DEFAULT_STEP_RATIO	8.0		/* x one step's typical time */
 
 #define STALL_MAX_REPS			64
 #define STALL_MAX_WINDOWS		8192	/* 82 s of 10 ms windows */

@@ -12,7 +12,7 @@
 #   fix        the smallest-block step (the 2024 proposal, patches/6.12)
 #   nodrop     2M steps, mmu_lock never dropped between them
 #   every64    2M steps, dropped only after every 64th
-#   slow       2M steps, every 64th spinning 100 ms with the lock held
+#   slow       2M steps, every 64th spinning 200 ms with the lock held
 #   7.2        Debian's 7.2 (4K): the chunked, rescheduling destroy
 #
 # Each boot runs "-t madvise,vm-destroy -B all" (one call over the whole
@@ -22,8 +22,8 @@
 # unmap comes from the work one hold covers: the behaviour's span between
 # lock drops (stock: the largest block; fix: the smallest; nodrop: the
 # region; everyN: N x 2M), held where it is over a step and a quarter of
-# the tier's. A slow step covers one 2M step in 100 ms: held where that is
-# over 4x the tier step's typical time, every tier but the regression one
+# the tier's. A slow step covers one 2M step in 200 ms: held where that is
+# over 8x the tier step's typical time, every tier but the regression one
 # with 4K pages (one 1G step takes about 300 ms). A destroy is held on
 # 6.12 (a whole-table walk, no scheduling point); on 7.2 it walks
 # largest-block chunks outside mmu_lock, rescheduling between them, so it
@@ -103,7 +103,7 @@ append() {
 	fix) echo "kvm.stage2_batch=$(($(smallest "$2") / M))M" ;;
 	nodrop) echo "kvm.stage2_batch=2M kvm.stage2_nodrop=1" ;;
 	every64) echo "kvm.stage2_batch=2M kvm.stage2_resched_every=64" ;;
-	slow) echo "kvm.stage2_batch=2M kvm.stage2_slow_us=100000" ;;
+	slow) echo "kvm.stage2_batch=2M kvm.stage2_slow_us=200000" ;;
 	esac
 }
 

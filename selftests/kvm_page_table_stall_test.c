@@ -1295,7 +1295,7 @@ static void help(char *name)
 	       "     as mainline promises: 1G with 4K pages) or target (one smallest-block\n"
 	       "     step, the 2024 proposal: 2M with 4K pages) (default: regression)\n");
 	printf(" -R: a hold may also last this many times one step's typical time, 0 = no\n"
-	       "     time rule (default: 4)\n");
+	       "     time rule (default: 8)\n");
 	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
 	       "     (default: 0)\n");
 	printf(" -n: NUMA node for guest memory, -1 for no binding (default: the test CPU's)\n");
