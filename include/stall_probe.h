@@ -36,7 +36,6 @@ struct stall_window {
 	struct stall_hist lat;
 	u64 max_gap_ns;
 	u64 max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
-	u64 max_held_ns;		/* longest wait on the run queue, lower bound */
 	u64 missed;	/* periods that went by without a wake-up */
 	/* the longest waits, longest first: the wake-up ending each (CLOCK_MONOTONIC) */
 	struct {
@@ -58,6 +57,12 @@ struct stall_probe {
 	struct stall_window *req;
 	struct stall_window *ack;
 };
+
+/* The longest wait on the run queue, a lower bound; 0 for none. */
+static inline u64 stall_window_max_held(const struct stall_window *w)
+{
+	return w->nr_holds ? w->holds[0].held_ns : 0;
+}
 
 int stall_window_init(struct stall_window *w);
 void stall_window_reset(struct stall_window *w);

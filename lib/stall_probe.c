@@ -77,7 +77,6 @@ void stall_window_reset(struct stall_window *w)
 	stall_hist_reset(&w->lat);
 	w->max_gap_ns = 0;
 	w->max_gap_end_ns = 0;
-	w->max_held_ns = 0;
 	w->nr_holds = 0;
 	w->missed = 0;
 }
@@ -108,8 +107,6 @@ static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
 		w->max_gap_ns = gap;
 		w->max_gap_end_ns = now;
 	}
-	if (held > w->max_held_ns)
-		w->max_held_ns = held;
 	if (held)
 		stall_window_keep_hold(w, now, held);
 }
@@ -263,7 +260,7 @@ int stall_probe_start(struct stall_probe *p, int cpu, u64 period_ns, int prio)
 	return 0;
 }
 
-/* Whether the windows carry the run-queue part of each gap (max_held_ns). */
+/* Whether the windows carry the run-queue part of each gap (stall_window_max_held()). */
 bool stall_probe_sees_held(const struct stall_probe *p)
 {
 	return __atomic_load_n(&p->sched_fd, __ATOMIC_ACQUIRE) >= 0;

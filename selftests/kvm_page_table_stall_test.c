@@ -368,7 +368,7 @@ static void judge_rep(struct test_params *p, struct rep_result *r)
 static void observe(struct stall_window *w, struct stall_obs *o)
 {
 	o->gap_ns = w->max_gap_ns;
-	o->held_ns = stall_probe_sees_held(&probe) ? w->max_held_ns : STALL_NS_UNKNOWN;
+	o->held_ns = stall_probe_sees_held(&probe) ? stall_window_max_held(w) : STALL_NS_UNKNOWN;
 }
 
 /*

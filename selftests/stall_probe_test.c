@@ -121,7 +121,7 @@ static u64 quiet_gap(struct probe_test *t, u64 *held)
 	switch_window(&win);
 	stall_sleep_ns(t->quiet_ns);
 	switch_window(NULL);
-	*held = win.max_held_ns;
+	*held = stall_window_max_held(&win);
 	return win.max_gap_ns;
 }
 
@@ -170,7 +170,7 @@ static s64 injected_excess(struct probe_test *t, u64 ns, u64 *held, s64 *wait)
 	*held = inject_stall(t->cpu, ns);
 	stall_sleep_ns(5 * t->period_ns + 1000000);
 	switch_window(NULL);
-	*wait = (s64)win.max_held_ns - (s64)*held;
+	*wait = (s64)stall_window_max_held(&win) - (s64)*held;
 	return (s64)win.max_gap_ns - (s64)*held;
 }
 
