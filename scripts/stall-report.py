@@ -1,16 +1,19 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""One page from kvm_page_table_stall_test results files (-j): a matrix, a
-kernel-batch sweep (kbatch-sweep.sh) or an A/B (make ab), for a lab to
-attach to a qualification.
+"""One page from kvm_page_table_stall_test results files (-j): a default
+run, a matrix, a kernel-batch sweep (kbatch-sweep.sh) or an A/B (make ab),
+for a lab to attach to a qualification.
 
   stall-report.py OUTDIR FILE.json...
       Writes OUTDIR/report.md and its plots (PNG, matplotlib):
       stall against the user chunk and against the kernel's own batch
       (kvm.stage2_batch, the testbed's knob) per granule and kernel,
-      teardown time against both, the probe's latency histogram of each
-      one-call point, and each IO load's throughput over time around the
-      teardown; then the tables the plots are drawn from.
+      teardown time against both, the whole-VM operations (modes without
+      batches), the probe's latency histogram of each one-call point,
+      and each IO load's throughput over time around the teardown; then
+      the tables the plots are drawn from and every point of every file.
+      Each PNG carries what it draws (axes, ticks, legends) as JSON in
+      its "kvm-stall-axes" text chunk, for checks to read back.
 
   stall-report.py kbatch FILE.json...
       Prints the kernel-batch table: per granule, kernel batch and load,
@@ -23,21 +26,30 @@ import json
 import os
 import sys
 
+SIZE_UNITS = (('T', 40), ('G', 30), ('M', 20), ('K', 10))
+
 
 def fmt_size(b):
-    for unit, shift in (('G', 30), ('M', 20), ('K', 10)):
+    for unit, shift in SIZE_UNITS:
         if b >= 1 << shift and b % (1 << shift) == 0:
             return '%d%s' % (b >> shift, unit)
-    return str(b)
+    for unit, shift in SIZE_UNITS:
+        if b >= 1 << shift:
+            return '%.3g%s' % (b / (1 << shift), unit)
+    return '%dB' % b
 
 
-def parse_size(s, region):
+def parse_size(s, region, granule=None):
+    """A point's batch in bytes: None for the modes without batches."""
+    if not isinstance(s, str) or not s:
+        return None
     if s == 'all':
         return region
-    mult = {'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}
-    if s and s[-1] in mult:
-        return int(s[:-1]) * mult[s[-1]]
-    return int(s) if s.isdigit() else None
+    if s == 'granule':
+        return granule
+    mult = dict((u, 1 << sh) for u, sh in SIZE_UNITS)
+    num, unit = (s[:-1], mult[s[-1]]) if s[-1] in mult else (s, 1)
+    return int(num) * unit if num.isdigit() else None
 
 
 def load(path):
@@ -47,7 +59,8 @@ def load(path):
     except (OSError, ValueError) as e:
         sys.stderr.write('stall-report: %s: %s\n' % (path, e))
         sys.exit(2)
-    if not isinstance(d, dict) or d.get('schema') != 'kvm-stall-results':
+    if not isinstance(d, dict) or d.get('schema') != 'kvm-stall-results' or \
+       not isinstance(d.get('points'), list):
         sys.stderr.write('stall-report: %s: not a kvm-stall results file\n' % path)
         sys.exit(2)
     d['_path'] = path
@@ -56,19 +69,19 @@ def load(path):
 
 def run_info(d):
     """What sets a run apart: kernel, granule, kernel batch, load."""
-    env = d['environment']
-    k = env['kernel']
-    kb = k.get('stage2_batch')
-    loads = ','.join(d['options'].get('loads') or []) or 'none'
+    env = d.get('environment') or {}
+    k = env.get('kernel') or {}
+    opts = d.get('options') or {}
     emu = (env.get('virtualization') or {}).get('emulation') or ''
     cpu = emu.split('-cpu ', 1)[1].split(',')[0] if '-cpu ' in emu else None
     return {
         'cpu': cpu if cpu and cpu != 'max' else None,
-        'kernel': k['release'].split('-')[0],
-        'granule': fmt_size(env['page_size']),
-        'kbatch': kb,
-        'load': loads,
-        'region': d['options']['size'],
+        'kernel': (k.get('release') or 'unknown').split('-')[0],
+        'granule': fmt_size(env['page_size']) if env.get('page_size') else '?',
+        'page_size': env.get('page_size'),
+        'kbatch': k.get('stage2_batch'),
+        'load': ','.join(opts.get('loads') or []) or 'none',
+        'region': opts.get('size'),
         'tag': d.get('_tag'),
     }
 
@@ -104,12 +117,18 @@ def ms(ns):
 
 
 def held(p):
-    return p['held_ns'] if p.get('held_ns') is not None else p['stall_ns']
+    """The probe's held time, or its longest gap where schedstat is missing."""
+    return p['held_ns'] if p.get('held_ns') is not None else p.get('stall_ns')
+
+
+def measured(p):
+    """A point that ran and was judged: a skipped one carries no figures."""
+    return p.get('result') != 'skip' and p.get('time_ns') is not None
 
 
 def one_call(d, mode='madvise'):
     for p in d['points']:
-        if p['mode'] == mode and p['batch'] == 'all' and p['result'] != 'skip':
+        if p.get('mode') == mode and p.get('batch') == 'all' and measured(p):
             return p
     return None
 
@@ -123,11 +142,12 @@ def kbatch_rows(runs):
         if not info['kbatch'] or not p:
             continue
         k = p.get('kernel') or {}
-        rows.append(dict(info, held=ms(held(p)), stall=ms(p['stall_ns']),
+        rows.append(dict(info, held=ms(held(p)), stall=ms(p.get('stall_ns')),
                          kcall=ms(k.get('longest_call_ns')), time=ms(p['time_ns']),
                          kcalls=k.get('batch_calls'), ktime=ms(k.get('batch_total_ns')),
                          lost=k.get('lost_events') or 0,
-                         result=p['result'], rule=p['rule'], budget=ms(p['budget_ns'])))
+                         result=p['result'], rule=p.get('rule') or 'n/a',
+                         budget=ms(p.get('budget_ns'))))
     rows.sort(key=lambda r: (r['kernel'], r['granule'], r['load'], r['kbatch']))
     # teardown cost against the largest batch of the same granule and load
     for r in rows:
@@ -147,77 +167,388 @@ def lost_mark(r, text, say=False):
     return '>=%s (%d events lost)' % (text, r['lost']) if say else '>=' + text
 
 
+def opt(v, f):
+    return f % v if v is not None else 'n/a'
+
+
 def kbatch_table(rows):
     out = ['| kernel | granule | kernel batch | load | held (ms) | longest call (ms) | '
            'stage-2 calls | stage-2 time (ms) | vs. largest batch | '
            'teardown (ms) | vs. largest batch | budget (ms) | result |',
            '|---|---|---|---|---|---|---|---|---|---|---|---|---|']
-
-    def opt(v, f):
-        return f % v if v is not None else 'n/a'
     for r in rows:
-        out.append('| %s | %s | %s | %s | %.2f | %s | %s | %s | %s | %.1f | %+.1f%% | '
-                   '%.2f (%s) | %s |' % (
-                       r['kernel'], r['granule'], fmt_size(r['kbatch']), r['load'], r['held'],
+        out.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %s | '
+                   '%s (%s) | %s |' % (
+                       r['kernel'], r['granule'], fmt_size(r['kbatch']), r['load'],
+                       opt(r['held'], '%.2f'),
                        opt(r['kcall'], '%.2f'), lost_mark(r, opt(r['kcalls'], '%d'), True),
-                       lost_mark(r, opt(r['ktime'], '%.1f')), lost_mark(r, opt(r['kcost'], '%+.1f%%')),
-                       r['time'],
-                       r['cost'], r['budget'], r['rule'], r['result']))
+                       lost_mark(r, opt(r['ktime'], '%.1f')),
+                       lost_mark(r, opt(r['kcost'], '%+.1f%%')),
+                       r['time'], opt(r['cost'], '%+.1f%%'),
+                       opt(r['budget'], '%.2f'), r['rule'], r['result']))
     return out
+
+
+def time_scale(values_ns):
+    """A time axis's unit: us below a millisecond, ms above, never an
+    exponent or an offset."""
+    top = max([v for v in values_ns if v is not None] or [0])
+    return ('us', 1e3) if top < 1e6 else ('ms', 1e6)
+
+
+def plain_axis(axis):
+    """Plain numbers on a linear axis: no 1e3 factor, no +1.775e3 offset."""
+    from matplotlib import ticker
+    fmt = ticker.ScalarFormatter(useOffset=False)
+    fmt.set_scientific(False)
+    axis.set_major_formatter(fmt)
+
+
+def size_axis(axis, sizes):
+    """A log2 axis of byte sizes labelled 2M .. 1G at the sizes drawn."""
+    from matplotlib import ticker
+    ax = axis.axes
+    if axis is ax.xaxis:
+        ax.set_xscale('log', base=2)
+    else:
+        ax.set_yscale('log', base=2)
+    axis.set_major_locator(ticker.FixedLocator(sorted(sizes)))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt_size(int(round(v)))))
+    axis.set_minor_locator(ticker.NullLocator())
+    lo, hi = min(sizes), max(sizes)
+    if axis is ax.xaxis:
+        ax.set_xlim(lo / 1.5, hi * 1.5)
+    else:
+        ax.set_ylim(lo / 1.5, hi * 1.5)
+
+
+def axes_meta(fig):
+    """What the figure shows, read back from the drawn artists: each axes'
+    labels, scales, visible tick labels, offset texts and legend entries."""
+    fig.canvas.draw()
+
+    def ticks(axis, lim):
+        lo, hi = sorted(lim)
+        major = [t.get_text() for v, t in zip(axis.get_majorticklocs(),
+                                               axis.get_majorticklabels())
+                 if lo <= v <= hi and t.get_visible()]
+        return major + [t.get_text() for t in axis.get_minorticklabels() if t.get_text()]
+
+    out = []
+    for ax in fig.axes:
+        leg = ax.get_legend()
+        out.append({
+            'title': ax.get_title(),
+            'xlabel': ax.get_xlabel(), 'ylabel': ax.get_ylabel(),
+            'xscale': ax.get_xscale(), 'yscale': ax.get_yscale(),
+            'xticks': ticks(ax.xaxis, ax.get_xlim()), 'yticks': ticks(ax.yaxis, ax.get_ylim()),
+            'xoffset': ax.xaxis.get_offset_text().get_text(),
+            'yoffset': ax.yaxis.get_offset_text().get_text(),
+            'legend': [t.get_text() for t in leg.get_texts()] if leg else [],
+            'budget_lines': sum(1 for ln in ax.get_lines() if ln.get_gid() == 'budget'),
+        })
+    legends = [[t.get_text() for t in lg.get_texts()] for lg in fig.legends]
+    w, h = fig.canvas.get_width_height()
+    return {'size': [w, h], 'axes': out, 'legends': legends}
+
+
+def legend_rows(n, ncol):
+    return (n + ncol - 1) // ncol
+
+
+def run_styles(runs):
+    """A colour per run, the same in every plot."""
+    import matplotlib
+    cmap = matplotlib.colormaps['tab20']
+    return dict((id(d), 'C%d' % i if len(runs) <= 10 else cmap(i % 20))
+                for i, d in enumerate(runs))
+
+
+MODE_MARKERS = 'osD^vP*X<>'
+
+
+def chunk_series(runs):
+    """Per run and mode, the measured points with a batch, by chunk size."""
+    out = []
+    for d in runs:
+        info = run_info(d)
+        if info['kbatch'] and info['load'] != 'none':
+            continue
+        for mode in sorted({p.get('mode') for p in d['points']}):
+            pts = [(parse_size(p.get('batch'), info['region'], info['page_size']), p)
+                   for p in d['points'] if p.get('mode') == mode and measured(p)]
+            pts = sorted(((x, p) for x, p in pts if x), key=lambda xp: xp[0])
+            if pts:
+                out.append((d, mode, pts))
+    return out
+
+
+def draw_budget(ax, xs, budgets, scale, color):
+    """The budget a point was judged against, where it has one (0: the
+    work alone judged, no time limit): a dotted line over the points it
+    judged, a dash where it judged one point alone."""
+    bs = [(x, b / scale) for x, b in zip(xs, budgets) if b]
+    if len(bs) > 1:
+        ax.plot([x for x, _ in bs], [b for _, b in bs], ':', color=color, lw=1.2, gid='budget')
+    elif bs:
+        ax.plot([bs[0][0]], [bs[0][1]], ls='none', marker='_', ms=24, mew=1.5, color=color,
+                gid='budget')
+
+
+def headroom(ax):
+    """Linear time from 0, room above the data for the legend."""
+    top = max([max(ln.get_ydata(), default=0) for ln in ax.get_lines()] +
+              [p.get_height() for p in ax.patches] + [0])
+    ax.set_ylim(0, top * 1.35 if top > 0 else 1)
+
+
+def style_handles(modes, with_budget):
+    from matplotlib.lines import Line2D
+    hs = [Line2D([], [], color='k', marker=MODE_MARKERS[i % len(MODE_MARKERS)], ls='-',
+                 label=m) for i, m in enumerate(modes)]
+    if with_budget:
+        hs.append(Line2D([], [], color='k', ls=':', label='budget judged against'))
+    return hs
+
+
+def run_legend(fig, handles, top):
+    """One entry per run (kernel and granule, and what sets it apart),
+    under the axes."""
+    ncol = 2 if len(handles) > 4 else max(1, len(handles))
+    fig.legend(handles=handles, loc='lower center', ncol=ncol, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.3 * legend_rows(len(handles), ncol) / fig.get_figheight() + 0.02,
+                           1, top))
+
+
+def plot_chunk(plt, runs, colors, save):
+    from matplotlib.lines import Line2D
+    series = chunk_series(runs)
+    if not series:
+        return
+    modes = sorted({m for _, m, _ in series})
+    drawn = list({id(d): d for d, _, _ in series}.values())
+    nrun = len(drawn)
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4.8 + 0.3 * legend_rows(nrun, 2)))
+    hunit, hscale = time_scale([held(p) for _, _, pts in series for _, p in pts])
+    tunit, tscale = time_scale([p['time_ns'] for _, _, pts in series for _, p in pts])
+    sizes, budgeted = set(), False
+    for d, mode, pts in series:
+        xs, c = [x for x, _ in pts], colors[id(d)]
+        mk = MODE_MARKERS[modes.index(mode) % len(MODE_MARKERS)]
+        ax[0].plot(xs, [(held(p) or 0) / hscale for _, p in pts], marker=mk, color=c)
+        ax[1].plot(xs, [p['time_ns'] / tscale for _, p in pts], marker=mk, color=c)
+        budgets = [p.get('budget_ns') for _, p in pts]
+        draw_budget(ax[0], xs, budgets, hscale, c)
+        budgeted |= any(budgets)
+        sizes.update(xs)
+    for a, yl in ((ax[0], 'CPU held (%s)' % hunit), (ax[1], 'teardown time (%s)' % tunit)):
+        size_axis(a.xaxis, sizes)
+        plain_axis(a.yaxis)
+        headroom(a)
+        a.set_xlabel('user chunk (the largest is the whole region in one call)')
+        a.set_ylabel(yl)
+        a.grid(True, alpha=0.3)
+    ax[1].legend(handles=style_handles(modes, budgeted), fontsize=7, title='mode', title_fontsize=7)
+    fig.suptitle('Stall and teardown time against the user chunk')
+    run_legend(fig, [Line2D([], [], color=colors[id(d)], lw=2, label=label(run_info(d)))
+                     for d in drawn], 0.95)
+    save(fig, 'user-chunk.png', 'Stall and teardown time against the user chunk',
+         'A colour per run (kernel and granule), a marker per mode: the CPU held (left, '
+         'with the budget each point was judged against, dotted) and the teardown time '
+         '(right) as the teardown is done in smaller chunks.')
+
+
+def plot_whole(plt, runs, colors, save):
+    """The modes without batches (vm-destroy, process-exit, dirty-log-enable):
+    a group of bars per mode, a bar per run."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    pts = [(d, p) for d in runs for p in d['points']
+           if measured(p) and parse_size(p.get('batch'), 1, 1) is None]
+    if not pts:
+        return
+    modes = sorted({p['mode'] for _, p in pts})
+    drawn = list({id(d): d for d, _ in pts}.values())
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4.8 + 0.3 * legend_rows(len(drawn), 2)))
+    hunit, hscale = time_scale([held(p) for _, p in pts])
+    tunit, tscale = time_scale([p['time_ns'] for _, p in pts])
+    width = 0.8 / len(drawn)
+    order = dict((id(d), i) for i, d in enumerate(drawn))
+    budgeted = False
+    for d, p in pts:
+        x = modes.index(p['mode']) + (order[id(d)] - (len(drawn) - 1) / 2) * width
+        c = colors[id(d)]
+        ax[0].bar(x, (held(p) or 0) / hscale, width=width * 0.9, color=c)
+        ax[1].bar(x, p['time_ns'] / tscale, width=width * 0.9, color=c)
+        if p.get('budget_ns'):
+            ax[0].plot([x - width / 2, x + width / 2], [p['budget_ns'] / hscale] * 2, 'k:',
+                       lw=1.5, gid='budget')
+            budgeted = True
+    for a, yl in ((ax[0], 'CPU held (%s)' % hunit), (ax[1], 'operation time (%s)' % tunit)):
+        a.set_xticks(range(len(modes)))
+        a.set_xticklabels(modes)
+        a.set_xlabel('mode (one operation on the whole VM)')
+        a.set_ylabel(yl)
+        plain_axis(a.yaxis)
+        headroom(a)
+        a.grid(True, axis='y', alpha=0.3)
+    if budgeted:
+        ax[0].legend(handles=[Line2D([], [], color='k', ls=':', label='budget judged against')],
+                     fontsize=7)
+    fig.suptitle('Whole-VM operations: CPU held and time taken')
+    run_legend(fig, [Patch(color=colors[id(d)], label=label(run_info(d))) for d in drawn], 0.95)
+    save(fig, 'whole-vm.png', 'Whole-VM operations: CPU held and time taken',
+         'The modes without batches, a bar per run in its colour: the CPU held (left, '
+         'the budget dotted over each bar) and how long the operation took (right).')
 
 
 def kbatch_panels(ax, rows, title):
     """One granule's row of the kernel-batch plot: a colour per load."""
-    from matplotlib import ticker
-    xs_all = sorted({r['kbatch'] for r in rows})
+    hunit, hscale = time_scale([r['held'] * 1e6 for r in rows] +
+                               [r['kcall'] * 1e6 for r in rows if r['kcall'] is not None])
+    tunit, tscale = time_scale([r['time'] * 1e6 for r in rows])
+    hscale, tscale = hscale / 1e6, tscale / 1e6
     for n, load in enumerate(sorted({r['load'] for r in rows})):
         rs = [r for r in rows if r['load'] == load]
         xs, c = [r['kbatch'] for r in rs], 'C%d' % n
-        ax[0].plot(xs, [r['held'] for r in rs], 'o-', color=c, label='load=%s: CPU held' % load)
+        # several kernels at one batch (a benchmark's builds) are no sweep
+        ls = '-' if len(set(xs)) == len(xs) else 'none'
+        ax[0].plot(xs, [r['held'] / hscale for r in rs], marker='o', ls=ls, color=c)
         if all(r['kcall'] is not None for r in rs):
-            ax[0].plot(xs, [r['kcall'] for r in rs], 'x--', color=c,
-                       label='load=%s: longest stage-2 call' % load)
-        ax[0].plot(xs, [r['budget'] for r in rs], ':', color=c, lw=1,
-                   label='load=%s: budget (%s)' % (load, '/'.join(sorted({r['rule'] for r in rs}))))
-        ax[1].plot(xs, [r['time'] for r in rs], 'o-', color=c, label='load=%s: teardown' % load)
+            ax[0].plot(xs, [r['kcall'] / hscale for r in rs], marker='x',
+                       ls='--' if ls == '-' else ls, color=c)
+        ax[1].plot(xs, [r['time'] / tscale for r in rs], marker='o', ls=ls, color=c)
         if all(r['ktime'] is not None for r in rs):
-            ax[1].plot(xs, [r['ktime'] for r in rs], 'x--', color=c,
-                       label='load=%s: stage-2 calls added' % load)
-    for a, yl in ((ax[0], 'ms (log)'), (ax[1], 'time (ms)')):
-        a.set_xscale('log', base=2)
-        a.set_xticks(xs_all)
-        a.set_xticklabels([fmt_size(x) for x in xs_all])
-        a.minorticks_off()
+            ax[1].plot(xs, [r['ktime'] / tscale for r in rs], marker='x',
+                       ls='--' if ls == '-' else ls, color=c)
+        if ls == '-':
+            draw_budget(ax[0], xs, [r['budget'] for r in rs], hscale, c)
+        else:
+            for x, r in zip(xs, rs):
+                draw_budget(ax[0], [x], [r['budget']], hscale, c)
+    for a, yl in ((ax[0], 'CPU held (%s)' % hunit), (ax[1], 'teardown time (%s)' % tunit)):
+        size_axis(a.xaxis, {r['kbatch'] for r in rows})
+        plain_axis(a.yaxis)
+        headroom(a)
         a.set_xlabel('kernel stage-2 batch (kvm.stage2_batch)')
         a.set_ylabel(yl)
         a.set_title(title, fontsize=10)
-        a.grid(True, which='major', alpha=0.3)
-        a.legend(fontsize=7)
-    ax[0].set_yscale('log')
-    ax[0].yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: '%g' % v))
-    ax[0].yaxis.set_minor_formatter(ticker.FuncFormatter(lambda v, _: '%g' % v))
-    ax[1].set_ylim(bottom=0)
+        a.grid(True, alpha=0.3)
+    kbatch_legends(ax, rows)
+
+
+def kbatch_legends(ax, rows):
+    from matplotlib.lines import Line2D
+    loads = sorted({r['load'] for r in rows})
+    hs = [Line2D([], [], color='C%d' % n, lw=2, label='load=%s' % ld) for n, ld in enumerate(loads)]
+    ax[0].legend(handles=hs + [Line2D([], [], color='k', marker='o', label='CPU held'),
+                               Line2D([], [], color='k', marker='x', ls='--',
+                                      label='longest stage-2 call'),
+                               Line2D([], [], color='k', ls=':', label='budget judged against')],
+                 fontsize=7)
+    ax[1].legend(handles=hs + [Line2D([], [], color='k', marker='o', label='teardown'),
+                               Line2D([], [], color='k', marker='x', ls='--',
+                                      label='stage-2 calls added')], fontsize=7)
+
+
+def plot_kbatch(plt, runs, save):
+    rows = kbatch_rows(runs)
+    if not rows:
+        return
+    grans = sorted({(r['kernel'], r['granule']) for r in rows},
+                   key=lambda g: (g[0], parse_size(g[1], 0) or 0))
+    fig, axs = plt.subplots(len(grans), 2, figsize=(12, 4.2 * len(grans)), squeeze=False)
+    for (kern, gran), ax in zip(grans, axs):
+        kbatch_panels(ax, [r for r in rows if (r['kernel'], r['granule']) == (kern, gran)],
+                      '%s %s' % (kern, gran))
+    fig.suptitle('One-call unmap against the kernel batch: CPU held and teardown time')
+    fig.tight_layout()
+    save(fig, 'kernel-batch.png',
+         'One-call unmap against the kernel batch: CPU held and teardown time',
+         'The one-call madvise point of each boot, a row per kernel and granule: '
+         'left, the CPU held, the longest stage-2 call and the budget against '
+         'the batch the kernel was booted with; right, what the whole teardown '
+         'took and, of it, the stage-2 calls added together. A colour per load.')
 
 
 def hist_panel(ax, hists, nb, title):
     """One granule's probe histograms, a bar colour per run."""
-    import matplotlib
+    from matplotlib import ticker
     n = len(hists)
     width = 0.8 / n
-    cmap = matplotlib.colormaps['tab20']
-    for i, (_, _, lbl, r) in enumerate(hists):
-        h = r['probe_hist_log2_us']
+    for i, (_, _, lbl, r, c) in enumerate(hists):
+        h = list(r['probe_hist_log2_us'])
         h = h + [0] * (nb - 1 - len(h)) + [r.get('probe_hist_over', 0)]
         xs = [b + 0.1 + i * width for b in range(nb)]
-        ax.bar(xs, h, width=width, align='edge', label=lbl, color=cmap(i % 20))
+        ax.bar(xs, h, width=width, align='edge', label=lbl, color=c)
     ax.set_xticks([b + 0.5 for b in range(nb)])
-    ax.set_xticklabels(['<2'] + ['%s' % (1 << b) for b in range(1, nb - 1)] + ['>20ms'],
+    ax.set_xticklabels(['<2'] + ['%d' % (1 << b) for b in range(1, nb - 1)] + ['>20000'],
                        fontsize=7)
     ax.set_yscale('log')
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: '%d' % v if v >= 1 else ''))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_title(title, fontsize=10)
     ax.set_xlabel('probe wake-up latency, bins from the lower bound shown (us)')
-    ax.set_ylabel('wake-ups')
+    ax.set_ylabel('wake-ups (log)')
     ax.legend(fontsize=7, ncol=2)
+
+
+def plot_hist(plt, runs, colors, save):
+    hists = []
+    for d in runs:
+        p, info = one_call(d), run_info(d)
+        if p and p.get('reps') and p['reps'][0].get('probe_hist_log2_us'):
+            hists.append(((info['kernel'], info['granule']), info['kbatch'] or 0,
+                          label(info), p['reps'][0], colors[id(d)]))
+    if not hists:
+        return
+    grans = sorted({h[0] for h in hists}, key=lambda g: (g[0], parse_size(g[1], 0) or 0))
+    nb = max(len(h[3]['probe_hist_log2_us']) for h in hists) + 1
+    fig, axs = plt.subplots(len(grans), 1, figsize=(10, 3.6 * len(grans)), squeeze=False)
+    for g, ax in zip(grans, axs[:, 0]):
+        hist_panel(ax, sorted((h for h in hists if h[0] == g), key=lambda h: (h[1], h[2])),
+                   nb, '%s %s' % g)
+    fig.suptitle("The probe's wake-up latency during the one-call unmap")
+    fig.tight_layout()
+    save(fig, 'probe-histogram.png', "The probe's wake-up latency during the one-call unmap",
+         'How late the probe on the test CPU woke during the teardown window of the '
+         'one-call madvise point, in power-of-two bins, a panel per kernel and granule: '
+         'a held CPU shows as a tail.')
+
+
+def plot_loads(plt, runs, save):
+    series = []
+    for d in runs:
+        for p in d['points']:
+            for ld in p.get('loads') or []:
+                for r in (ld.get('reps') or [])[:1]:
+                    if (r.get('series') or {}).get('meas'):
+                        series.append(('%s %s %s' % (label(run_info(d)), p['mode'],
+                                                     p.get('batch') or ''),
+                                       ld.get('spec', ld.get('name')), ld.get('unit', 'ops'),
+                                       r['series']))
+    if not series:
+        return
+    series = series[:8]
+    fig, ax = plt.subplots(len(series), 1, figsize=(10, 2.2 * len(series) + 0.6), squeeze=False)
+    for a, (lbl, spec, unit, s) in zip(ax[:, 0], series):
+        w = s['window_ns'] / 1e6
+        nb = len(s['base'])
+        xs = [(i - nb) * w for i in range(nb)] + [i * w for i in range(len(s['meas']))]
+        a.step(xs, s['base'] + s['meas'], where='post')
+        a.axvline(0, color='red', lw=0.8, ls=':')
+        a.set_ylabel('%s/s' % unit, fontsize=8)
+        a.set_xlabel('time from the teardown (ms; baseline before 0)', fontsize=8)
+        plain_axis(a.xaxis)
+        plain_axis(a.yaxis)
+        a.set_ylim(bottom=0)
+        a.set_title('%s, load %s' % (lbl, spec), fontsize=8)
+        a.grid(True, alpha=0.3)
+    fig.suptitle('IO load throughput around the teardown')
+    fig.tight_layout()
+    save(fig, 'load-throughput.png', 'IO load throughput around the teardown',
+         "Each load's throughput per window: the baseline's last windows, then the "
+         'teardown from 0; a dip is the IO the held CPU did not serve.')
 
 
 def plots(runs, outdir):
@@ -228,106 +559,46 @@ def plots(runs, outdir):
     made = []
 
     def save(fig, name, title, what):
-        fig.suptitle(title)
-        fig.tight_layout()
-        fig.savefig(os.path.join(outdir, name), dpi=100)
+        meta = axes_meta(fig)
+        fig.savefig(os.path.join(outdir, name), dpi=fig.dpi,
+                    metadata={'Title': title, 'Description': what,
+                              'kvm-stall-axes': json.dumps(meta)})
         plt.close(fig)
         made.append((name, title, what))
 
-    # 1. stall and teardown time against the user chunk, kernel's default batch
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
-    drawn = 0
-    for d in runs:
-        info = run_info(d)
-        if info['kbatch'] and info['load'] != 'none':
-            continue
-        for mode in sorted({p['mode'] for p in d['points']}):
-            pts = [(parse_size(p['batch'], info['region']), p) for p in d['points']
-                   if p['mode'] == mode and p['result'] != 'skip']
-            pts = sorted((x, p) for x, p in pts if x)
-            if len(pts) < 2:
-                continue
-            lbl = '%s %s' % (label(info), mode)
-            ax[0].plot([x for x, _ in pts], [ms(held(p)) for _, p in pts], 'o-', label=lbl)
-            ax[1].plot([x for x, _ in pts], [ms(p['time_ns']) for _, p in pts], 'o-', label=lbl)
-            drawn += 1
-    if drawn:
-        for a, yl in ((ax[0], 'CPU held (ms)'), (ax[1], 'teardown time (ms)')):
-            a.set_xscale('log', base=2)
-            a.set_yscale('log')
-            a.set_xlabel('user chunk (bytes; the last point is one call)')
-            a.set_ylabel(yl)
-            a.grid(True, which='both', alpha=0.3)
-        ax[0].legend(fontsize=7)
-        save(fig, 'user-chunk.png', 'Stall and teardown time against the user chunk',
-             'Each line is one mode of one run: the CPU held (left) and the teardown '
-             'time (right) as the teardown is done in smaller chunks.')
-    else:
-        plt.close(fig)
-
-    # 2. stall and teardown against the kernel's batch (the knob), a row per granule
-    rows = kbatch_rows(runs)
-    if rows:
-        grans = sorted({(r['kernel'], r['granule']) for r in rows},
-                       key=lambda g: (g[0], parse_size(g[1], 0) or 0))
-        fig, axs = plt.subplots(len(grans), 2, figsize=(12, 4.2 * len(grans)), squeeze=False)
-        for (kern, gran), ax in zip(grans, axs):
-            kbatch_panels(ax, [r for r in rows if (r['kernel'], r['granule']) == (kern, gran)],
-                          '%s %s' % (kern, gran))
-        save(fig, 'kernel-batch.png',
-             'One-call unmap against the kernel batch: CPU held and teardown time',
-             'The one-call madvise point of each boot, a row per kernel and granule: '
-             'left, the CPU held, the longest stage-2 call and the budget against '
-             'the batch the kernel was booted with; right, what the whole teardown '
-             'took and, of it, the stage-2 calls added together. A colour per load.')
-
-    # 3. the probe's latency histogram of each one-call point, a panel per granule
-    hists = []
-    for d in runs:
-        p, info = one_call(d), run_info(d)
-        if p and p['reps'] and p['reps'][0].get('probe_hist_log2_us'):
-            hists.append(((info['kernel'], info['granule']), info['kbatch'] or 0,
-                          label(info), p['reps'][0]))
-    if hists:
-        grans = sorted({g for g, _, _, _ in hists},
-                       key=lambda g: (g[0], parse_size(g[1], 0) or 0))
-        nb = max(len(r['probe_hist_log2_us']) for _, _, _, r in hists) + 1
-        fig, axs = plt.subplots(len(grans), 1, figsize=(10, 3.6 * len(grans)), squeeze=False)
-        for g, ax in zip(grans, axs[:, 0]):
-            hist_panel(ax, sorted((h for h in hists if h[0] == g), key=lambda h: (h[1], h[2])),
-                       nb, '%s %s' % g)
-        save(fig, 'probe-histogram.png', "The probe's wake-up latency during the one-call unmap",
-             'How late the probe on the test CPU woke during the teardown window of the '
-             'one-call madvise point, in power-of-two bins, a panel per kernel and granule: '
-             'a held CPU shows as a tail.')
-
-    # 4. throughput over time for the IO loads
-    series = []
-    for d in runs:
-        for p in d['points']:
-            for ld in p.get('loads') or []:
-                for r in (ld.get('reps') or [])[:1]:
-                    if r.get('series') and r['series']['meas']:
-                        series.append(('%s %s %s' % (label(run_info(d)), p['mode'], p['batch']),
-                                       ld['spec'], ld['unit'], r['series']))
-    if series:
-        series = series[:8]
-        fig, ax = plt.subplots(len(series), 1, figsize=(10, 2.2 * len(series)), squeeze=False)
-        for a, (lbl, spec, unit, s) in zip(ax[:, 0], series):
-            w = s['window_ns'] / 1e6
-            nb = len(s['base'])
-            xs = [(i - nb) * w for i in range(nb)] + [i * w for i in range(len(s['meas']))]
-            a.step(xs, s['base'] + s['meas'], where='post')
-            a.axvline(0, color='red', lw=0.8, ls=':')
-            a.set_ylabel('%s/s' % unit, fontsize=8)
-            a.set_ylim(bottom=0)
-            a.set_title('%s, load %s' % (lbl, spec), fontsize=8)
-            a.grid(True, alpha=0.3)
-        ax[-1, 0].set_xlabel('ms from the teardown (baseline before 0)')
-        save(fig, 'load-throughput.png', 'IO load throughput around the teardown',
-             "Each load's throughput per window: the baseline's last windows, then the "
-             'teardown from 0; a dip is the IO the held CPU did not serve.')
+    colors = run_styles(runs)
+    plot_chunk(plt, runs, colors, save)
+    plot_whole(plt, runs, colors, save)
+    plot_kbatch(plt, runs, save)
+    plot_hist(plt, runs, colors, save)
+    plot_loads(plt, runs, save)
     return made
+
+
+def cell(v):
+    return str(v).replace('|', '\\|').replace('\n', ' ')
+
+
+def point_rows(d):
+    """Every point of one file, skipped ones with their reason."""
+    lbl = label(run_info(d))
+    base = os.path.basename(d['_path'])
+    out = []
+    for p in d['points']:
+        tiers = p.get('tiers') or {}
+        tier_s = ', '.join('%s %s' % kv for kv in sorted(tiers.items())) or 'n/a'
+        budget = p.get('budget_ns')
+        out.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % tuple(
+            cell(v) for v in (
+                base, lbl, p.get('name', '?'), p.get('result', '?'),
+                p.get('verdict') or 'n/a', tier_s,
+                '%s %s' % (p.get('rule') or 'n/a', opt(ms(budget), '%.3f') if budget else
+                           ('work alone' if budget == 0 and p.get('rule') == 'hold' else
+                            'n/a')),
+                opt(ms(p.get('held_ns')), '%.3f'), opt(ms(p.get('stall_ns')), '%.3f'),
+                opt(ms(p.get('time_ns')), '%.3f'),
+                p.get('reason') or '')))
+    return out
 
 
 def report(outdir, paths):
@@ -338,10 +609,12 @@ def report(outdir, paths):
     md = ['# KVM stage-2 teardown stall: report', '',
           '%d results file(s): %s.' % (len(runs), ', '.join(os.path.basename(p) for p in paths)),
           '']
-    envs = sorted({(d['environment']['kernel']['release'],
-                    (d['environment'].get('virtualization') or {}).get('emulation') or 'no emulation')
-                   for d in runs})
-    for rel, emu in envs:
+    envs = set()
+    for d in runs:
+        env = d.get('environment') or {}
+        envs.add(((env.get('kernel') or {}).get('release') or 'unknown',
+                  (env.get('virtualization') or {}).get('emulation') or 'no emulation'))
+    for rel, emu in sorted(envs):
         md.append('- kernel %s; %s' % (rel, emu))
     md.append('')
     for name, title, what in made:
@@ -349,14 +622,15 @@ def report(outdir, paths):
     rows = kbatch_rows(runs)
     if rows:
         md += ['## Kernel batch table', ''] + kbatch_table(rows) + ['']
-    md += ['## Every point', '', '| run | point | held (ms) | stall (ms) | teardown (ms) | result |',
-           '|---|---|---|---|---|---|']
+    md += ['## Every point', '',
+           'Times in ms. rule: how the point was judged (hold: by the stage-2 work and '
+           'time the kernel saw, budget the time limit; abs: the allowance), and the '
+           'verdict under each budget tier.', '',
+           '| file | run | point | result | verdict | tiers | rule, budget | held | stall | '
+           'teardown | reason |',
+           '|---|---|---|---|---|---|---|---|---|---|---|']
     for d in runs:
-        for p in d['points']:
-            md.append('| %s | %s | %s | %.2f | %.1f | %s |' % (
-                label(run_info(d)), p['name'],
-                '%.2f' % ms(p['held_ns']) if p.get('held_ns') is not None else 'n/a',
-                ms(p['stall_ns']), ms(p['time_ns']), p['result']))
+        md += point_rows(d)
     with open(os.path.join(outdir, 'report.md'), 'w') as f:
         f.write('\n'.join(md) + '\n')
     print('stall-report: %s/report.md, %d plots' % (outdir, len(made)))
