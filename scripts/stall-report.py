@@ -204,22 +204,29 @@ def plain_axis(axis):
     axis.set_major_formatter(fmt)
 
 
-def size_axis(axis, sizes):
-    """A log2 axis of byte sizes labelled 2M .. 1G at the sizes drawn."""
+def size_axis(axis, sizes, width_in=5.0):
+    """A log2 axis of byte sizes labelled 2M .. 1G at the sizes drawn; where
+    they crowd (4K .. 2G on one axis), every size keeps its tick and the
+    labels go to those at least a label's width apart, the largest first."""
+    from math import log2
     from matplotlib import ticker
     ax = axis.axes
-    if axis is ax.xaxis:
-        ax.set_xscale('log', base=2)
-    else:
-        ax.set_yscale('log', base=2)
-    axis.set_major_locator(ticker.FixedLocator(sorted(sizes)))
-    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt_size(int(round(v)))))
-    axis.set_minor_locator(ticker.NullLocator())
     lo, hi = min(sizes), max(sizes)
     if axis is ax.xaxis:
+        ax.set_xscale('log', base=2)
         ax.set_xlim(lo / 1.5, hi * 1.5)
     else:
+        ax.set_yscale('log', base=2)
         ax.set_ylim(lo / 1.5, hi * 1.5)
+    gap = (log2(hi / lo) + 1.2) * 0.55 / width_in
+    shown = []
+    for s in sorted(sizes, reverse=True):
+        if not shown or log2(shown[-1] / s) >= gap:
+            shown.append(s)
+    axis.set_major_locator(ticker.FixedLocator(sorted(shown)))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt_size(int(round(v)))))
+    axis.set_minor_locator(ticker.FixedLocator(sorted(set(sizes) - set(shown))))
+    axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def axes_meta(fig):
