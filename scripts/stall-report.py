@@ -253,6 +253,8 @@ def axes_meta(fig):
             'yoffset': ax.yaxis.get_offset_text().get_text(),
             'legend': [t.get_text() for t in leg.get_texts()] if leg else [],
             'budget_lines': sum(1 for ln in ax.get_lines() if ln.get_gid() == 'budget'),
+            'tier_lines': sorted(ln.get_xdata()[0] for ln in ax.get_lines()
+                                 if ln.get_gid() == 'tier'),
         })
     legends = [[t.get_text() for t in lg.get_texts()] for lg in fig.legends]
     w, h = fig.canvas.get_width_height()
@@ -409,6 +411,35 @@ def plot_whole(plt, runs, colors, save):
          'the budget dotted over each bar) and how long the operation took (right).')
 
 
+def tier_steps(page_size):
+    """Each budget tier's step, the stage-2 work one hold may cover, as
+    lib/stall_budget.c has it: regression the largest block (1G at 4K,
+    the level-2 block otherwise), target the smallest (the level-2 block)."""
+    if not page_size:
+        return {}
+    level2 = page_size * (page_size // 8)
+    return {'regression': level2 * (page_size // 8) if page_size == 4096 else level2,
+            'target': level2}
+
+
+def tier_lines(steps):
+    """(step, style, label): one line per distinct step, the tiers that
+    share it named together (at 16K and 64K both are the level-2 block)."""
+    out = []
+    for step in sorted(set(steps.values())):
+        names = [t for t in sorted(steps) if steps[t] == step]
+        out.append((step, '-.' if 'regression' in names else '--',
+                    '%s tier step (%s)' % (' and '.join(names), fmt_size(step))))
+    return out
+
+
+def draw_tiers(ax, steps):
+    """The tiers' steps across the batch axis: a batch right of one is more
+    stage-2 work per hold than that tier allows."""
+    for step, ls, _ in tier_lines(steps):
+        ax.axvline(step, color='grey', lw=1, ls=ls, gid='tier')
+
+
 def kbatch_panels(ax, rows, title):
     """One granule's row of the kernel-batch plot: a colour per load."""
     hunit, hscale = time_scale([r['held'] * 1e6 for r in rows] +
@@ -433,26 +464,29 @@ def kbatch_panels(ax, rows, title):
         else:
             for x, r in zip(xs, rs):
                 draw_budget(ax[0], [x], [r['budget']], hscale, c)
+    steps = tier_steps(rows[0]['page_size'])
+    draw_tiers(ax[0], steps)
     for a, yl in ((ax[0], 'CPU held (%s)' % hunit), (ax[1], 'teardown time (%s)' % tunit)):
-        size_axis(a.xaxis, {r['kbatch'] for r in rows})
+        size_axis(a.xaxis, {r['kbatch'] for r in rows} | set(steps.values()))
         plain_axis(a.yaxis)
         headroom(a)
         a.set_xlabel('kernel stage-2 batch (kvm.stage2_batch)')
         a.set_ylabel(yl)
         a.set_title(title, fontsize=10)
         a.grid(True, alpha=0.3)
-    kbatch_legends(ax, rows)
+    kbatch_legends(ax, rows, steps)
 
 
-def kbatch_legends(ax, rows):
+def kbatch_legends(ax, rows, steps):
     from matplotlib.lines import Line2D
     loads = sorted({r['load'] for r in rows})
     hs = [Line2D([], [], color='C%d' % n, lw=2, label='load=%s' % ld) for n, ld in enumerate(loads)]
+    tiers = [Line2D([], [], color='grey', ls=ls, label=lbl) for _, ls, lbl in tier_lines(steps)]
     ax[0].legend(handles=hs + [Line2D([], [], color='k', marker='o', label='CPU held'),
                                Line2D([], [], color='k', marker='x', ls='--',
                                       label='longest stage-2 call'),
-                               Line2D([], [], color='k', ls=':', label='budget judged against')],
-                 fontsize=7)
+                               Line2D([], [], color='k', ls=':', label='budget judged against')] +
+                 tiers, fontsize=7)
     ax[1].legend(handles=hs + [Line2D([], [], color='k', marker='o', label='teardown'),
                                Line2D([], [], color='k', marker='x', ls='--',
                                       label='stage-2 calls added')], fontsize=7)

@@ -4,14 +4,15 @@
 # make report on every kind of results file there is: a default run's
 # (every mode, vm-destroy and its kin with no batch), a run with an IO
 # load, copies shaped as a kernel-batch sweep, an A/B, a testbed run at
-# 16K and a file from before the optional keys, each alone and all
-# together, and the testbed's own files where this build has them
+# 16K, a file from before the optional keys and one cut to what the schema
+# requires, each alone and all together, and the testbed's own files where this build has them
 # (BUILD/verdicts, BUILD/testbed/ab, BUILD/kbatch). Each report must exit
 # 0, show every point of every file in its table, and draw the plots the
 # files call for; each PNG's text chunk, read back with a small parser,
 # must say its axes read at a glance: sizes as 2M .. 1G, time axes linear
 # in ms or us without an exponent or offset, the budget drawn where the
-# points carry one, one legend entry per run.
+# points carry one and the tiers' steps across the kernel batch, one
+# legend entry per run.
 #
 #   check-report.sh KVM_OUT [BUILD]
 
@@ -166,6 +167,12 @@ for name in want:
             errs.append('%s: the points carry a budget, none is drawn' % name)
         if [len(lg) for lg in meta['legends']] != [nrun]:
             errs.append('%s: %s legend entries for %d runs' % (name, meta['legends'], nrun))
+    # arm64's level-2 block, and with 4K pages the level-1 block too
+    steps = {'4K': [2 << 20, 1 << 30], '16K': [32 << 20], '64K': [512 << 20]}
+    for a in held if name == 'kernel-batch.png' else []:
+        gran = a['title'].split()[-1]
+        if a['tier_lines'] != steps.get(gran, a['tier_lines']):
+            errs.append('%s: %s tier steps drawn at %s' % (name, a['title'], a['tier_lines']))
 extra = set(f for f in os.listdir(out) if f.endswith('.png')) - set(want)
 if extra:
     errs.append('plots nothing calls for: %s' % sorted(extra))
