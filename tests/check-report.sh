@@ -250,7 +250,7 @@ EOF
 )
 
 derive() {
-	SCHEMA=$root/schema/results-v1.schema.json $py -c "$derive_py" "$@"
+	SCHEMA=$root/schema/results-v1.schema.json timeout 60 $py -c "$derive_py" "$@"
 }
 
 # kind NAME FILE...: one report of those files, checked against them
@@ -261,14 +261,14 @@ kind() {
 		echo "ok $((n += 1)) report of $name # SKIP no such results file here"
 		return
 	fi
-	$py "$report" "$out" "$@" > "$work/$name.log" 2>&1
+	timeout 300 $py "$report" "$out" "$@" > "$work/$name.log" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		sed -e 's/^/# /' "$work/$name.log" | tail -n 4
 		check $rc "report of $name: exit $rc"
 		return
 	fi
-	$py -c "$verify_py" "$out" "$@"
+	timeout 120 $py -c "$verify_py" "$out" "$@"
 	check $? "report of $name ($# file(s)): exit 0, every point in the table, plots read plainly"
 }
 
@@ -284,7 +284,8 @@ def=()
 if [ $rc -eq 4 ]; then
 	echo "ok $((n += 1)) a default run's results file # SKIP $(grep -m1 -i 'skip' "$work/default.log")"
 else
-	$py "$root/scripts/stall-results.py" validate "$work/host/default.json" > "$work/v.log" 2>&1
+	timeout 120 $py "$root/scripts/stall-results.py" validate "$work/host/default.json" \
+		> "$work/v.log" 2>&1
 	check "$([ $? -eq 0 ] && [ $rc -le 1 ] && echo 0 || echo 1)" \
 		"a default run's results file validates (run status $rc)"
 	def=("$work/host/default.json")
@@ -325,7 +326,7 @@ kind everything "${def[@]}" "${loaded[@]}" "${derived[@]}" "${testbed[@]}"
 
 # run as make kbatch runs it: its own shebang and mode
 if [ ${#def[@]} -eq 1 ]; then
-	"$report" kbatch "$work"/kb/*.json > "$work/table.txt" 2>&1
+	timeout 120 "$report" kbatch "$work"/kb/*.json > "$work/table.txt" 2>&1
 	rows=$(grep -c '^| [0-9]' "$work/table.txt")
 	grep -q '| 2M | [^|]* |.*+20.0%' "$work/table.txt" &&
 		grep -q '| 1G | [^|]* |.*+0.0%' "$work/table.txt"
@@ -336,14 +337,14 @@ else
 	echo "ok $((n += 1)) the kernel-batch table # SKIP no default run"
 fi
 
-$py "$report" "$work/out-bad" "$work/nothing.json" > "$work/bad.log" 2>&1
+timeout 120 $py "$report" "$work/out-bad" "$work/nothing.json" > "$work/bad.log" 2>&1
 rc=$?
 check "$([ $rc -eq 2 ] && grep -q 'nothing.json' "$work/bad.log" && echo 0 || echo 1)" \
 	"a missing results file is named, status 2"
 
 # nothing written where it was not asked for
 echo '{"schema": "kvm-stall-results"}' > "$work/notpoints.json"
-$py "$report" "$work/out-bad2" "$work/notpoints.json" > "$work/bad.log" 2>&1
+timeout 120 $py "$report" "$work/out-bad2" "$work/notpoints.json" > "$work/bad.log" 2>&1
 rc=$?
 check "$([ $rc -eq 2 ] && [ ! -e "$work/out-bad" ] && [ ! -e "$work/out-bad2" ] &&
 	grep -q 'notpoints.json' "$work/bad.log" && echo 0 || echo 1)" \
