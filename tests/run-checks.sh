@@ -39,7 +39,7 @@ checks=("$@")
 # machines, everything downloaded and built (README.md, "make check"); a
 # check not listed here is planned at its time limit.
 declare -A expect=(
-	[unit]=1 [probe]=10 [sweep]=180 [contrast]=90 [cli]=40 [blkdev]=10 [results]=30
+	[unit]=1 [probe]=2 [sweep]=180 [contrast]=90 [cli]=20 [blkdev]=10 [results]=30
 	[report]=30 [lava]=20 [loads]=120 [interrupts]=40 [sanitize]=60 [fuzz]=70 [arm64]=30
 	[install-tree]=150 [series]=120 [testbed]=600
 )
@@ -58,6 +58,10 @@ fmt_s() {	# fmt_s SECONDS: "45 s", "3 min 05 s"
 	else
 		printf '%d min %02d s\n' $(($1 / 60)) $(($1 % 60))
 	fi
+}
+
+checks_n() {	# checks_n N: "1 check", "17 checks"
+	if [ "$1" = 1 ]; then echo "1 check"; else echo "$1 checks"; fi
 }
 
 # plan_add NAME LIMIT: the check's line in the plan, and its time in the total
@@ -113,7 +117,7 @@ downloads() {
 print_plan() {
 	local d
 
-	echo "check: plan: ${#plan_lines[@]} checks, expected wall time on a 2-CPU machine"
+	echo "check: plan: $(checks_n ${#plan_lines[@]}), expected wall time on a 2-CPU machine"
 	if [ ! -x "$kvm_out/kvm_page_table_stall_test" ]; then
 		planned_s=$((planned_s + FIRST_BUILD_S))
 		printf '      %-13s ~%s\n' "(first build)" "$(fmt_s $FIRST_BUILD_S)"
@@ -249,7 +253,7 @@ fi
 if [ $show_plan = 1 ]; then
 	print_plan
 else
-	echo "check: ${#plan_lines[@]} checks, expected ~$(fmt_s $planned_s); Ctrl-C stops it"
+	echo "check: $(checks_n ${#plan_lines[@]}), expected ~$(fmt_s $planned_s); Ctrl-C stops it"
 fi
 mkdir -p "$logs"
 trap on_signal INT TERM
