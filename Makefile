@@ -3,9 +3,9 @@
 # KVM stage-2 teardown stall suite, built out of tree against a kernel
 # tree's KVM selftest library. See README.md.
 #
-#   make [KSRC=dir] [ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-]
-#   make run [RUN_ARGS="-b 1G -t madvise -B 2M,all"]
-#   make check
+#   make [KSRC=dir] [KVER=6.12|7.2] [ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-]
+#   make run [ARGS="-b 1G -t madvise -B 2M,all"]
+#   make check [CHECKS="unit cli ..."]
 #   make install-tree KSRC=dir
 #   make vm-run [KVER=6.12|7.2] [GRANULE=4k|16k|64k] [ARGS="..."] [VM_OPTS="--nic-pair"]
 #        [JSON=results.json]
@@ -16,6 +16,11 @@
 #   make matrix
 #   make kbatch
 #   make report [RESULTS="a.json b.json"] [REPORT_OUT=dir]
+#
+# KVER is the kernel version in every target (KVERSION, its old name, is
+# taken too) and ARGS the test's arguments in every target (RUN_ARGS
+# likewise). Enumerated and numeric variables are checked before anything
+# is built: a bad value stops make with one line naming it.
 
 HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
 ARCH ?= $(HOST_ARCH)
@@ -28,17 +33,42 @@ else
 $(error ARCH=$(ARCH) is not supported: use x86_64 or arm64)
 endif
 
+# $(call alias,NAME,OLD): OLD, an old name of NAME, sets it; both given must agree
+define alias
+ifneq ($$(origin $(2)),undefined)
+ifneq ($$(origin $(1)),undefined)
+ifneq ($$(strip $$($(1))),$$(strip $$($(2))))
+$$(error $(1)='$$($(1))' and $(2)='$$($(2))' differ: $(1) is the name, $(2) an old one for it)
+endif
+endif
+$(1) := $$($(2))
+endif
+endef
+
+# $(call enum,NAME,VALUES): NAME is one word out of VALUES
+enum = $(if $(and $(filter 1,$(words $($(1)))),$(if $(filter-out $(2),$($(1))),,1)),,$(error \
+	invalid $(1) '$($(1))': one of $(2)))
+nodigit = $(subst 9,,$(subst 8,,$(subst 7,,$(subst 6,,$(subst 5,,$(subst 4,,$(subst 3,,$(subst \
+	2,,$(subst 1,,$(subst 0,,$(1)))))))))))
+# $(call number,NAME): NAME is a whole number; $(call positive,NAME) one above 0
+number = $(if $(and $(filter 1,$(words $($(1)))),$(if $(call nodigit,$($(1))),,1)),,$(error \
+	invalid $(1) '$($(1))': a whole number, digits only))
+positive = $(call number,$(1))$(if $(subst 0,,$($(1))),,$(error invalid $(1) '$($(1))': more than 0))
+
 BUILD ?= $(CURDIR)/build
 override BUILD := $(abspath $(BUILD))
-KVERSION ?= 6.12
-DEFAULT_KSRC := $(BUILD)/src/linux-source-$(KVERSION)
+$(eval $(call alias,KVER,KVERSION))
+KVER ?= 6.12
+$(call enum,KVER,6.12 7.2)
+DEFAULT_KSRC := $(BUILD)/src/linux-source-$(KVER)
 KSRC ?= $(DEFAULT_KSRC)
 override KSRC := $(abspath $(KSRC))
 
 # ASan and UBSan on the suite's host code (not the guest's, not the KVM
 # library's), for make sanitize; any finding aborts the run.
 SANITIZE ?=
-ifneq ($(SANITIZE),)
+$(if $(SANITIZE),$(call enum,SANITIZE,0 1))
+ifeq ($(SANITIZE),1)
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_SUFFIX := -san
 endif
@@ -60,7 +90,11 @@ KVM_MAKE = $(MAKE) -s -C $(KSRC)/tools/testing/selftests/kvm -f Makefile \
 	KHDR_INCLUDES="-isystem $(HDR_OUT)/usr/include" STALL_ROOT=$(CURDIR) \
 	STALL_LDFLAGS="$(STALL_LDFLAGS)" STALL_SAN_CFLAGS="$(SAN_CFLAGS)"
 
-RUN_ARGS ?=
+# The test's arguments: make run's default is the test's own (the whole
+# sweep), the testbed targets' a short one (VM_ARGS).
+$(eval $(call alias,ARGS,RUN_ARGS))
+VM_ARGS := -b 256M -t madvise -B 2M,all
+test_args = $(if $(filter undefined,$(origin ARGS)),$(1),$(ARGS))
 
 all: $(HDR_OUT)/.headers
 	+$(KVM_MAKE) stall-all
@@ -71,7 +105,7 @@ deps:
 
 # Debian's source package, fetched and unpacked once under $(BUILD)/src.
 $(DEFAULT_KSRC)/.unpacked: | deps
-	scripts/get-ksrc.sh $(KVERSION) $(BUILD)/src
+	scripts/get-ksrc.sh $(KVER) $(BUILD)/src
 
 $(KSRC)/Makefile: | $(if $(filter $(DEFAULT_KSRC),$(KSRC)),$(DEFAULT_KSRC)/.unpacked)
 	@test -f $@ || { echo "KSRC=$(KSRC) is not a kernel source tree" >&2; exit 1; }
@@ -83,7 +117,7 @@ $(HDR_OUT)/.headers: $(KSRC)/Makefile | deps
 	@touch $@
 
 run: all
-	$(KVM_OUT)/kvm_page_table_stall_test $(RUN_ARGS)
+	$(KVM_OUT)/kvm_page_table_stall_test $(call test_args,)
 
 # Unit tests of the library's arithmetic: no KVM and no kernel tree needed.
 UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
@@ -117,6 +151,7 @@ FUZZ_PARSE_SRC := $(addprefix lib/,stall_parse.c stall_load.c stall_load_net.c s
 	stall_hist.c stall_probe.c stall_sys.c stall_irq.c stall_budget.c)
 FUZZ_TIME ?= 20
 FUZZ_SEED ?= 1
+$(call positive,FUZZ_TIME)$(call number,FUZZ_SEED)
 
 $(FUZZ_OUT)/stall_fuzz_parse: tests/fuzz/stall_fuzz_parse.c $(FUZZ_PARSE_SRC) include/*.h
 	@scripts/deps.sh fuzz
@@ -141,6 +176,7 @@ series: $(KSRC)/Makefile
 # Randomized interrupt trials, more than make check's 12 (README: figures).
 TRIALS ?= 60
 SEED ?= $(shell date +%s)
+$(call positive,TRIALS)$(call number,SEED)
 trials: all
 	tests/check-interrupts.sh $(KVM_OUT) $(BUILD) $(TRIALS) $(SEED)
 
@@ -152,30 +188,35 @@ sanitize:
 
 CHECKS ?=
 
-check: all unit
+# The plan (checks, expected times, downloads) before anything is built;
+# a check name it does not know stops it there.
+check:
+	@tests/run-checks.sh --plan $(BUILD) $(KVM_OUT) $(CHECKS)
+	+@$(MAKE) --no-print-directory all unit
 	@scripts/deps.sh arm64 testbed kernel fuzz results report
-	tests/run-checks.sh $(BUILD) $(KVM_OUT) $(CHECKS)
+	tests/run-checks.sh --planned $(BUILD) $(KVM_OUT) $(CHECKS)
 
 # The arm64 testbed: arm64 KVM inside QEMU (see README.md, "arm64 testbed").
-KVER ?= 6.12
 GRANULE ?= 4k
 ICOUNT ?= 1
 NUMA ?= 0
 VM_TEST ?= kvm_page_table_stall_test
-ARGS ?= -b 256M -t madvise -B 2M,all
 JSON ?=
 VM_TIMEOUT ?= 1800
 VM_OPTS ?=
 BUILD_KERNEL ?=
 PATCHES ?=
+$(call enum,GRANULE,4k 16k 64k)$(call enum,ICOUNT,0 1)$(call enum,NUMA,0 1)
+$(call enum,VM_TEST,kvm_page_table_stall_test stall_probe_test)$(call positive,VM_TIMEOUT)
+$(if $(filter-out 1,$(BUILD_KERNEL)),$(error invalid BUILD_KERNEL '$(BUILD_KERNEL)': 1, or leave it out))
 TESTBED := $(BUILD)/testbed
-ARM64_OUT := $(BUILD)/arm64/linux-source-$(KVERSION)/kvm
-INITRAMFS := $(TESTBED)/initramfs-$(KVERSION).cpio.gz
+ARM64_OUT := $(BUILD)/arm64/linux-source-$(KVER)/kvm
+INITRAMFS := $(TESTBED)/initramfs-$(KVER).cpio.gz
 KERNEL_DEPS = testbed $(if $(filter 64k,$(GRANULE))$(BUILD_KERNEL)$(PATCHES),kernel)
 
 initramfs:
 	@scripts/deps.sh testbed arm64
-	+$(MAKE) ARCH=arm64 KVERSION=$(KVERSION)
+	+$(MAKE) ARCH=arm64 KVER=$(KVER)
 	scripts/mkinitramfs.sh $(INITRAMFS) $(ARM64_OUT) $(TESTBED)
 
 kernel:
@@ -189,7 +230,7 @@ vm-run: initramfs
 		scripts/get-kernel.sh $(KVER) $(GRANULE) $(TESTBED)) || exit 2; \
 	scripts/vm-run.sh --kernel $$k --initrd $(INITRAMFS) $(if $(filter 1,$(ICOUNT)),--icount) \
 		$(if $(filter 1,$(NUMA)),--numa) --timeout $(VM_TIMEOUT) $(VM_OPTS) \
-		$(if $(JSON),--json $(JSON)) -- ./$(VM_TEST) $(ARGS); rc=$$?; \
+		$(if $(JSON),--json $(JSON)) -- ./$(VM_TEST) $(call test_args,$(VM_ARGS)); rc=$$?; \
 	[ $$rc != 1 ] || echo "vm-run: the test reported points over budget (not ok above):" \
 		"a verdict on the kernel, not a build failure" >&2; \
 	exit $$rc
@@ -197,15 +238,16 @@ vm-run: initramfs
 # A/B of two kernels built alike (see README.md, "A/B of two kernels"). make
 # exits 2 on any non-zero status; scripts/ab.sh itself gives 0, 1 or 125.
 BOOTS ?= 1
+$(call positive,BOOTS)$(if $(CAND_KVER),$(call enum,CAND_KVER,6.12 7.2))
 ab: initramfs
 	@scripts/deps.sh testbed kernel results
 	@KVER=$(KVER) CAND_KVER=$(or $(CAND_KVER),$(KVER)) GRANULE=$(GRANULE) BASE="$(BASE)" \
 		CAND="$(CAND)" BOOTS=$(BOOTS) ICOUNT=$(ICOUNT) VM_TIMEOUT=$(VM_TIMEOUT) VM_OPTS="$(VM_OPTS)" \
-		scripts/ab.sh $(TESTBED) $(INITRAMFS) $(ARGS)
+		scripts/ab.sh $(TESTBED) $(INITRAMFS) $(call test_args,$(VM_ARGS))
 
 matrix: initramfs
 	@scripts/deps.sh testbed kernel
-	scripts/matrix.sh $(TESTBED) $(INITRAMFS) $(ARGS)
+	scripts/matrix.sh $(TESTBED) $(INITRAMFS) $(call test_args,$(VM_ARGS))
 
 # The kernel's own stage-2 batch swept (patches/knob), and one page of plots
 # and tables from results files (default: that sweep's).
@@ -218,6 +260,8 @@ kbatch: initramfs
 # The missed-stall benchmark (scripts/verdicts.sh): known kernel behaviours,
 # each judged under both budget tiers, at each granule.
 VERDICT_GRANULES ?= 4k 16k 64k
+$(if $(filter-out 4k 16k 64k,$(VERDICT_GRANULES))$(if $(VERDICT_GRANULES),,empty),$(error \
+	invalid VERDICT_GRANULES '$(VERDICT_GRANULES)': some of 4k 16k 64k))
 verdicts: initramfs
 	@scripts/deps.sh testbed kernel results
 	VERDICT_GRANULES="$(VERDICT_GRANULES)" scripts/verdicts.sh $(TESTBED) $(INITRAMFS) \

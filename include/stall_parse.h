@@ -3,7 +3,9 @@
  * Command-line parsers of the stall tests: sizes, durations and lists.
  *
  * Unlike test_util's parse_size(), which asserts, these return -EINVAL so
- * that a test can print a usage error naming the bad value.
+ * that a test can print a usage error naming the bad value, and -ENODATA
+ * for a size or duration given as a bare number, so that the error can
+ * name the units: a unit is never assumed.
  */
 #ifndef SELFTEST_KVM_STALL_PARSE_H
 #define SELFTEST_KVM_STALL_PARSE_H
@@ -20,15 +22,20 @@
 
 #define STALL_MAX_LIST		32
 
+/* the units the parsers take, for the errors and -h */
+#define STALL_SIZE_UNITS	"B, K, M, G, T"
+#define STALL_DURATION_UNITS	"ns, us, ms, s"
+
 int stall_parse_size(const char *str, u64 *bytes);
 int stall_parse_decimal(const char *str, double *v, const char **end);
 int stall_parse_ratio(const char *str, double max, double *v);
-int stall_parse_duration(const char *str, u64 default_unit_ns, u64 *ns);
+int stall_parse_duration(const char *str, u64 *ns);
 bool stall_parse_list_has_empty(const char *str);
 int stall_parse_batch_list(const char *str, u64 granule, u64 *batch,
 			   int max, int *nr, const char **bad);
 int stall_parse_name_list(const char *str, const char *const *names, int nr_names,
 			  u64 *mask, const char **bad);
+int stall_parse_count(const char *str, long max, long *v);
 int stall_parse_cpu(const char *str, long *cpu);
 const char *stall_fmt_size(u64 bytes, char *buf, size_t len);
 

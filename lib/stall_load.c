@@ -46,7 +46,7 @@ static const struct stall_load_kind *stall_load_kind(const char *name, size_t le
 
 static int stall_load_param(struct stall_load *l, const char *kv)
 {
-	u64 v;
+	long n;
 
 	if (!strncmp(kv, "msg=", 4) || !strncmp(kv, "bs=", 3))
 		return stall_parse_size(strchr(kv, '=') + 1, &l->size);
@@ -68,23 +68,24 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 		return 0;
 	}
 	if (!strncmp(kv, "qd=", 3)) {
-		if (stall_parse_size(kv + 3, &v) || v > 1024)
+		/* a count, unlike bs=: no unit */
+		if (stall_parse_count(kv + 3, 1024, &n))
 			return -EINVAL;
-		l->depth = v;
+		l->depth = n;
 		return 0;
 	}
 	return -EINVAL;
 }
 
 /*
- * "tcp-stream", "tcp-stream:msg=9001", "blk:bs=64k:qd=32". Defaults follow
+ * "tcp-stream", "tcp-stream:msg=9001B", "blk:bs=64k:qd=32". Defaults follow
  * the 2024 report: 9001-byte messages, 4 KiB writes at queue depth 128.
  */
 int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
 {
 	const char *colon = strchr(spec, ':');
 	char copy[sizeof(l->spec)], *kv, *save;
-	int i;
+	int i, ret;
 
 	memset(l, 0, sizeof(*l));
 	snprintf(l->spec, sizeof(l->spec), "%s", spec);
@@ -102,9 +103,12 @@ int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
 		if (!colon[1] || strstr(colon, "::") || spec[strlen(spec) - 1] == ':')
 			return -EINVAL;
 		snprintf(copy, sizeof(copy), "%s", colon + 1);
-		for (kv = strtok_r(copy, ":", &save); kv; kv = strtok_r(NULL, ":", &save))
-			if (stall_load_param(l, kv))
-				return -EINVAL;
+		/* -ENODATA, a size without its unit, goes back for the usage error */
+		for (kv = strtok_r(copy, ":", &save); kv; kv = strtok_r(NULL, ":", &save)) {
+			ret = stall_load_param(l, kv);
+			if (ret)
+				return ret;
+		}
 	}
 	if (!l->size || l->size > (64 << 20) || !l->depth)
 		return -EINVAL;

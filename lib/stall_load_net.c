@@ -319,7 +319,7 @@ static int net_find_irqs(struct stall_load *l)
 const struct stall_load_kind stall_load_net_kinds[] = {
 	{
 		.name = "tcp-stream",
-		.help = "TCP stream (msg=9001; peer=ADDR:ns=NETNS to cross NICs)",
+		.help = "TCP stream (msg=9001B; peer=ADDR:ns=NETNS to cross NICs)",
 		.unit = "B",
 		.nr_threads = 2,
 		.setup = net_setup_pair,
@@ -329,7 +329,7 @@ const struct stall_load_kind stall_load_net_kinds[] = {
 	},
 	{
 		.name = "tcp-rr",
-		.help = "TCP request/response (msg=64; peer=, ns= likewise)",
+		.help = "TCP request/response (msg=64B; peer=, ns= likewise)",
 		.unit = "op",
 		.nr_threads = 2,
 		.setup = net_setup_pair,

@@ -28,12 +28,15 @@ static const char *stall_remember_bad(const char *tok)
 	return stall_bad_token;
 }
 
+/* "K", "KB", "KiB" and the like, and "B" for bytes; no suffix is -ENODATA. */
 static int stall_suffix_shift(const char *s, unsigned int *shift)
 {
 	static const char units[] = "KMGT";
 	const char *u;
 
-	if (!*s) {
+	if (!*s)
+		return -ENODATA;
+	if (!strcasecmp(s, "B")) {
 		*shift = 0;
 		return 0;
 	}
@@ -49,26 +52,33 @@ static int stall_suffix_shift(const char *s, unsigned int *shift)
 	return -EINVAL;
 }
 
-/* A positive size with an optional binary suffix: 4096, 4K, 2M, 1G, 1T. */
+/*
+ * A positive size with its unit: 4096B, 4K, 2M, 1G, 1T. A bare number is
+ * -ENODATA: "-b 512" meant 512M as often as 512 bytes.
+ */
 int stall_parse_size(const char *str, u64 *bytes)
 {
 	unsigned long long v;
 	unsigned int shift;
 	char *end;
+	int ret;
 
 	if (!str || !isdigit((unsigned char)*str))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(str, &end, 10);
-	if (errno || !v || stall_suffix_shift(end, &shift))
+	if (errno || !v)
 		return -EINVAL;
+	ret = stall_suffix_shift(end, &shift);
+	if (ret)
+		return ret;
 	if (shift && v > (UINT64_MAX >> shift))
 		return -EINVAL;
 	*bytes = (u64)v << shift;
 	return 0;
 }
 
-static int stall_unit_ns(const char *s, u64 default_unit_ns, u64 *unit)
+static int stall_unit_ns(const char *s, u64 *unit)
 {
 	static const struct {
 		const char *name;
@@ -78,10 +88,8 @@ static int stall_unit_ns(const char *s, u64 default_unit_ns, u64 *unit)
 	};
 	size_t i;
 
-	if (!*s) {
-		*unit = default_unit_ns;
-		return 0;
-	}
+	if (!*s)
+		return -ENODATA;
 	for (i = 0; i < ARRAY_SIZE(units); i++) {
 		if (!strcmp(s, units[i].name)) {
 			*unit = units[i].ns;
@@ -120,15 +128,22 @@ int stall_parse_ratio(const char *str, double max, double *v)
 	return stall_parse_decimal(str, v, &end) || *end || *v > max ? -EINVAL : 0;
 }
 
-/* A non-negative duration, decimal allowed: 100, 250us, 1.5ms, 2s. */
-int stall_parse_duration(const char *str, u64 default_unit_ns, u64 *ns)
+/*
+ * A non-negative duration with its unit, decimal allowed: 250us, 1.5ms,
+ * 2s. A bare number is -ENODATA: "-l 1" meant 1 ms and read as 1 us.
+ */
+int stall_parse_duration(const char *str, u64 *ns)
 {
 	const char *end;
 	u64 unit;
 	double v;
+	int ret;
 
-	if (stall_parse_decimal(str, &v, &end) || stall_unit_ns(end, default_unit_ns, &unit))
+	if (stall_parse_decimal(str, &v, &end))
 		return -EINVAL;
+	ret = stall_unit_ns(end, &unit);
+	if (ret)
+		return ret;
 	if (v * (double)unit > 1e18)
 		return -EINVAL;
 	*ns = (u64)(v * (double)unit + 0.5);
@@ -142,6 +157,8 @@ int stall_parse_duration(const char *str, u64 default_unit_ns, u64 *ns)
  */
 static int stall_parse_batch(const char *tok, u64 granule, u64 *batch)
 {
+	int ret;
+
 	if (!strcmp(tok, "all")) {
 		*batch = STALL_BATCH_ALL;
 		return 0;
@@ -150,9 +167,12 @@ static int stall_parse_batch(const char *tok, u64 granule, u64 *batch)
 		*batch = granule;
 		return 0;
 	}
+	ret = stall_parse_size(tok, batch);
+	if (ret)
+		return ret;
 	/* past 1 PiB no region exists to chunk, and its name would not print whole */
-	if (stall_parse_size(tok, batch) || *batch == STALL_BATCH_ALL || !*batch ||
-	    *batch % granule || *batch > STALL_MAX_BATCH)
+	if (*batch == STALL_BATCH_ALL || !*batch || *batch % granule ||
+	    *batch > STALL_MAX_BATCH)
 		return -EINVAL;
 	return 0;
 }
@@ -167,7 +187,8 @@ bool stall_parse_list_has_empty(const char *str)
 
 /*
  * Comma-separated batch sizes ("granule,2M,1G,all"). Duplicates are
- * dropped, the order given is kept.
+ * dropped, the order given is kept. -ENODATA when the bad item is a bare
+ * number.
  */
 int stall_parse_batch_list(const char *str, u64 granule, u64 *batch,
 			   int max, int *nr, const char **bad)
@@ -187,9 +208,9 @@ int stall_parse_batch_list(const char *str, u64 granule, u64 *batch,
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		u64 b;
 
-		if (stall_parse_batch(tok, granule, &b) || n == max) {
+		ret = n == max ? -EINVAL : stall_parse_batch(tok, granule, &b);
+		if (ret) {
 			*bad = stall_remember_bad(tok);
-			ret = -EINVAL;
 			break;
 		}
 		for (i = 0; i < n && batch[i] != b; i++)
@@ -244,20 +265,26 @@ int stall_parse_name_list(const char *str, const char *const *names, int nr_name
 	return ret;
 }
 
-int stall_parse_cpu(const char *str, long *cpu)
+/* A count or number from 0 to @max, digits only: no sign, blank or unit. */
+int stall_parse_count(const char *str, long max, long *v)
 {
 	char *end;
 
 	if (!str || !isdigit((unsigned char)*str))
 		return -EINVAL;
 	errno = 0;
-	*cpu = strtol(str, &end, 10);
-	if (errno || *end || *cpu < 0 || *cpu >= 4096)
+	*v = strtol(str, &end, 10);
+	if (errno || *end || *v < 0 || *v > max)
 		return -EINVAL;
 	return 0;
 }
 
-/* "4K", "2M", "1G", "1536K", "all": the shortest exact binary unit. */
+int stall_parse_cpu(const char *str, long *cpu)
+{
+	return stall_parse_count(str, 4095, cpu);
+}
+
+/* "4K", "2M", "1G", "1536K", "1000B", "all": the shortest exact unit, read back alike. */
 const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
 {
 	static const char units[] = "BKMGT";
@@ -274,6 +301,6 @@ const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
 	if (u)
 		snprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
 	else
-		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
 	return buf;
 }

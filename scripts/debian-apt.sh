@@ -8,11 +8,18 @@
 #
 #   debian-apt.sh STATE_DIR SUITE ARCH apt-get-args...
 # e.g. debian-apt.sh build/apt sid amd64 download linux-source-7.2
+#
+# Two at once on one state (two make targets) take turns: the second waits
+# for the first's lock, APT_LOCK_WAIT seconds at most (default 600).
 
 set -euo pipefail
 
 state=$1 suite=$2 arch=$3
 shift 3
+lock_wait=${APT_LOCK_WAIT:-600}
+case $lock_wait in
+''|*[!0-9]*) echo "debian-apt: invalid APT_LOCK_WAIT '$lock_wait': seconds, digits only" >&2; exit 2 ;;
+esac
 mkdir -p "$state/$suite-$arch/lists/partial" "$state/$suite-$arch/parts" \
 	"$state/$suite-$arch/archives/partial"
 d=$(cd "$state/$suite-$arch" && pwd)
@@ -63,14 +70,33 @@ SRC
 opts=(-q -o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
       -o "Dir::State::Lists=$d/lists" -o "Dir::Etc::SourceList=/dev/null"
       -o "Dir::Etc::SourceParts=$d/parts" -o "Dir::Cache::Archives=$d/archives"
-      -o "Dir::State::Status=/dev/null" -o "APT::Sandbox::User=root")
+      -o "Dir::State::Status=/dev/null" -o "APT::Sandbox::User=root"
+      -o "DPkg::Lock::Timeout=$lock_wait")
+
+# apt-get again while another holds a lock of this state: apt waits for
+# dpkg's locks only, not for the lists' or the archives' (apt 2.6)
+apt_waiting() {
+	local end=$((SECONDS + lock_wait)) err rc said=0
+
+	while :; do
+		rc=0
+		err=$(apt-get "${opts[@]}" "$@" 2>&1 >&3) || rc=$?
+		if [ $rc = 0 ] || [ $SECONDS -ge $end ] || ! grep -q 'Could not get lock' <<< "$err"; then
+			[ -z "$err" ] || printf '%s\n' "$err" >&2
+			return $rc
+		fi
+		[ $said = 1 ] || echo "debian-apt: another apt holds $d's lock: waiting, $lock_wait s at most" >&2
+		said=1
+		sleep 2
+	done
+} 3>&1
 
 # refresh the index once a day at most, unless this is the update
 case " $* " in
 *" update "*) ;;
 *)
 	if [ -z "$(find "$d/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
-		apt-get "${opts[@]}" update >&2
+		apt_waiting update >&2
 	fi ;;
 esac
-exec apt-get "${opts[@]}" "$@"
+apt_waiting "$@"

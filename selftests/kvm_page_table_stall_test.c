@@ -1274,6 +1274,9 @@ static void help(char *name)
 	       "          [-L loads] [-P cpu|irq] [-D dir] [-Q dip] [-W window]\n"
 	       "          [-j results.json]\n", name);
 	puts("");
+	printf("Sizes take a unit (%s), durations one of %s: a bare\n"
+	       "number is refused.\n", STALL_SIZE_UNITS, STALL_DURATION_UNITS);
+	puts("");
 	guest_modes_help();
 	printf(" -b: size of the memory region to tear down, e.g. 256M or 64G (default: 512M)\n");
 	printf(" -v: number of vCPUs populating it (default: 1)\n");
@@ -1282,7 +1285,7 @@ static void help(char *name)
 	printf(" -t: comma-separated teardown modes, or all (default: all):\n");
 	for (i = 0; i < stall_nr_modes; i++)
 		printf("     %-17s %s\n", stall_modes[i].name, stall_modes[i].help);
-	printf(" -B: comma-separated batch sizes; 'granule' is the host page size and\n"
+	printf(" -B: comma-separated batch sizes, e.g. 2M; 'granule' is the host page size and\n"
 	       "     'all' the whole region in one operation (default: %s,\n"
 	       "     keeping those smaller than the region)\n", DEFAULT_BATCHES);
 	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
@@ -1307,7 +1310,7 @@ static void help(char *name)
 	       "     interrupts steered to the test CPU, threads elsewhere) (default: cpu)\n");
 	printf(" -D: directory for the blk load's file, on the disk to load (default: .)\n");
 	printf(" -Q: throughput dip budget, percent below the baseline median (default: 90)\n");
-	printf(" -W: throughput window (default: 10ms)\n");
+	printf(" -W: throughput window, e.g. 10ms (default: 10ms)\n");
 	printf(" -j: also write every point and repetition, with the environment, as JSON\n"
 	       "     (schema: README.md, \"Results file\"), once the run ends\n");
 	puts("");
@@ -1317,6 +1320,50 @@ static void __noreturn usage_error(char *name, const char *what, const char *val
 {
 	fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", name, what, val);
 	exit(KSFT_FAIL);
+}
+
+/* A parser's refusal of @val; a bare number is told the units it lacks. */
+static void usage_check(char *name, const char *what, const char *val, int ret,
+			const char *units)
+{
+	if (ret == -ENODATA) {
+		fprintf(stderr, "%s: invalid %s '%s': no unit (%s)\n", name, what, val, units);
+		exit(KSFT_FAIL);
+	}
+	if (ret)
+		usage_error(name, what, val);
+}
+
+/*
+ * getopt()'s own message is off: one line naming the option, not the
+ * whole -h. "--size" reaches getopt() as an unknown option '-'.
+ */
+static void __noreturn option_error(int argc, char *argv[], int opt)
+{
+	int i;
+
+	if (opt == ':') {
+		fprintf(stderr, "%s: option '-%c' needs a value (see -h)\n", argv[0], optopt);
+	} else if (optopt == '-') {
+		for (i = 1; i < argc - 1 && (strncmp(argv[i], "--", 2) || !argv[i][2]); i++)
+			;
+		fprintf(stderr, "%s: unknown option '%s': options are one letter (see -h)\n",
+			argv[0], argv[i]);
+	} else {
+		fprintf(stderr, "%s: unknown option '-%c' (see -h)\n", argv[0], optopt);
+	}
+	exit(KSFT_FAIL);
+}
+
+/* A duration with its unit, from @min to @max ns. */
+static u64 parse_duration(char *prog, const char *what, const char *arg, u64 min, u64 max)
+{
+	u64 ns;
+
+	usage_check(prog, what, arg, stall_parse_duration(arg, &ns), STALL_DURATION_UNITS);
+	if (ns < min || ns > max)
+		usage_error(prog, what, arg);
+	return ns;
 }
 
 static void default_batches(struct test_params *p)
@@ -1349,6 +1396,7 @@ static void parse_guest_mode(char *prog, const char *arg, struct test_params *p)
 static void parse_loads(char *prog, const char *arg, struct test_params *p)
 {
 	char *copy, *tok, *save;
+	int ret;
 
 	if (stall_parse_list_has_empty(arg))
 		usage_error(prog, "load list (-L)", arg);
@@ -1360,8 +1408,8 @@ static void parse_loads(char *prog, const char *arg, struct test_params *p)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (p->nr_loads == STALL_LOAD_MAX)
 			usage_error(prog, "load list (-L, 4 loads at most)", arg);
-		if (stall_load_parse(&p->loads[p->nr_loads], tok, p->blk_dir))
-			usage_error(prog, "load (-L)", tok);
+		ret = stall_load_parse(&p->loads[p->nr_loads], tok, p->blk_dir);
+		usage_check(prog, "load (-L)", tok, ret, STALL_SIZE_UNITS);
 		p->nr_loads++;
 	}
 	free(copy);
@@ -1383,21 +1431,21 @@ static double parse_ratio(char *prog, const char *what, const char *arg, double 
 static void parse_args(int argc, char *argv[], struct test_params *p)
 {
 	const char *names[64], *bad;
-	u64 v;
 	long l;
 	int opt, i;
 
 	for (i = 0; i < stall_nr_modes; i++)
 		names[i] = stall_modes[i].name;
 
-	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:D:Q:W:j:")) != -1) {
+	opterr = 0;
+	while ((opt = getopt(argc, argv, ":hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:D:Q:W:j:")) != -1) {
 		switch (opt) {
 		case 'm':
 			parse_guest_mode(argv[0], optarg, p);
 			break;
 		case 'b':
-			if (stall_parse_size(optarg, &p->size))
-				usage_error(argv[0], "memory size (-b)", optarg);
+			usage_check(argv[0], "memory size (-b)", optarg,
+				    stall_parse_size(optarg, &p->size), STALL_SIZE_UNITS);
 			size_arg = optarg;
 			break;
 		case 'v':
@@ -1423,20 +1471,19 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 				usage_error(argv[0], "teardown mode (-t)", bad);
 			break;
 		case 'B':
-			if (stall_parse_batch_list(optarg, getpagesize(), p->batch, STALL_MAX_LIST,
-						   &p->nr_batch, &bad))
-				usage_error(argv[0], "batch size (-B)", bad);
+			i = stall_parse_batch_list(optarg, getpagesize(), p->batch, STALL_MAX_LIST,
+						   &p->nr_batch, &bad);
+			usage_check(argv[0], "batch size (-B)", bad ? bad : optarg, i,
+				    STALL_SIZE_UNITS);
 			break;
 		case 'i':
-			if (stall_parse_duration(optarg, 1000, &p->period_ns) ||
-			    p->period_ns < 10000 || p->period_ns > 100000000)
-				usage_error(argv[0], "probe period (-i, 10us-100ms)", optarg);
+			p->period_ns = parse_duration(argv[0], "probe period (-i, 10us-100ms)",
+						      optarg, 10000, 100000000);
 			period_arg = optarg;
 			break;
 		case 'w':
-			if (stall_parse_duration(optarg, 1000000, &p->baseline_ns) ||
-			    p->baseline_ns < 10000000 || p->baseline_ns > 60000000000ULL)
-				usage_error(argv[0], "baseline window (-w, 10ms-60s)", optarg);
+			p->baseline_ns = parse_duration(argv[0], "baseline window (-w, 10ms-60s)",
+							optarg, 10000000, 60000000000ULL);
 			break;
 		case 'r':
 			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_MAX_REPS)
@@ -1445,9 +1492,9 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			break;
 		case 'l':
 			/* 0 would fail every point by construction */
-			if (stall_parse_duration(optarg, 1000, &v) || !v)
-				usage_error(argv[0], "stall allowance (-l, more than 0)", optarg);
-			p->budget.stall_allow_ns = v;
+			p->budget.stall_allow_ns = parse_duration(argv[0],
+								  "stall allowance (-l, more than 0)",
+								  optarg, 1, UINT64_MAX);
 			break;
 		case 'S':
 			l = stall_tier_parse(optarg);
@@ -1489,9 +1536,8 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			results_path = optarg;
 			break;
 		case 'W':
-			if (stall_parse_duration(optarg, 1000000, &p->window_ns) ||
-			    p->window_ns < 1000000 || p->window_ns > 10000000000ULL)
-				usage_error(argv[0], "throughput window (-W, 1ms-10s)", optarg);
+			p->window_ns = parse_duration(argv[0], "throughput window (-W, 1ms-10s)",
+						      optarg, 1000000, 10000000000ULL);
 			break;
 		case 'Q':
 			p->budget.max_dip = parse_ratio(argv[0],
@@ -1502,8 +1548,7 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			help(argv[0]);
 			exit(KSFT_PASS);
 		default:
-			help(argv[0]);
-			exit(KSFT_FAIL);
+			option_error(argc, argv, opt);
 		}
 	}
 	if (optind < argc)

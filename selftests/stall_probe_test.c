@@ -225,8 +225,10 @@ static void help(const char *name)
 {
 	printf("usage: %s [-h] [-c cpu] [-i period] [-d stalls] [-q quiet] [-t tolerance]\n"
 	       "          [-r reps]\n\n", name);
+	printf("Durations take a unit (%s): a bare number is refused.\n",
+	       STALL_DURATION_UNITS);
 	printf(" -c: CPU to stall and probe (default: first allowed)\n");
-	printf(" -i: probe period (default: 100us)\n");
+	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
 	printf(" -d: comma-separated stall lengths to inject, up to 200ms (default: %s)\n",
 	       DEFAULT_STALLS);
 	printf(" -q: quiet window length; 2 * reps + 1 of them (default: 200ms)\n");
@@ -241,23 +243,68 @@ static void __noreturn usage_error(const char *name, const char *what, const cha
 	exit(KSFT_FAIL);
 }
 
+/* A parser's refusal of @val; a bare number is told the units it lacks. */
+static void usage_check(const char *name, const char *what, const char *val, int ret)
+{
+	if (ret == -ENODATA) {
+		fprintf(stderr, "%s: invalid %s '%s': no unit (%s)\n", name, what, val,
+			STALL_DURATION_UNITS);
+		exit(KSFT_FAIL);
+	}
+	if (ret)
+		usage_error(name, what, val);
+}
+
+/* getopt()'s own message is off: one line naming the option, not the whole -h */
+static void __noreturn option_error(int argc, char *argv[], int opt)
+{
+	int i;
+
+	if (opt == ':') {
+		fprintf(stderr, "%s: option '-%c' needs a value (see -h)\n", argv[0], optopt);
+	} else if (optopt == '-') {
+		for (i = 1; i < argc - 1 && (strncmp(argv[i], "--", 2) || !argv[i][2]); i++)
+			;
+		fprintf(stderr, "%s: unknown option '%s': options are one letter (see -h)\n",
+			argv[0], argv[i]);
+	} else {
+		fprintf(stderr, "%s: unknown option '-%c' (see -h)\n", argv[0], optopt);
+	}
+	exit(KSFT_FAIL);
+}
+
+/* A duration with its unit, from @min to @max ns. */
+static u64 parse_duration(const char *prog, const char *what, const char *arg,
+			  u64 min, u64 max)
+{
+	u64 ns;
+
+	usage_check(prog, what, arg, stall_parse_duration(arg, &ns));
+	if (ns < min || ns > max)
+		usage_error(prog, what, arg);
+	return ns;
+}
+
+/* -ENODATA when an item is a bare number, -EINVAL for any other bad item */
 static int parse_stalls(const char *arg, struct probe_test *t)
 {
 	char *copy = strdup(arg), *tok, *save;
 	int ret = 0;
 
+	if (!copy)
+		return -ENOMEM;
 	t->nr_stalls = 0;
 	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
 		u64 ns;
 
-		if (stall_parse_duration(tok, 1000, &ns) || !ns || ns > MAX_STALL_NS ||
-		    t->nr_stalls == STALL_MAX_LIST)
+		ret = stall_parse_duration(tok, &ns);
+		if (!ret && (!ns || ns > MAX_STALL_NS || t->nr_stalls == STALL_MAX_LIST))
 			ret = -EINVAL;
-		else
+		if (!ret)
 			t->stall_ns[t->nr_stalls++] = ns;
 	}
 	free(copy);
-	return ret || !t->nr_stalls ? -EINVAL : 0;
+	return ret ? ret : t->nr_stalls ? 0 : -EINVAL;
 }
 
 static void parse_args(int argc, char *argv[], struct probe_test *t)
@@ -265,7 +312,8 @@ static void parse_args(int argc, char *argv[], struct probe_test *t)
 	long l;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "hc:i:d:q:t:r:")) != -1) {
+	opterr = 0;
+	while ((opt = getopt(argc, argv, ":hc:i:d:q:t:r:")) != -1) {
 		switch (opt) {
 		case 'c':
 			if (stall_parse_cpu(optarg, &l) || !stall_sys_cpu_allowed(l))
@@ -273,22 +321,20 @@ static void parse_args(int argc, char *argv[], struct probe_test *t)
 			t->cpu = l;
 			break;
 		case 'i':
-			if (stall_parse_duration(optarg, 1000, &t->period_ns) ||
-			    t->period_ns < 10000 || t->period_ns > 100000000)
-				usage_error(argv[0], "probe period (-i, 10us-100ms)", optarg);
+			t->period_ns = parse_duration(argv[0], "probe period (-i, 10us-100ms)",
+						      optarg, 10000, 100000000);
 			break;
 		case 'd':
-			if (parse_stalls(optarg, t))
-				usage_error(argv[0], "stall list (-d, each 1ns-200ms)", optarg);
+			usage_check(argv[0], "stall list (-d, each 1ns-200ms)", optarg,
+				    parse_stalls(optarg, t));
 			break;
 		case 'q':
-			if (stall_parse_duration(optarg, 1000000, &t->quiet_ns) ||
-			    t->quiet_ns < 10000000 || t->quiet_ns > 60000000000ULL)
-				usage_error(argv[0], "quiet window (-q, 10ms-60s)", optarg);
+			t->quiet_ns = parse_duration(argv[0], "quiet window (-q, 10ms-60s)",
+						     optarg, 10000000, 60000000000ULL);
 			break;
 		case 't':
-			if (stall_parse_duration(optarg, 1000, &t->tolerance_ns))
-				usage_error(argv[0], "tolerance (-t)", optarg);
+			t->tolerance_ns = parse_duration(argv[0], "tolerance (-t)", optarg,
+							 0, UINT64_MAX);
 			break;
 		case 'r':
 			if (stall_parse_cpu(optarg, &l) || !l || l > (STALL_MAX_REPS - 1) / 2)
@@ -299,8 +345,7 @@ static void parse_args(int argc, char *argv[], struct probe_test *t)
 			help(argv[0]);
 			exit(KSFT_PASS);
 		default:
-			help(argv[0]);
-			exit(KSFT_FAIL);
+			option_error(argc, argv, opt);
 		}
 	}
 	if (optind < argc)

@@ -5,7 +5,10 @@
 # names it and exits non-zero, -h exits 0, and an unmet requirement is a
 # KTAP skip (exit 4), never a failure. Then a table of bad values across
 # every option: each must exit 1, name the value on stderr, and leave
-# nothing behind (the run's directory, /run, tracefs).
+# nothing behind (the run's directory, /run, tracefs). Then the mistakes a
+# newcomer makes: a size or duration without its unit, a long option, a
+# bad make variable (refused before anything builds), and Ctrl-C in make
+# check's runner.
 #
 #   check-cli.sh KVM_OUT
 
@@ -120,7 +123,7 @@ leftovers() {	# what a run may have left: in its directory, /run, tracefs
 
 nbad=$(bad_values | wc -l)
 echo "TAP version 13"
-echo "1..$((14 + nbad + 13))"
+echo "1..$((14 + nbad + 13 + 28))"
 expect 1 "'12Q'" "bad size named" "$stall" -b 12Q
 expect 1 "'bogus'" "bad mode named" "$stall" -t munmap,bogus
 expect 1 "'3X'" "bad batch named" "$stall" -B 2M,3X
@@ -278,3 +281,134 @@ expect_rc 4 "THP disabled for the process: anonymous_thp is a skip" \
 ctypes.CDLL(None).prctl(41, 1, 0, 0, 0)
 os.execv(sys.argv[1], sys.argv[1:])' "$stall" -s anonymous_thp "${short[@]}"
 
+
+# Mistakes a newcomer makes. A size or duration without its unit is
+# refused naming the units (never read as us or bytes); counts and ratios
+# take none.
+expect 1 "invalid stall allowance (-l, more than 0) '1': no unit (ns, us, ms, s)" \
+	"-l 1: a bare duration is refused, its units named" "$stall" -l 1
+expect 1 "'512': no unit (B, K, M, G, T)" "-b 512: a bare size is refused, its units named" \
+	"$stall" -b 512
+expect 1 "'4096': no unit (B, K, M, G, T)" "-B 2M,4096: the bare item named" "$stall" -B 2M,4096
+expect 1 "'100': no unit (ns, us, ms, s)" "-i 100: refused, not taken as 100 us" "$stall" -i 100
+expect 1 "'200': no unit (ns, us, ms, s)" "-w 200: refused, not taken as 200 ms" "$stall" -w 200
+expect 1 "'10': no unit (ns, us, ms, s)" "-W 10: refused" "$stall" -W 10
+expect 1 "'tcp-rr:msg=64': no unit (B, K, M, G, T)" "-L tcp-rr:msg=64: a load's bare size refused" \
+	"$stall" -L tcp-rr:msg=64
+expect 0 "usage:" "counts, ratios, CPUs and a queue depth take no unit" \
+	"$stall" -r 3 -v 1 -R 8 -T 0 -Q 90 -n -1 -L blk:bs=4K:qd=32,tcp-rr:msg=64B -h
+expect 0 "a bare" "-h says sizes and durations take a unit" "$stall" -h
+expect 1 "'2,5': no unit (ns, us, ms, s)" "probe test: -d 2,5 refused" "$probe" -d 2,5
+expect 1 "'250': no unit (ns, us, ms, s)" "probe test: -t 250 refused" "$probe" -t 250
+
+# A bad option is one line naming it and a hint, not the whole usage.
+one_line() {	# one_line TEXT DESCRIPTION CMD...: exit 1, TEXT the one line on stderr, no usage
+	local text=$1 what=$2 rc
+	shift 2
+	timeout 60 "$@" > "$dest/o1" 2> "$dest/e1"
+	rc=$?
+	n=$((n + 1))
+	if [ $rc = 1 ] && [ "$(wc -l < "$dest/e1")" = 1 ] && grep -qF -- "$text" "$dest/e1" &&
+	   grep -qF "see -h" "$dest/e1" && ! grep -q "usage:" "$dest/o1" "$dest/e1"; then
+		echo "ok $n $what"
+	else
+		echo "not ok $n $what: exit $rc, $(wc -l < "$dest/e1") lines on stderr:"
+		sed -e 's/^/# /' "$dest/e1" | head -n 3
+	fi
+}
+one_line "unknown option '--size'" "--size 1G: one line naming it" "$stall" --size 1G
+one_line "unknown option '-x'" "-x: one line naming it" "$stall" -b 64M -x
+one_line "option '-b' needs a value" "-b with no value: one line saying so" "$stall" -b
+one_line "unknown option '--cpu'" "probe test: --cpu 1: one line naming it" "$probe" --cpu 1
+
+# make: a bad variable stops it with one line naming the value before
+# anything is built or fetched (an empty BUILD stays empty), whatever make
+# check itself was given.
+root=$(cd "$(dirname "$0")/.." && pwd)
+fresh=$(mktemp -d)
+trap 'rm -rf "$work" "$dest" "$fresh"' EXIT
+mk() {	# mk ARGS...: make in the tree, outside any make that runs this
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -C "$root" "$@"
+}
+make_refuses() {	# make_refuses TEXT ARGS...: exit 2, TEXT on its one line, nothing built
+	local text=$1 rc
+	shift
+	mk BUILD="$fresh" "$@" > "$dest/mk" 2>&1
+	rc=$?
+	n=$((n + 1))
+	if [ $rc = 2 ] && grep -qF -- "$text" "$dest/mk" && [ "$(grep -c . "$dest/mk")" -le 2 ] &&
+	   [ -z "$(ls -A "$fresh")" ]; then
+		echo "ok $n make $*: refused before building"
+	else
+		echo "not ok $n make $*: exit $rc, $(ls -A "$fresh" | wc -l) files built:"
+		sed -e 's/^/# /' "$dest/mk" | head -n 3
+	fi
+}
+make_refuses "invalid GRANULE '8k'" vm-run GRANULE=8k
+make_refuses "invalid KVER '6.13'" KVER=6.13
+make_refuses "KVER='6.12' and KVERSION='7.2' differ" KVER=6.12 KVERSION=7.2
+make_refuses "invalid ICOUNT '2'" vm-run ICOUNT=2
+make_refuses "invalid NUMA 'yes'" vm-run NUMA=yes
+make_refuses "invalid BOOTS '0'" ab BOOTS=0
+make_refuses "invalid CAND_KVER '7'" ab CAND_KVER=7
+make_refuses "invalid VERDICT_GRANULES '4k 8k'" verdicts "VERDICT_GRANULES=4k 8k"
+make_refuses "ARGS='-b 1G' and RUN_ARGS='-b 64M' differ" run "ARGS=-b 1G" "RUN_ARGS=-b 64M"
+make_refuses "unknown check 'bogus'" check "CHECKS=unit bogus"
+
+# One name for the test's arguments; each target keeps its default.
+args_of() {	# args_of MAKE-ARGS...: what the test would be given
+	mk -s BUILD="$fresh" --eval 'stall-args: ; @echo "[$(call test_args,$(VM_ARGS_OF))]"' \
+		stall-args "$@" 2>&1
+}
+got="$(args_of 'ARGS=-b 64M') $(args_of 'RUN_ARGS=-b 64M') $(args_of) $(args_of VM_ARGS_OF='$(VM_ARGS)')"
+got+=" $(args_of VM_ARGS_OF='$(VM_ARGS)' ARGS=) $(mk -s BUILD="$fresh" KVERSION=7.2 --eval 'x: ; @echo $(KVER)' x)"
+want="[-b 64M] [-b 64M] [] [-b 256M -t madvise -B 2M,all] [] 7.2"
+n=$((n + 1))
+if [ "$got" = "$want" ] && [ -z "$(ls -A "$fresh")" ]; then
+	echo "ok $n make: ARGS and RUN_ARGS alike, KVERSION sets KVER, run's and vm-run's defaults kept"
+else
+	echo "not ok $n make: ARGS, RUN_ARGS, KVERSION: got '$got', wanted '$want'"
+fi
+
+# make check's plan: every check with its time, the total; then Ctrl-C
+# (SIGINT to run-checks.sh alone, as the terminal sends it: the check
+# runs in a process group of its own) stops the running check at once:
+# the check gets SIGTERM, run-checks says what ran and exits 130.
+"$root/tests/run-checks.sh" --plan "$fresh" "$fresh" > "$dest/plan" 2>&1
+rc=$?
+n=$((n + 1))
+if [ $rc = 0 ] && grep -qE '^check: plan: [0-9]+ checks' "$dest/plan" &&
+   grep -qE '^ +[0-9]+ testbed +~' "$dest/plan" && grep -qE '^check: expected total ~[0-9]+ min' "$dest/plan" &&
+   grep -q '^check: downloads' "$dest/plan" && [ -z "$(ls -A "$fresh")" ]; then
+	echo "ok $n run-checks --plan: the checks, their times, downloads, the total; nothing run"
+else
+	echo "not ok $n run-checks --plan: exit $rc"
+	sed -e 's/^/# /' "$dest/plan" | head -n 5
+fi
+mkdir -p "$fresh/unit"
+cat > "$fresh/unit/stall_unit_test" <<'FAKE'
+#!/bin/bash
+# a check that takes long and says when SIGTERM reached it
+trap 'echo term > "$(dirname "$0")/term"; exit 143' TERM
+echo $$ > "$(dirname "$0")/pid"
+sleep 120 & wait
+FAKE
+chmod +x "$fresh/unit/stall_unit_test"
+setsid env --default-signal=INT "$root/tests/run-checks.sh" "$fresh" "$fresh" unit > "$dest/int" 2>&1 &
+rc_pid=$!
+for ((i = 0; i < 100; i++)); do [ ! -s "$fresh/unit/pid" ] || break; sleep 0.1; done
+start=$SECONDS
+kill -INT "$rc_pid"
+for ((i = 0; i < 300; i++)); do kill -0 "$rc_pid" 2> /dev/null || break; sleep 0.1; done
+kill -KILL -- -"$rc_pid" 2> /dev/null
+wait "$rc_pid"
+rc=$?
+took=$((SECONDS - start))
+n=$((n + 1))
+if [ $rc = 130 ] && [ $took -le 5 ] && [ -f "$fresh/unit/term" ] &&
+   ! kill -0 "$(cat "$fresh/unit/pid")" 2> /dev/null && grep -q '^check: interrupted' "$dest/int"; then
+	echo "ok $n Ctrl-C stops run-checks at once: exit 130, the check got SIGTERM, ${took} s"
+else
+	echo "not ok $n Ctrl-C: exit $rc (wanted 130) after $took s, SIGTERM seen: $(ls "$fresh/unit")"
+	sed -e 's/^/# /' "$dest/int" | tail -n 3
+fi

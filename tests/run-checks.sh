@@ -3,32 +3,179 @@
 #
 # make check: every check prints KTAP; this runs them in turn, keeps each
 # log under BUILD/check/, and ends with one "N passed, N failed, N skipped"
-# line counting the results of all of them.
+# line counting the results of all of them. First it prints its plan: the
+# checks, each one's expected wall time, what will be downloaded, the
+# total. Ctrl-C (SIGINT) or SIGTERM stops the running check at once, lets
+# it restore what it changed, says what ran, and exits 130.
 #
-#   run-checks.sh BUILD KVM_OUT [CHECK...]
+#   run-checks.sh [--plan|--planned] BUILD KVM_OUT [CHECK...]
+#
+# --plan prints the plan and the check names' errors only; --planned
+# runs without printing the plan again (make check printed it before
+# building).
 
 set -uo pipefail
 
+show_plan=1 do_run=1
+case ${1:-} in
+--plan) do_run=0; shift ;;
+--planned) show_plan=0; shift ;;
+esac
+if [ $# -lt 2 ]; then
+	echo "usage: run-checks.sh [--plan|--planned] BUILD KVM_OUT [CHECK...]" >&2
+	exit 2
+fi
 build=$1
 kvm_out=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 logs=$build/check
-mkdir -p "$logs"
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli blkdev results report lava loads interrupts sanitize
 		fuzz arm64 install-tree series testbed)
 
+# Expected wall time of each check in seconds on this project's 2-CPU
+# machines, everything downloaded and built (README.md, "make check"); a
+# check not listed here is planned at its time limit.
+declare -A expect=(
+	[unit]=1 [probe]=2 [sweep]=180 [contrast]=90 [cli]=20 [blkdev]=10 [results]=30
+	[report]=30 [lava]=20 [loads]=120 [interrupts]=40 [sanitize]=60 [fuzz]=70 [arm64]=30
+	[install-tree]=150 [series]=120 [testbed]=600
+)
+# what a fresh machine adds: the 64K kernel's first build (cached
+# afterwards), the suite's first build with the tree's headers
+K64_BUILD_S=430
+FIRST_BUILD_S=180
+
 pass=0 fail=0 skip=0
+phase=plan nr=0 at=0 planned_s=0 running= running_name=
+plan_lines=() ran=()
+
+fmt_s() {	# fmt_s SECONDS: "45 s", "3 min 05 s"
+	if [ "$1" -lt 60 ]; then
+		echo "$1 s"
+	else
+		printf '%d min %02d s\n' $(($1 / 60)) $(($1 % 60))
+	fi
+}
+
+checks_n() {	# checks_n N: "1 check", "17 checks"
+	if [ "$1" = 1 ]; then echo "1 check"; else echo "$1 checks"; fi
+}
+
+# plan_add NAME LIMIT: the check's line in the plan, and its time in the total
+plan_add() {
+	local name=$1 limit=$2 t note=
+
+	nr=$((nr + 1))
+	t=${expect[$name]:-}
+	if [ -z "$t" ]; then
+		t=$limit
+		note=" (no measured time: its limit)"
+	fi
+	if [ "$name" = testbed ] && ! ls -d "$build"/testbed/built-6.12-64k-*/.ok > /dev/null 2>&1; then
+		t=$((t + K64_BUILD_S))
+		note=" (with the 64K kernel's first build, $(fmt_s $K64_BUILD_S))"
+	fi
+	planned_s=$((planned_s + t))
+	plan_lines+=("$(printf '  %2d %-13s ~%s%s' $nr "$name" "$(fmt_s "$t")" "$note")")
+}
+
+planned() {	# planned NAME...: whether any of the checks is in the plan
+	local c n
+
+	for c in "${checks[@]}"; do
+		for n in "$@"; do
+			[ "$c" != "$n" ] || return 0
+		done
+	done
+	return 1
+}
+
+# What the planned checks fetch on this machine, from what is cached.
+downloads() {
+	local k missing
+
+	missing=$("$here/../scripts/deps.sh" --missing build arm64 testbed kernel fuzz results report 2> /dev/null)
+	[ -z "$missing" ] || echo "Debian packages (apt): $missing"
+	if planned install-tree series && [ ! -f "$build/src/linux-source-7.2/.unpacked" ]; then
+		echo "Debian linux-source-7.2 from unstable (164 MB)"
+	fi
+	if planned install-tree series arm64 testbed && [ ! -f "$build/src/linux-source-6.12/.unpacked" ] &&
+	   [ ! -f /usr/src/linux-source-6.12.tar.xz ]; then
+		echo "Debian linux-source-6.12 (apt)"
+	fi
+	planned testbed || return 0
+	for k in 6.12-4k:92 6.12-16k:92 7.2-4k:12; do
+		[ -f "$build/testbed/debian-${k%:*}/.ok" ] ||
+			echo "arm64 kernel package ${k%:*} (${k#*:} MB)"
+	done
+	[ -f "$build/testbed/busybox-arm64" ] || echo "Debian busybox-static for arm64 (1 MB)"
+}
+
+print_plan() {
+	local d
+
+	echo "check: plan: $(checks_n ${#plan_lines[@]}), expected wall time on a 2-CPU machine"
+	if [ ! -x "$kvm_out/kvm_page_table_stall_test" ]; then
+		planned_s=$((planned_s + FIRST_BUILD_S))
+		printf '      %-13s ~%s\n' "(first build)" "$(fmt_s $FIRST_BUILD_S)"
+	fi
+	printf '%s\n' "${plan_lines[@]}"
+	d=$(downloads)
+	if [ -n "$d" ]; then
+		echo "check: downloads:"
+		sed -e 's/^/    /' <<< "$d"
+	else
+		echo "check: downloads: none, everything is here"
+	fi
+	echo "check: expected total ~$(fmt_s $planned_s); Ctrl-C stops it"
+}
+
+# Ctrl-C or SIGTERM: the running check runs under timeout(1) in a process
+# group of its own, which the terminal's SIGINT does not reach. timeout
+# passes SIGTERM to that group (the tests and check scripts restore what
+# they changed on SIGTERM) and SIGKILL 10 s later; whatever of the group
+# is left 5 s after that is killed.
+on_signal() {
+	local i
+
+	trap '' INT TERM
+	if [ -n "$running" ]; then
+		echo "=== $running_name: interrupted after $(fmt_s $((SECONDS - running_start)))," \
+		     "stopping it (log: $logs/$running_name.log)"
+		kill -TERM "$running" 2> /dev/null
+		wait "$running"
+		for ((i = 0; i < 50; i++)); do
+			kill -0 -- -"$running" 2> /dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- -"$running" 2> /dev/null
+	fi
+	echo "check: interrupted after $(fmt_s $SECONDS); ran ${#ran[@]} of $nr:"
+	[ ${#ran[@]} -eq 0 ] || printf '    %s\n' "${ran[@]}"
+	echo "check: $pass passed, $fail failed, $skip skipped (interrupted)"
+	exit 130
+}
 
 # run NAME TIMEOUT CMD...: the whole check is bounded, like every wait here.
+# Planning, it only notes the check.
 run() {
-	local name=$1 limit=$2 rc p f s
+	local name=$1 limit=$2 rc p f s start
 	shift 2
-	echo "=== $name: $*"
-	timeout --kill-after=10 "$limit" "$@" > "$logs/$name.log" 2>&1
+	if [ $phase = plan ]; then
+		plan_add "$name" "$limit"
+		return
+	fi
+	at=$((at + 1))
+	start=$SECONDS
+	echo "=== [$at/$nr] $name: $*"
+	timeout --kill-after=10 "$limit" "$@" > "$logs/$name.log" 2>&1 < /dev/null &
+	running=$! running_name=$name running_start=$start
+	wait $running
 	rc=$?
+	running=
 	sed -e 's/^/    /' "$logs/$name.log" | grep -v '^    #\s*$' | tail -n 60
 	p=$(grep -cE '^ok [0-9]+' "$logs/$name.log" | tr -d ' ')
 	s=$(grep -cE '^ok [0-9]+.*# SKIP' "$logs/$name.log" | tr -d ' ')
@@ -41,10 +188,15 @@ run() {
 		echo "    $name: exited with status $rc"
 		f=1
 	fi
-	echo "=== $name: $p passed, $f failed, $s skipped"
+	echo "=== [$at/$nr] $name: $p passed, $f failed, $s skipped" \
+	     "($(fmt_s $((SECONDS - start))); $(fmt_s $SECONDS) of ~$(fmt_s $planned_s))"
+	ran+=("$name: $p passed, $f failed, $s skipped")
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
+# The case below runs twice: planning (run() notes each check, and an
+# unknown name stops everything before anything ran), then running.
+each_check() {
 for c in "${checks[@]}"; do
 	case $c in
 	unit)
@@ -87,10 +239,25 @@ for c in "${checks[@]}"; do
 	install-tree)
 		run install-tree 2400 "$here/check-install-tree.sh" "$build" ;;
 	*)
-		echo "run-checks: unknown check '$c'" >&2
+		echo "run-checks: unknown check '$c' (see tests/run-checks.sh)" >&2
 		exit 2 ;;
 	esac
 done
+}
 
-echo "check: $pass passed, $fail failed, $skip skipped"
+each_check
+if [ $do_run = 0 ]; then
+	print_plan
+	exit 0
+fi
+if [ $show_plan = 1 ]; then
+	print_plan
+else
+	echo "check: $(checks_n ${#plan_lines[@]}), expected ~$(fmt_s $planned_s); Ctrl-C stops it"
+fi
+mkdir -p "$logs"
+trap on_signal INT TERM
+phase=run SECONDS=0
+each_check
+echo "check: $pass passed, $fail failed, $skip skipped in $(fmt_s $SECONDS)"
 [ $fail -eq 0 ]

@@ -270,12 +270,20 @@ static void test_parse_size(void)
 {
 	u64 v;
 
-	UNIT_CHECK(!stall_parse_size("4096", &v) && v == 4096, "size: plain bytes");
+	UNIT_CHECK(stall_parse_size("4096", &v) == -ENODATA &&
+		   stall_parse_size("1", &v) == -ENODATA,
+		   "size: a bare number is refused as one without a unit");
+	UNIT_CHECK(!stall_parse_size("4096B", &v) && v == 4096 && !stall_parse_size("9001b", &v) &&
+		   v == 9001, "size: bytes with B");
+	UNIT_CHECK(stall_parse_size("1.5G", &v) == -EINVAL &&
+		   stall_parse_size("4096 ", &v) == -EINVAL &&
+		   stall_parse_size("12Q", &v) == -EINVAL && stall_parse_size("1BB", &v) == -EINVAL,
+		   "size: a malformed one is not taken for a missing unit");
 	UNIT_CHECK(!stall_parse_size("4K", &v) && v == 4096, "size: K");
 	UNIT_CHECK(!stall_parse_size("2m", &v) && v == 2 << 20, "size: lower-case m");
 	UNIT_CHECK(!stall_parse_size("1GiB", &v) && v == 1 << 30, "size: GiB");
 	UNIT_CHECK(!stall_parse_size("64T", &v) && v == 64ULL << 40, "size: T");
-	UNIT_CHECK(stall_parse_size("0", &v), "size: zero rejected");
+	UNIT_CHECK(stall_parse_size("0", &v) && stall_parse_size("0K", &v), "size: zero rejected");
 	UNIT_CHECK(stall_parse_size("-1G", &v), "size: negative rejected");
 	UNIT_CHECK(stall_parse_size("1X", &v), "size: unknown suffix rejected");
 	UNIT_CHECK(stall_parse_size("1GG", &v), "size: trailing garbage rejected");
@@ -287,19 +295,28 @@ static void test_parse_duration(void)
 {
 	u64 v;
 
-	UNIT_CHECK(!stall_parse_duration("100", 1000, &v) && v == 100000,
-		   "duration: default unit");
-	UNIT_CHECK(!stall_parse_duration("1.5ms", 1000, &v) && v == 1500000,
-		   "duration: decimal ms");
-	UNIT_CHECK(stall_parse_duration(".5ms", 1000, &v), "duration: no leading digit rejected");
-	UNIT_CHECK(!stall_parse_duration("250us", 1, &v) && v == 250000, "duration: us");
-	UNIT_CHECK(!stall_parse_duration("2s", 1, &v) && v == 2000000000ULL, "duration: s");
-	UNIT_CHECK(!stall_parse_duration("7ns", 1000, &v) && v == 7, "duration: ns");
-	UNIT_CHECK(stall_parse_duration("1min", 1, &v), "duration: unknown unit rejected");
-	UNIT_CHECK(stall_parse_duration("-1ms", 1, &v), "duration: negative rejected");
-	UNIT_CHECK(stall_parse_duration("ms", 1, &v), "duration: no number rejected");
-	UNIT_CHECK(stall_parse_duration("0x10us", 1, &v) && stall_parse_duration("1e3us", 1, &v) &&
-		   stall_parse_duration(" 1ms", 1, &v) && stall_parse_duration("1..5ms", 1, &v),
+	/* "-l 1" meant 1 ms and was read as 1 us: no unit is assumed */
+	UNIT_CHECK(stall_parse_duration("1", &v) == -ENODATA &&
+		   stall_parse_duration("100", &v) == -ENODATA &&
+		   stall_parse_duration("1.5", &v) == -ENODATA,
+		   "duration: a bare number is refused as one without a unit");
+	UNIT_CHECK(!stall_parse_duration("1.5ms", &v) && v == 1500000, "duration: decimal ms");
+	UNIT_CHECK(stall_parse_duration(".5ms", &v) == -EINVAL,
+		   "duration: no leading digit rejected");
+	UNIT_CHECK(!stall_parse_duration("250us", &v) && v == 250000, "duration: us");
+	UNIT_CHECK(!stall_parse_duration("2s", &v) && v == 2000000000ULL, "duration: s");
+	UNIT_CHECK(!stall_parse_duration("7ns", &v) && v == 7, "duration: ns");
+	UNIT_CHECK(!stall_parse_duration("0ms", &v) && v == 0, "duration: zero with a unit");
+	UNIT_CHECK(stall_parse_duration("1min", &v) == -EINVAL &&
+		   stall_parse_duration("1MS", &v) == -EINVAL,
+		   "duration: unknown unit rejected, not taken for a missing one");
+	UNIT_CHECK(stall_parse_duration("-1ms", &v), "duration: negative rejected");
+	UNIT_CHECK(stall_parse_duration("ms", &v) == -EINVAL &&
+		   stall_parse_duration("", &v) == -EINVAL && stall_parse_duration(NULL, &v),
+		   "duration: no number rejected");
+	UNIT_CHECK(stall_parse_duration("0x10us", &v) && stall_parse_duration("1e3us", &v) &&
+		   stall_parse_duration(" 1ms", &v) && stall_parse_duration("1..5ms", &v) &&
+		   stall_parse_duration("1 ms", &v) == -EINVAL,
 		   "duration: hex, exponent, blank and two points rejected");
 }
 
@@ -320,6 +337,21 @@ static void test_parse_ratio(void)
 		   stall_parse_list_has_empty("a,") && stall_parse_list_has_empty(",a") &&
 		   stall_parse_list_has_empty("a,,b") && !stall_parse_list_has_empty("a,b"),
 		   "lists: an empty item is found");
+}
+
+static void test_parse_count(void)
+{
+	long l;
+
+	UNIT_CHECK(!stall_parse_count("32", 1024, &l) && l == 32 &&
+		   !stall_parse_count("0", 1024, &l) && l == 0 &&
+		   !stall_parse_count("1024", 1024, &l) && l == 1024, "count: digits, no unit");
+	UNIT_CHECK(stall_parse_count("1025", 1024, &l) && stall_parse_count("32K", 1024, &l) &&
+		   stall_parse_count("-1", 1024, &l) && stall_parse_count(" 1", 1024, &l) &&
+		   stall_parse_count("", 1024, &l) && stall_parse_count(NULL, 1024, &l),
+		   "count: over the maximum, a unit, a sign, a blank, empty rejected");
+	UNIT_CHECK(!stall_parse_cpu("4095", &l) && stall_parse_cpu("4096", &l),
+		   "cpu: a count below 4096");
 }
 
 static void test_parse_lists(void)
@@ -345,6 +377,16 @@ static void test_parse_lists(void)
 		   !strcmp(bad, "7371"), "batches: a size not a multiple of the granule rejected");
 	UNIT_CHECK(stall_parse_batch_list("0", 4096, b, STALL_MAX_LIST, &n, &bad) &&
 		   !strcmp(bad, "0"), "batches: zero rejected");
+	UNIT_CHECK(stall_parse_batch_list("2M,4096", 4096, b, STALL_MAX_LIST, &n, &bad) ==
+		   -ENODATA && !strcmp(bad, "4096"),
+		   "batches: a bare number is named as one without a unit");
+	UNIT_CHECK(stall_parse_batch_list("4096,3Q", 4096, b, STALL_MAX_LIST, &n, &bad) ==
+		   -ENODATA && !strcmp(bad, "4096"),
+		   "batches: the first bad item is the one named");
+	UNIT_CHECK(stall_parse_batch_list("1M,2M,4096", 4096, b, 2, &n, &bad) == -EINVAL &&
+		   !strcmp(bad, "4096"), "batches: one too many is too many, unit or not");
+	UNIT_CHECK(!stall_parse_batch_list("8192B,all", 4096, b, STALL_MAX_LIST, &n, &bad) &&
+		   n == 2 && b[0] == 8192, "batches: bytes with B");
 
 	UNIT_CHECK(!stall_parse_name_list("punch,munmap", names, 3, &mask, &bad) && mask == 5,
 		   "names: two names");
@@ -355,7 +397,9 @@ static void test_parse_lists(void)
 	UNIT_CHECK(!strcmp(stall_fmt_size(4096, buf, sizeof(buf)), "4K"), "fmt: 4K");
 	UNIT_CHECK(!strcmp(stall_fmt_size(1536 << 10, buf, sizeof(buf)), "1536K"), "fmt: 1536K");
 	UNIT_CHECK(!strcmp(stall_fmt_size(1ULL << 30, buf, sizeof(buf)), "1G"), "fmt: 1G");
-	UNIT_CHECK(!strcmp(stall_fmt_size(1000, buf, sizeof(buf)), "1000"), "fmt: bytes");
+	UNIT_CHECK(!strcmp(stall_fmt_size(1000, buf, sizeof(buf)), "1000B"), "fmt: bytes, with B");
+	UNIT_CHECK(!stall_parse_size(stall_fmt_size(1000, buf, sizeof(buf)), &b[0]) && b[0] == 1000,
+		   "fmt: bytes read back as the same size");
 	UNIT_CHECK(!strcmp(stall_fmt_size(STALL_BATCH_ALL, buf, sizeof(buf)), "all"), "fmt: all");
 }
 
@@ -791,6 +835,7 @@ int main(void)
 	test_parse_size();
 	test_parse_duration();
 	test_parse_ratio();
+	test_parse_count();
 	test_parse_lists();
 	test_trace();
 	test_irq_state();

@@ -24,9 +24,11 @@ static void fuzz_size(const char *s)
 	u64 v, again;
 	char buf[32];
 
-	if (stall_parse_size(s, &v))
+	if (stall_parse_size(s, &v)) {
+		/* a unit is never assumed */
 		return;
-	FUZZ_CHECK(*s >= '0' && *s <= '9');
+	}
+	FUZZ_CHECK(*s >= '0' && *s <= '9' && strspn(s, "0123456789") < strlen(s));
 	/* what the test prints must read back as the same size */
 	if (v != STALL_BATCH_ALL) {
 		FUZZ_CHECK(!stall_parse_size(stall_fmt_size(v, buf, sizeof(buf)), &again));
@@ -37,9 +39,13 @@ static void fuzz_size(const char *s)
 static void fuzz_duration(const char *s)
 {
 	u64 ns;
+	int ret = stall_parse_duration(s, &ns);
 
-	if (!stall_parse_duration(s, 1000, &ns))
+	if (!ret)
 		FUZZ_CHECK(*s >= '0' && *s <= '9');
+	/* a unit is never assumed: a bare number is refused as such */
+	if (*s && strspn(s, "0123456789.") == strlen(s))
+		FUZZ_CHECK(ret);
 }
 
 static void fuzz_decimal(const char *s)
