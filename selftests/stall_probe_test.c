@@ -176,10 +176,10 @@ static s64 injected_excess(struct probe_test *t, u64 ns, u64 *held, s64 *wait)
 /* The least of signed values. */
 static s64 min_s64(const s64 *v, int n)
 {
-	s64 m = v[0];
+	s64 m = INT64_MAX;
 	int i;
 
-	for (i = 1; i < n; i++)
+	for (i = 0; i < n; i++)
 		if (v[i] < m)
 			m = v[i];
 	return m;
