@@ -35,8 +35,16 @@ prepare() {	# prepare KSRC DIR
 	   "${gitc[@]}" -C "$dir" rev-parse -q --verify base > /dev/null; then
 		rm -rf "$dir/.git/rebase-apply"
 		"${gitc[@]}" -C "$dir" checkout -q -f -B work base
-		"${gitc[@]}" -C "$dir" clean -q -f -d -- "$kvmrel"
-		return 0
+		# Debian's top-level .gitignore hides every untracked file from
+		# git clean: remove what an earlier install or series added by
+		# name (the objects stay, for an incremental build)
+		rm -f "$dir/$kvmrel"/include/stall_*.h "$dir/$kvmrel"/lib/stall_*.c \
+			"$dir/$kvmrel"/*stall_*test.c "$dir/$kvmrel"/stall-results.py \
+			"$dir/$kvmrel"/results-v1.schema.json
+		# anything else there: start afresh
+		[ -n "$("${gitc[@]}" -C "$dir" ls-files -o --exclude-from="$kvmrel/.gitignore" \
+			-- "$kvmrel")" ] || return 0
+		echo "tree: other files in $dir/$kvmrel: copying the tree afresh" >&2
 	fi
 	rm -rf "$dir"
 	mkdir -p "$(dirname "$dir")"
