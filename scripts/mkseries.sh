@@ -8,38 +8,89 @@
 # cover letter with the measured results. scripts/series/N-*.txt give each
 # patch its files ("Files:" line), subject and message; cover.txt the cover
 # letter's. Each patch builds on its own: the Makefile block links the
-# library files present into the suite's programs.
+# library files present into the suite's programs. The lab kit (results
+# reader, schema, testbed) is not part of the series.
 #
 # The kernel tree is only read: the series is made in a scratch git
-# repository holding a copy of its kvm selftests directory.
+# repository holding a copy of its kvm selftests directory. A Debian
+# source tree is no git repository, so no base-commit can be named: the
+# cover letter names the upstream release the tree's Makefile says it is.
+# Cc: lines come from the tree's own scripts/get_maintainer.pl (offline,
+# --no-git) on each patch.
 #
-#   mkseries.sh KSRC OUTDIR
+#   mkseries.sh [-a "Name <address>"] KSRC OUTDIR
 #
-# SERIES_AUTHOR ("Name <address>") signs the patches; by default the
-# project's git identity.
+# The author (From: and Signed-off-by:) is -a, else SERIES_AUTHOR, else
+# git config user.name and user.email. An address in a reserved domain
+# (example, invalid, test, localhost: RFC 2606) is a placeholder and
+# refused, unless SERIES_PLACEHOLDER_OK=1 (checks that never send it).
 
 set -euo pipefail
 
-[ $# -eq 2 ] || { echo "usage: mkseries.sh KSRC OUTDIR" >&2; exit 2; }
-ksrc=$(cd "$1" && pwd)
-out=$2
+# The 2024 thread the series answers (the Graviton3 measurement's message)
+THREAD=https://lore.kernel.org/all/20240404212742.11248-1-alisaidi@amazon.com/
+
+usage() {
+	echo "usage: mkseries.sh [-a 'Name <address>'] KSRC OUTDIR" >&2
+	exit 2
+}
+
+author=${SERIES_AUTHOR:-}
+while getopts a: opt; do
+	case $opt in
+	a) author=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 2 ] || usage
 root=$(cd "$(dirname "$0")/.." && pwd)
 series=$root/scripts/series
-[ -d "$ksrc/tools/testing/selftests/kvm/lib" ] ||
+[ -d "$1/tools/testing/selftests/kvm/lib" ] ||
 	{ echo "mkseries: no KVM selftests in '$1'" >&2; exit 2; }
+ksrc=$(cd "$1" && pwd)
+out=$2
 
-author=${SERIES_AUTHOR:-$(git -C "$root" log -1 --format='%an <%ae>' 2>/dev/null || true)}
-[ -n "$author" ] || author="kvm-stall suite <kvm-stall@localhost>"
+if [ -z "$author" ]; then
+	name=$(git -C "$root" config user.name || true)
+	email=$(git -C "$root" config user.email || true)
+	[ -n "$name" ] && [ -n "$email" ] || {
+		echo "mkseries: no author: give -a 'Name <address>' or set git config user.name and user.email" >&2
+		exit 2
+	}
+	author="$name <$email>"
+fi
 case $author in
-*' <'*@*'>') ;;
-*) echo "mkseries: SERIES_AUTHOR '$author' is not 'Name <address>'" >&2; exit 2 ;;
+?*' <'?*@?*'>') ;;
+*) echo "mkseries: author '$author' is not 'Name <address>'" >&2; exit 2 ;;
 esac
-export GIT_AUTHOR_NAME=${author% <*} GIT_AUTHOR_EMAIL=${author##*<}
-GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL%>}
+email=${author##*<}
+email=${email%>}
+domain=$(echo "${email##*@}" | tr '[:upper:]' '[:lower:]')
+case $domain in
+example | *.example | example.com | example.net | example.org | *.example.com | *.example.net | \
+*.example.org | invalid | *.invalid | test | *.test | localhost | *.localhost | localdomain | \
+*.localdomain)
+	[ "${SERIES_PLACEHOLDER_OK:-}" = 1 ] || {
+		echo "mkseries: author '$author' is a placeholder (reserved domain '$domain'):" \
+			"give -a 'Name <address>' or set git config user.name and user.email" >&2
+		exit 2
+	}
+	;;
+esac
+export GIT_AUTHOR_NAME=${author% <*} GIT_AUTHOR_EMAIL=$email
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 # the same bytes every time from the same sources
 export GIT_AUTHOR_DATE="$(git -C "$root" log -1 --format=%cI 2>/dev/null || date -R)"
 export GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
+
+kver=$(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$ksrc/Makefile" | paste -sd.)
+case $kver in
+[0-9]*.[0-9]*.[0-9]*) ;;
+*) echo "mkseries: no VERSION/PATCHLEVEL/SUBLEVEL in '$ksrc/Makefile'" >&2; exit 2 ;;
+esac
+# a .0 release is tagged without its sublevel
+tag=v${kver%.0}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -49,10 +100,16 @@ mkdir -p "$repo/$(dirname "$kvmrel")"
 cp -a "$ksrc/$kvmrel" "$repo/$kvmrel"
 git -C "$repo" init -q
 git -C "$repo" add -A
-kver=$(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$ksrc/Makefile" | paste -sd.)
-git -C "$repo" commit -q -m "base: $kvmrel of $kver"
+git -C "$repo" commit -q -m "base: $kvmrel of $tag"
 base=$(git -C "$repo" rev-parse HEAD)
 if [ -f "$repo/$kvmrel/Makefile.kvm" ]; then mk=$kvmrel/Makefile.kvm; else mk=$kvmrel/Makefile; fi
+
+# cc PATCH_OR_FILES...: the tree's get_maintainer.pl, offline, as Cc: lines
+cc() {
+	(cd "$ksrc" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
+		--no-tree --no-multiline "$@") 2>/dev/null | tr ',' '\n' | sed -e 's/^ *//' -e '/^$/d' |
+		sed 's/^/Cc: /'
+}
 
 stage=$work/stage
 for msg in "$series"/[0-9]*-*.txt; do
@@ -71,20 +128,30 @@ for msg in "$series"/[0-9]*-*.txt; do
 	{
 		sed -e '1,2d' "$msg"
 		echo
+		echo "Link: $THREAD"
 		echo "Signed-off-by: $author"
 	} > "$work/message"
 	git -C "$repo" commit -q -F "$work/message"
+	# the maintainers of what this patch touches, from the tree's MAINTAINERS
+	git -C "$repo" format-patch -q -1 --stdout HEAD > "$work/one.patch"
+	cc "$work/one.patch" > "$work/cc"
+	[ -s "$work/cc" ] || { echo "mkseries: get_maintainer.pl named no one for $msg" >&2; exit 1; }
+	cat "$work/message" "$work/cc" > "$work/message.cc"
+	git -C "$repo" commit -q --amend -F "$work/message.cc"
 done
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 rm -f "$out"/[0-9][0-9][0-9][0-9]-*.patch
-git -C "$repo" format-patch -q --cover-letter --base="$base" -o "$out" "$base..HEAD"
+git -C "$repo" format-patch -q --cover-letter -o "$out" "$base..HEAD"
 
-# the cover letter's subject and text from cover.txt, with the base named
+# The cover letter's subject and text from cover.txt, with the base named
+# (no base-commit: the tree is no git repository) and everyone Cc'd.
 cover=$(ls "$out"/0000-*.patch)
 subject=$(sed -n '1p' "$series/cover.txt")
-awk -v subj="$subject" -v blurb="$series/cover.txt" -v kver="$kver" '
+sed -n 's/^Cc: //p' "$out"/000[1-9]-*.patch | sort -u | sed 's/^/Cc: /' > "$work/cc-all"
+awk -v subj="$subject" -v blurb="$series/cover.txt" -v tag="$tag" -v thread="$THREAD" \
+	-v ccs="$work/cc-all" '
 /\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj) }
 /^\*\*\* BLURB HERE \*\*\*$/ {
 	n = 0
@@ -92,7 +159,12 @@ awk -v subj="$subject" -v blurb="$series/cover.txt" -v kver="$kver" '
 		if (++n > 2)
 			print line
 	print ""
-	print "Made against " kver "."
+	print "Based on " tag " (the release its tools/testing/selftests/kvm was taken"
+	print "from; the series was made without a git clone, so it names no base-commit)."
+	print ""
+	print "Link: " thread
+	while ((getline line < ccs) > 0)
+		print line
 	next
 }
 { print }' "$cover" > "$work/cover" && cat "$work/cover" > "$cover"

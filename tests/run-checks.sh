@@ -33,7 +33,7 @@ logs=$build/check
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli blkdev results report lava loads interrupts sanitize
-		fuzz arm64 install-tree series testbed)
+		fuzz arm64 install-tree series names testbed)
 
 # Expected wall time of each check in seconds on this project's 2-CPU
 # machines, everything downloaded and built (README.md, "make check"); a
@@ -238,6 +238,9 @@ for c in "${checks[@]}"; do
 		run series 1800 "$here/check-series.sh" "$build" ;;
 	install-tree)
 		run install-tree 2400 "$here/check-install-tree.sh" "$build" ;;
+	names)
+		# LKFT's names of the runner's output, two runs with noisy skips
+		run names 600 "$here/check-names.sh" "$build" "$kvm_out" ;;
 	*)
 		echo "run-checks: unknown check '$c' (see tests/run-checks.sh)" >&2
 		exit 2 ;;
