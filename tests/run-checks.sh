@@ -18,7 +18,7 @@ mkdir -p "$logs"
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli blkdev results report lava loads interrupts sanitize
-		fuzz arm64 install-tree series testbed)
+		fuzz arm64 install-tree series testbed recipes)
 
 pass=0 fail=0 skip=0
 
@@ -86,6 +86,9 @@ for c in "${checks[@]}"; do
 		run series 1800 "$here/check-series.sh" "$build" ;;
 	install-tree)
 		run install-tree 2400 "$here/check-install-tree.sh" "$build" ;;
+	recipes)
+		# after testbed: the README's recipes reuse its kernels and initramfs
+		run recipes 2400 "$here/check-recipes.sh" "$build" ;;
 	*)
 		echo "run-checks: unknown check '$c'" >&2
 		exit 2 ;;
