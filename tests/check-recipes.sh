@@ -32,7 +32,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
 
+fails=0
+
 . "$(dirname "$0")/ktap.sh"
+
+res() {	# res STATUS DESCRIPTION: result, counting failures for the exit status
+	result "$@"
+	[ "$1" = 0 ] || fails=$((fails + 1))
+}
 
 # The README split into recipes: $work/recipes (NAME TAB RC TAB FLAGS TAB
 # KERNELS TAB WHY), $work/NAME.sh, $work/NAME.expect, $work/errors.
@@ -133,6 +140,10 @@ kernel_built() {
 	[ -f "$build/testbed/built-6.12-$1-$key/.ok" ]
 }
 
+untracked() {	# the tree's files git does not know, ignored ones aside
+	git -C "$root" status --porcelain --untracked-files=all 2> /dev/null | sed -n 's/^?? //p' | sort
+}
+
 # run_recipe NAME RC FLAGS KERNELS WHY: one KTAP result
 run_recipe() {
 	local name=$1 rcs=$2 flags=$3 kernels=$4 why=$5 tmp=$work/run-$1 log spec rc t0 secs
@@ -153,12 +164,13 @@ run_recipe() {
 	fi
 	if [[ $flags == *tree* ]]; then
 		if ! cp -a "$build/src/linux-source-6.12/." "$tmp/linux" 2> "$log"; then
-			result 1 "recipe $name: a copy of Debian's 6.12 source as its kernel tree"
+			res 1 "recipe $name: a copy of Debian's 6.12 source as its kernel tree"
 			return
 		fi
 	fi
 	abs_before=$(ls "$build/testbed/ab" 2> /dev/null)
-	git -C "$root" status --porcelain > "$tmp/status.before"
+	# new files only: the user may be editing tracked ones meanwhile
+	untracked > "$tmp/status.before"
 	t0=$(date +%s)
 	(cd "$root" && RECIPE_TMP=$tmp timeout --kill-after=10 900 bash -e "$work/$name.sh") \
 		< /dev/null > "$log" 2>&1
@@ -186,13 +198,13 @@ EOF
 	then
 		bad+=("no whole KTAP run")
 	fi
-	git -C "$root" status --porcelain | diff -q "$tmp/status.before" - > /dev/null ||
-		bad+=("files left in the tree: $(git -C "$root" status --porcelain | tr '\n' ' ')")
+	untracked | diff -q "$tmp/status.before" - > /dev/null ||
+		bad+=("files left in the tree: $(untracked | comm -13 "$tmp/status.before" - | tr '\n' ' ')")
 	if [ ${#bad[@]} -gt 0 ]; then
 		sed -e 's/^/#   /' "$log" | tail -n 20
 		printf '# %s: %s\n' "$name" "${bad[@]}"
 	fi
-	result ${#bad[@]} "recipe $name"
+	res ${#bad[@]} "recipe $name"
 	rm -rf "$tmp"
 }
 
@@ -201,11 +213,11 @@ first=$(grep -nE '^(    |```)[a-z.]' "$readme" | head -n 1 | cut -d: -f1)
 nr=$(wc -l < "$work/recipes")
 echo "TAP version 13"
 echo "1..$((3 + nr))"
-result "$([ "$words" -lt 3000 ] && echo 0 || echo 1)" "README.md: $words words, under 3000"
-result "$([ -n "$first" ] && [ "$first" -le 25 ] && echo 0 || echo 1)" \
+res "$([ "$words" -lt 3000 ] && echo 0 || echo 1)" "README.md: $words words, under 3000"
+res "$([ -n "$first" ] && [ "$first" -le 25 ] && echo 0 || echo 1)" \
 	"README.md: its first command on line ${first:-none}, within the first 25"
 sed -e 's/^/# /' "$work/errors"
-result "$([ -s "$work/errors" ] && echo 1 || echo 0)" \
+res "$([ -s "$work/errors" ] && echo 1 || echo 0)" \
 	"README.md: every recipe block has a marker, every marker a block, every substitution a match"
 while IFS=$'\t' read -r name rcs flags kernels why; do
 	if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then
@@ -214,3 +226,4 @@ while IFS=$'\t' read -r name rcs flags kernels why; do
 	fi
 	run_recipe "$name" "$rcs" "$flags" "$kernels" "$why"
 done < "$work/recipes"
+[ $fails -eq 0 ]
