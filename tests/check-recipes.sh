@@ -16,8 +16,8 @@
 # is a skip: building them is far beyond this check's time. "FROM" => "TO":
 # a substitution applied before the run (smaller sizes, files in
 # $RECIPE_TMP), each of which must match. A ```text block after
-# <!-- output: NAME --> shows the recipe's results: each "ok"/"not ok" line
-# of it must be in the run's output (result numbers aside). The README also
+# <!-- output: NAME --> shows what the recipe prints: each of its lines
+# must be in the run's output (a KTAP result's number aside). The README also
 # stays under 3,000 words with its first command in its first 25 lines.
 #
 #   [README=file] check-recipes.sh BUILD [NAME...]   (names: run only those recipes)
@@ -108,7 +108,7 @@ for i, line in enumerate(lines):
                           % (i + 1, o.group(1)))
             continue
         claimed.add(end - len(body) - 1)
-        outputs[o.group(1)] = [l for l in body if re.match(r'^(not )?ok [0-9]+ ', l)]
+        outputs[o.group(1)] = [l for l in body if l.strip()]
     elif line.startswith('```') and line != '```' and i not in claimed:
         if line == '```sh' or section == 'Recipes':
             errors.append('line %d: a %s block without a recipe marker' % (i + 1, line))
@@ -185,7 +185,9 @@ run_recipe() {
 	[[ ",$rcs," == *",$rc,"* ]] || bad+=("status $rc, not $rcs")
 	while IFS= read -r line; do
 		awk -v want="$line" 'function key(s) { sub(/ [0-9]+ /, " ", s); return s }
-			/^(not )?ok [0-9]+ / && key($0) == key(want) { found = 1 }
+			BEGIN { ktap = want ~ /^(not )?ok [0-9]+ / }
+			ktap && /^(not )?ok [0-9]+ / && key($0) == key(want) { found = 1 }
+			!ktap && $0 == want { found = 1 }
 			END { exit !found }' "$log" || bad+=("no '$line'")
 	done < "$work/$name.expect"
 	if [[ $flags == *ktap* ]] && ! python3 - "$log" <<'EOF'
