@@ -33,7 +33,7 @@ logs=$build/check
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli blkdev results report lava loads interrupts sanitize
-		fuzz arm64 install-tree series names testbed)
+		fuzz arm64 install-tree series names testbed recipes)
 
 # Expected wall time of each check in seconds on this project's 2-CPU
 # machines, everything downloaded and built (README.md, "make check"); a
@@ -41,7 +41,7 @@ checks=("$@")
 declare -A expect=(
 	[unit]=1 [probe]=2 [sweep]=180 [contrast]=90 [cli]=20 [blkdev]=10 [results]=30
 	[report]=30 [lava]=20 [loads]=120 [interrupts]=40 [sanitize]=60 [fuzz]=70 [arm64]=30
-	[install-tree]=150 [series]=120 [testbed]=600
+	[install-tree]=150 [series]=120 [names]=120 [testbed]=600 [recipes]=330
 )
 # what a fresh machine adds: the 64K kernel's first build (cached
 # afterwards), the suite's first build with the tree's headers
