@@ -241,6 +241,9 @@ for c in "${checks[@]}"; do
 	names)
 		# LKFT's names of the runner's output, two runs with noisy skips
 		run names 600 "$here/check-names.sh" "$build" "$kvm_out" ;;
+	recipes)
+		# after testbed: the README's recipes reuse its kernels and initramfs
+		run recipes 2400 "$here/check-recipes.sh" "$build" ;;
 	*)
 		echo "run-checks: unknown check '$c' (see tests/run-checks.sh)" >&2
 		exit 2 ;;
