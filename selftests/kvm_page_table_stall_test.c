@@ -84,6 +84,10 @@ struct test_params {
 	enum stall_load_placement where;
 	const char *blk_dir;
 	u64 window_ns;
+	/* the run's time budget (-d), and where its default came from */
+	struct stall_run_budget run;
+	bool run_given;
+	const char *run_from;
 };
 
 /*
@@ -158,6 +162,10 @@ struct point_result {
 	u64 base_gap_ns;
 	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
 	char load_skip[STALL_LOAD_MAX][128];
+	u64 run_ns;			/* what the point took, all repetitions */
+	u64 est_ns;			/* what the time budget expected it to take */
+	u64 left_ns;			/* what was left of the budget when it was to start */
+	bool over_time;			/* skipped: it would not have fitted */
 };
 
 static struct stall_probe probe;
@@ -510,6 +518,46 @@ static bool needs_confirmation(struct test_params *p, struct point_result *res)
 	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;
 }
 
+/*
+ * Whether the point fits in what is left of the run's time budget, by what
+ * the points already run cost: one operation per batch, the whole region
+ * in one for an unbatched mode.
+ */
+static bool point_fits(struct test_params *p, const struct stall_point *pt,
+		       struct point_result *res)
+{
+	u64 ops = 1, batch = stall_point_batch_bytes(pt);
+
+	if (pt->mode->batched)
+		ops = (p->size + batch - 1) / batch;
+	res->est_ns = stall_run_estimate(&p->run, pt->mode - stall_modes, ops, p->reps,
+					 p->baseline_ns);
+	return stall_run_fits(&p->run, res->est_ns, stall_now_ns(), &res->left_ns);
+}
+
+/* One repetition, run again while the machine's noise left it unjudgeable; returns the runs. */
+static int run_rep_judged(struct test_params *p, struct stall_point *pt,
+			  struct point_result *res, int i)
+{
+	struct rep_result *r = &res->rep[i];
+	int runs = 0;
+	char bs[16];
+	u64 t0;
+
+	do {
+		progress("point %d of %d: %s batch=%s, repetition %d of %d%s",
+			 progress_point, progress_points, pt->mode->name,
+			 pt->mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
+			 res->nr_reps, runs ? " (again: the machine was noisy)" : "");
+		t0 = stall_now_ns();
+		run_rep(p, pt, res, i);
+		stall_run_rep(&p->run, pt->mode - stall_modes, r->nr_ops, stall_now_ns() - t0,
+			      r->time_ns, p->baseline_ns);
+		runs++;
+	} while (r->v.cls == STALL_NOISY && runs <= NOISY_RETRIES);
+	return runs;
+}
+
 static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 		      const struct stall_mode *mode, struct point_result *res)
 {
@@ -526,29 +574,29 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 			.test_cpu = p->test_cpu,
 		},
 	};
-	char bs[16];
-	int i, tries;
+	u64 t0 = stall_now_ns();
+	int i, runs = 0;
 
 	progress_point++;
 	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
 	res->k.longest.fn = -1;
+	if (!res->skip && !point_fits(p, &pt, res)) {
+		res->skip = STALL_RUN_SKIP;
+		res->over_time = true;
+		p->run.nr_skipped++;
+	}
 	if (res->skip)
 		return;
 
 	res->nr_reps = p->reps;
 	for (i = 0; i < res->nr_reps; i++) {
-		tries = 0;
-		do {
-			progress("point %d of %d: %s batch=%s, repetition %d of %d%s",
-				 progress_point, progress_points, mode->name,
-				 mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
-				 res->nr_reps, tries ? " (again: the machine was noisy)" : "");
-			run_rep(p, &pt, res, i);
-		} while (res->rep[i].v.cls == STALL_NOISY && tries++ < NOISY_RETRIES);
+		runs += run_rep_judged(p, &pt, res, i);
 		if (i == res->nr_reps - 1 && needs_confirmation(p, res))
 			res->nr_reps = min(3 * p->reps, STALL_MAX_REPS);
 	}
+	stall_run_point(&p->run, p->reps, runs);
+	res->run_ns = stall_now_ns() - t0;
 }
 
 static const char *fmt_size(u64 bytes, char *buf)
@@ -594,6 +642,7 @@ static double gibps(u64 bytes, u64 ns)
 }
 
 #define US(ns) ((unsigned long)((ns) / 1000))
+#define SEC(ns) ((double)(ns) / 1e9)
 
 static const char *const class_names[] = {
 	[STALL_OK] = "ok", [STALL_HELD] = "held", [STALL_NOISY] = "noisy",
@@ -1153,6 +1202,21 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 		  !v.lat_ok ? "operation latency over budget" : NULL, res, i, &m, &v);
 }
 
+/* What a point took of the run's time budget; for one that did not fit, why. */
+static void print_run_time(struct test_params *p, const char *name,
+			   const struct point_result *res)
+{
+	if (!p->run.limit_ns || (res->skip && !res->over_time))
+		return;
+	if (res->over_time)
+		ksft_print_msg("%s: time budget: estimated %.1f s, %.1f s left of %.0f s %s\n",
+			       name, SEC(res->est_ns), SEC(res->left_ns), SEC(p->run.limit_ns),
+			       "less what is kept for the exit");
+	else
+		ksft_print_msg("%s: time budget: took %.1f s, estimated %.1f s\n", name,
+			       SEC(res->run_ns), SEC(res->est_ns));
+}
+
 static void report_point(struct test_params *p, const struct stall_mode *mode,
 			 struct point_result *res, u64 best_time_ns)
 {
@@ -1166,6 +1230,7 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 		 mode->batched ? fmt_size(res->batch, bs) : "n/a",
 		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss),
 		 guest_mode_tag);
+	print_run_time(p, name, res);
 	if (res->skip) {
 		result_skip(name, "%s\n", res->skip);
 		json_point(p, mode, res, name, "skip", res->skip, best_time_ns);
@@ -1272,7 +1337,7 @@ static void help(char *name)
 	       "          [-c cpu] [-t modes] [-B batches] [-i period] [-w baseline]\n"
 	       "          [-r reps] [-l allowance] [-S tier] [-R ratio] [-T ratio] [-n node]\n"
 	       "          [-L loads] [-P cpu|irq] [-D dir] [-Q dip] [-W window]\n"
-	       "          [-j results.json]\n", name);
+	       "          [-j results.json] [-d time-budget]\n", name);
 	puts("");
 	guest_modes_help();
 	printf(" -b: size of the memory region to tear down, e.g. 256M or 64G (default: 512M)\n");
@@ -1310,6 +1375,9 @@ static void help(char *name)
 	printf(" -W: throughput window (default: 10ms)\n");
 	printf(" -j: also write every point and repetition, with the environment, as JSON\n"
 	       "     (schema: README.md, \"Results file\"), once the run ends\n");
+	printf(" -d: time budget of the whole run, e.g. 300s; points that would not fit\n"
+	       "     are skipped; 0 = none (default: the kselftest timeout, from the\n"
+	       "     runner or the settings file next to the test, else 120s)\n");
 	puts("");
 }
 
@@ -1390,7 +1458,7 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 	for (i = 0; i < stall_nr_modes; i++)
 		names[i] = stall_modes[i].name;
 
-	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:D:Q:W:j:")) != -1) {
+	while ((opt = getopt(argc, argv, "hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:D:Q:W:j:d:")) != -1) {
 		switch (opt) {
 		case 'm':
 			parse_guest_mode(argv[0], optarg, p);
@@ -1487,6 +1555,14 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			break;
 		case 'j':
 			results_path = optarg;
+			break;
+		case 'd':
+			if (stall_run_parse(optarg, &p->run.limit_ns))
+				usage_error(argv[0],
+					    "time budget (-d: 0, or a duration with a unit: 90s)",
+					    optarg);
+			p->run_given = true;
+			p->run_from = "-d";
 			break;
 		case 'W':
 			if (stall_parse_duration(optarg, 1000000, &p->window_ns) ||
@@ -1680,6 +1756,24 @@ static void print_setup(struct test_params *p)
 		       US(p->budget.stall_allow_ns));
 	printf(" step time ratio %.1f\n", p->budget.step_ratio);
 	print_tiers(p);
+	if (p->run.limit_ns)
+		ksft_print_msg("time budget %.0f s (%s), %.0f s of it kept for the exit: %s\n",
+			       SEC(p->run.limit_ns), p->run_from, SEC(p->run.margin_ns),
+			       "a point that would not fit is skipped");
+	else
+		ksft_print_msg("no time budget (%s): every point runs\n", p->run_from);
+}
+
+/* Where the run's time went, after its last point. */
+static void print_run_end(struct test_params *p)
+{
+	double used = SEC(stall_now_ns() - p->run.start_ns);
+
+	if (p->run.limit_ns)
+		ksft_print_msg("time budget: %.1f s of %.0f s used, %d point(s) skipped for it\n",
+			       used, SEC(p->run.limit_ns), p->run.nr_skipped);
+	else
+		ksft_print_msg("no time budget: the run took %.1f s\n", used);
 }
 
 /* The results file's destination, proved writable before anything runs. */
@@ -1754,6 +1848,8 @@ static void finish_params(char *prog, struct test_params *p)
 		p->node = stall_sys_cpu_node(p->test_cpu);
 	if (!p->nr_batch)
 		default_batches(p);
+	if (!p->run_given)
+		p->run.limit_ns = stall_run_default(&p->run_from);
 	if (stat(p->blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
 		usage_error(prog, "directory or block device (-D)", p->blk_dir);
 	/* a region the backing cannot tile is a typo, not a missing environment */
@@ -1782,6 +1878,8 @@ int main(int argc, char *argv[])
 	 * KVM library copies into the guest's first memslot
 	 */
 	struct test_params *p = calloc(1, sizeof(*p));
+	/* the runner's timeout counts from the start */
+	u64 start_ns = stall_now_ns();
 
 	stall_sys_catch_signals();
 	TEST_ASSERT(p, "calloc() of the parameters");
@@ -1789,6 +1887,7 @@ int main(int argc, char *argv[])
 	guest_modes_append_default();
 	parse_args(argc, argv, p);
 	finish_params(argv[0], p);
+	stall_run_init(&p->run, p->run.limit_ns, start_ns);
 
 	ksft_print_header();
 	check_requirements(p);
@@ -1807,6 +1906,7 @@ int main(int argc, char *argv[])
 	stall_trace_stop();
 	stall_irq_restore_all();
 	json_finish();
+	print_run_end(p);
 	/* results lost on a full or closed stdout are a failure, not a pass */
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "%s: writing the results to stdout: %s\n", argv[0],
