@@ -18,7 +18,7 @@ mkdir -p "$logs"
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=(unit probe sweep contrast cli blkdev results report lava loads interrupts sanitize
-		fuzz arm64 install-tree series testbed)
+		fuzz arm64 install-tree series testbed time)
 
 pass=0 fail=0 skip=0
 
@@ -59,6 +59,9 @@ for c in "${checks[@]}"; do
 		run contrast 1200 "$here/check-contrast.sh" "$kvm_out" ;;
 	cli)
 		run cli 300 "$here/check-cli.sh" "$kvm_out" ;;
+	time)
+		# the run's time budget (-d, the settings file): a sweep that cannot fit
+		run time 300 "$here/check-time.sh" "$kvm_out" ;;
 	blkdev)
 		# loop devices made and removed here stand for every route of use
 		run blkdev 300 "$here/check-blkdev.sh" "$kvm_out" ;;
