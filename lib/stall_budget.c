@@ -458,43 +458,50 @@ void stall_run_point(struct stall_run_budget *t, int planned, int run)
 	t->reps_run += run;
 }
 
-/* The nearest point seen with @ops operations or more: of mode @mode, or of any if < 0. */
+/*
+ * The nearest point seen with @ops operations or more (@up), else with
+ * fewer: of mode @mode, or of any mode if < 0.
+ */
 static const struct stall_run_cost *stall_run_nearest(const struct stall_run_budget *t,
-						      int mode, u64 ops)
+						      int mode, u64 ops, bool up)
 {
 	const struct stall_run_cost *c, *near = NULL;
 	int i;
 
 	for (i = 0; i < t->nr_costs; i++) {
 		c = &t->cost[i];
-		if ((mode >= 0 && c->mode != mode) || c->ops < ops)
+		if ((mode >= 0 && c->mode != mode) || (up ? c->ops < ops : c->ops >= ops))
 			continue;
-		if (!near || c->ops < near->ops || (c->ops == near->ops && c->op_ns > near->op_ns))
+		if (!near || (up ? c->ops < near->ops : c->ops > near->ops) ||
+		    (c->ops == near->ops && c->op_ns > near->op_ns))
 			near = c;
 	}
 	return near;
 }
 
 /*
- * An operation's time: as long as the nearest point's with as many
- * operations or more, the mode's own first (fewer operations over the
- * same memory take no longer); past every point seen, the one with the
- * most operations scaled up.
+ * An operation's time, from the mode's own points first: as long as the
+ * nearest one's with as many operations or more (fewer operations over
+ * the same memory take no longer); else the nearest one's with fewer,
+ * scaled up by the operations, an upper bound since its time was part
+ * per operation, part per byte. Another mode's only for a mode's first
+ * point.
  */
 static u64 stall_run_op(const struct stall_run_budget *t, int mode, u64 ops)
 {
-	const struct stall_run_cost *c = stall_run_nearest(t, mode, ops);
-	const struct stall_run_cost *most = NULL;
-	int i;
+	const struct stall_run_cost *c;
+	int i, m;
 
-	if (!c)
-		c = stall_run_nearest(t, -1, ops);
-	if (c)
-		return c->op_ns;
-	for (i = 0; i < t->nr_costs; i++)
-		if (!most || t->cost[i].ops > most->ops)
-			most = &t->cost[i];
-	return most ? (u64)((double)most->op_ns * ops / most->ops) : 0;
+	for (i = 0; i < 2; i++) {
+		m = i ? -1 : mode;
+		c = stall_run_nearest(t, m, ops, true);
+		if (c)
+			return c->op_ns;
+		c = stall_run_nearest(t, m, ops, false);
+		if (c)
+			return (u64)((double)c->op_ns * ops / (c->ops ? c->ops : 1));
+	}
+	return 0;
 }
 
 /*

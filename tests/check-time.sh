@@ -96,10 +96,10 @@ cp "$bin" "$work/kvm/"
 printf '# the runner reads this\ntimeout=2\n' > "$work/kvm/settings"
 run settings "$work/kvm/kvm_page_table_stall_test" "${sweep[@]}"
 result "$(complete settings && skips_fixed settings &&
-	grep -q "^# time budget 2 s ($work/kvm/settings)" "$work/settings.log" && echo 0 || echo 1)" \
+	grep -q "^# time budget 2 s ($work/kvm/settings), " "$work/settings.log" && echo 0 || echo 1)" \
 	"no -d: the budget from the settings file next to the test"
 run runner env kselftest_timeout=3 "$work/kvm/kvm_page_table_stall_test" "${sweep[@]}"
-result "$(complete runner && grep -q "^# time budget 3 s (the kselftest runner's timeout)" \
+result "$(complete runner && grep -q "^# time budget 3 s (the kselftest runner's timeout), " \
 	"$work/runner.log" && echo 0 || echo 1)" \
 	"no -d under the runner: its kselftest_timeout, before the settings file"
 
