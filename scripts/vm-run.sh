@@ -84,6 +84,9 @@ mkdir -p "$work/args"
 files=(run.sh)
 {
 	printf 'export KVM_STALL_EMULATION=%q KVM_STALL_PROGRESS=1\n' "$emulation"
+	# the testbed is the test's runner here: its bound is the test's time
+	# budget, as kselftest's timeout is, unless the caller exports another
+	printf 'export kselftest_timeout=%q\n' "${kselftest_timeout:-$limit}"
 	if [ -f "$(dirname "$kernel")/config" ]; then
 		cp "$(dirname "$kernel")/config" "$work/args/kconfig"
 		files+=(kconfig)

@@ -85,6 +85,10 @@ struct test_params {
 	enum stall_load_placement where;
 	const char *blk_dir;
 	u64 window_ns;
+	/* the run's time budget (-d), and where its default came from */
+	struct stall_run_budget run;
+	bool run_given;
+	const char *run_from;
 };
 
 /*
@@ -159,6 +163,10 @@ struct point_result {
 	u64 base_gap_ns;
 	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
 	char load_skip[STALL_LOAD_MAX][128];
+	u64 run_ns;			/* what the point took, all repetitions */
+	u64 est_ns;			/* what the time budget expected it to take */
+	u64 left_ns;			/* what was left of the budget when it was to start */
+	bool over_time;			/* skipped: it would not have fitted */
 };
 
 static struct stall_probe probe;
@@ -511,6 +519,46 @@ static bool needs_confirmation(struct test_params *p, struct point_result *res)
 	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;
 }
 
+/*
+ * Whether the point fits in what is left of the run's time budget, by what
+ * the points already run cost: one operation per batch, the whole region
+ * in one for an unbatched mode.
+ */
+static bool point_fits(struct test_params *p, const struct stall_point *pt,
+		       struct point_result *res)
+{
+	u64 ops = 1, batch = stall_point_batch_bytes(pt);
+
+	if (pt->mode->batched)
+		ops = (p->size + batch - 1) / batch;
+	res->est_ns = stall_run_estimate(&p->run, pt->mode - stall_modes, ops, p->reps,
+					 p->baseline_ns);
+	return stall_run_fits(&p->run, res->est_ns, stall_now_ns(), &res->left_ns);
+}
+
+/* One repetition, run again while the machine's noise left it unjudgeable; returns the runs. */
+static int run_rep_judged(struct test_params *p, struct stall_point *pt,
+			  struct point_result *res, int i)
+{
+	struct rep_result *r = &res->rep[i];
+	int runs = 0;
+	char bs[16];
+	u64 t0;
+
+	do {
+		progress("point %d of %d: %s batch=%s, repetition %d of %d%s",
+			 progress_point, progress_points, pt->mode->name,
+			 pt->mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
+			 res->nr_reps, runs ? " (again: the machine was noisy)" : "");
+		t0 = stall_now_ns();
+		run_rep(p, pt, res, i);
+		stall_run_rep(&p->run, pt->mode - stall_modes, r->nr_ops, stall_now_ns() - t0,
+			      r->time_ns, p->baseline_ns);
+		runs++;
+	} while (r->v.cls == STALL_NOISY && runs <= NOISY_RETRIES);
+	return runs;
+}
+
 static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 		      const struct stall_mode *mode, struct point_result *res)
 {
@@ -527,29 +575,29 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 			.test_cpu = p->test_cpu,
 		},
 	};
-	char bs[16];
-	int i, tries;
+	u64 t0 = stall_now_ns();
+	int i, runs = 0;
 
 	progress_point++;
 	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
 	res->k.longest.fn = -1;
+	if (!res->skip && !point_fits(p, &pt, res)) {
+		res->skip = STALL_RUN_SKIP;
+		res->over_time = true;
+		p->run.nr_skipped++;
+	}
 	if (res->skip)
 		return;
 
 	res->nr_reps = p->reps;
 	for (i = 0; i < res->nr_reps; i++) {
-		tries = 0;
-		do {
-			progress("point %d of %d: %s batch=%s, repetition %d of %d%s",
-				 progress_point, progress_points, mode->name,
-				 mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
-				 res->nr_reps, tries ? " (again: the machine was noisy)" : "");
-			run_rep(p, &pt, res, i);
-		} while (res->rep[i].v.cls == STALL_NOISY && tries++ < NOISY_RETRIES);
+		runs += run_rep_judged(p, &pt, res, i);
 		if (i == res->nr_reps - 1 && needs_confirmation(p, res))
 			res->nr_reps = min(3 * p->reps, STALL_MAX_REPS);
 	}
+	stall_run_point(&p->run, p->reps, runs);
+	res->run_ns = stall_now_ns() - t0;
 }
 
 static const char *fmt_size(u64 bytes, char *buf)
@@ -595,6 +643,7 @@ static double gibps(u64 bytes, u64 ns)
 }
 
 #define US(ns) ((unsigned long)((ns) / 1000))
+#define SEC(ns) ((double)(ns) / 1e9)
 
 static const char *const class_names[] = {
 	[STALL_OK] = "ok", [STALL_HELD] = "held", [STALL_NOISY] = "noisy",
@@ -1154,6 +1203,21 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 		  !v.lat_ok ? "operation latency over budget" : NULL, res, i, &m, &v);
 }
 
+/* What a point took of the run's time budget; for one that did not fit, why. */
+static void print_run_time(struct test_params *p, const char *name,
+			   const struct point_result *res)
+{
+	if (!p->run.limit_ns || (res->skip && !res->over_time))
+		return;
+	if (res->over_time)
+		ksft_print_msg("%s: time budget: estimated %.1f s, %.1f s left of %.0f s %s\n",
+			       name, SEC(res->est_ns), SEC(res->left_ns), SEC(p->run.limit_ns),
+			       "less what is kept for the exit");
+	else
+		ksft_print_msg("%s: time budget: took %.1f s, estimated %.1f s\n", name,
+			       SEC(res->run_ns), SEC(res->est_ns));
+}
+
 static void report_point(struct test_params *p, const struct stall_mode *mode,
 			 struct point_result *res, u64 best_time_ns)
 {
@@ -1167,6 +1231,7 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 		 mode->batched ? fmt_size(res->batch, bs) : "n/a",
 		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss),
 		 guest_mode_tag);
+	print_run_time(p, name, res);
 	if (res->skip) {
 		result_skip(name, "%s\n", res->skip);
 		json_point(p, mode, res, name, "skip", res->skip, best_time_ns);
@@ -1208,6 +1273,26 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 	json_point_end();
 }
 
+/*
+ * A mode's points in order of their operations, fewest first: the time
+ * budget learns an operation's cost from the cheapest point, and bounds
+ * a point of more operations by the one before it. Reported in the plan's
+ * order.
+ */
+static void run_batches(struct test_params *p, enum vm_guest_mode gmode,
+			const struct stall_mode *mode, struct point_result *res, int n)
+{
+	int order[STALL_MAX_LIST], i, j, k;
+
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && res[order[j - 1]].batch < res[i].batch; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (k = 0; k < n; k++)
+		run_point(p, gmode, mode, &res[order[k]]);
+}
+
 static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 		     const struct stall_mode *mode)
 {
@@ -1222,10 +1307,9 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 
 	TEST_ASSERT(res, "calloc() of %d point results", n);
 	/* all batches first: the time budget compares against the fastest */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		res[i].batch = mode->batched ? p->batch[i] : STALL_BATCH_ALL;
-		run_point(p, gmode, mode, &res[i]);
-	}
+	run_batches(p, gmode, mode, res, n);
 	for (i = 0; i < n; i++) {
 		if (res[i].skip)
 			continue;
@@ -1275,7 +1359,7 @@ static void help(char *name)
 	       "          [-c cpu] [-t modes] [-B batches] [-i period] [-w baseline]\n"
 	       "          [-r reps] [-l allowance] [-S tier] [-R ratio] [-T ratio] [-n node]\n"
 	       "          [-L loads] [-P cpu|irq] [-D dir] [-Q dip] [-W window]\n"
-	       "          [-j results.json]\n", name);
+	       "          [-j results.json] [-d time-budget]\n", name);
 	puts("");
 	printf("Sizes take a unit (%s), durations one of %s: a bare\n"
 	       "number is refused.\n", STALL_SIZE_UNITS, STALL_DURATION_UNITS);
@@ -1316,6 +1400,9 @@ static void help(char *name)
 	printf(" -W: throughput window, e.g. 10ms (default: 10ms)\n");
 	printf(" -j: also write every point and repetition, with the environment, as JSON\n"
 	       "     (schema: README.md, \"Results file\"), once the run ends\n");
+	printf(" -d: time budget of the whole run, e.g. 300s; points that would not fit\n"
+	       "     are skipped; 0 = none (default: the kselftest timeout, from the\n"
+	       "     runner or the settings file next to the test, else 120s)\n");
 	puts("");
 }
 
@@ -1441,7 +1528,7 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 		names[i] = stall_modes[i].name;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, ":hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:D:Q:W:j:")) != -1) {
+	while ((opt = getopt(argc, argv, ":hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:D:Q:W:j:d:")) != -1) {
 		switch (opt) {
 		case 'm':
 			parse_guest_mode(argv[0], optarg, p);
@@ -1537,6 +1624,14 @@ static void parse_args(int argc, char *argv[], struct test_params *p)
 			break;
 		case 'j':
 			results_path = optarg;
+			break;
+		case 'd':
+			if (stall_run_parse(optarg, &p->run.limit_ns))
+				usage_error(argv[0],
+					    "time budget (-d: 0, or a duration with a unit: 90s)",
+					    optarg);
+			p->run_given = true;
+			p->run_from = "-d";
 			break;
 		case 'W':
 			p->window_ns = parse_duration(argv[0], "throughput window (-W, 1ms-10s)",
@@ -1728,6 +1823,26 @@ static void print_setup(struct test_params *p)
 		       US(p->budget.stall_allow_ns));
 	printf(" step time ratio %.1f\n", p->budget.step_ratio);
 	print_tiers(p);
+	/* the start, the KVM library's guest mode probe included, counts too */
+	if (p->run.limit_ns)
+		ksft_print_msg("time budget %.0f s (%s), %.1f s gone, %.0f s kept for %s\n",
+			       SEC(p->run.limit_ns), p->run_from,
+			       SEC(stall_now_ns() - p->run.start_ns), SEC(p->run.margin_ns),
+			       "the exit: a point that would not fit is skipped");
+	else
+		ksft_print_msg("no time budget (%s): every point runs\n", p->run_from);
+}
+
+/* Where the run's time went, after its last point. */
+static void print_run_end(struct test_params *p)
+{
+	double used = SEC(stall_now_ns() - p->run.start_ns);
+
+	if (p->run.limit_ns)
+		ksft_print_msg("time budget: %.1f s of %.0f s used, %d point(s) skipped for it\n",
+			       used, SEC(p->run.limit_ns), p->run.nr_skipped);
+	else
+		ksft_print_msg("no time budget: the run took %.1f s\n", used);
 }
 
 /* The results file's destination, proved writable before anything runs. */
@@ -1802,6 +1917,8 @@ static void finish_params(char *prog, struct test_params *p)
 		p->node = stall_sys_cpu_node(p->test_cpu);
 	if (!p->nr_batch)
 		default_batches(p);
+	if (!p->run_given)
+		p->run.limit_ns = stall_run_default(&p->run_from);
 	if (stat(p->blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
 		usage_error(prog, "directory or block device (-D)", p->blk_dir);
 	/* a region the backing cannot tile is a typo, not a missing environment */
@@ -1830,6 +1947,8 @@ int main(int argc, char *argv[])
 	 * KVM library copies into the guest's first memslot
 	 */
 	struct test_params *p = calloc(1, sizeof(*p));
+	/* the runner's timeout counts from the start */
+	u64 start_ns = stall_now_ns();
 
 	stall_sys_catch_signals();
 	TEST_ASSERT(p, "calloc() of the parameters");
@@ -1837,6 +1956,7 @@ int main(int argc, char *argv[])
 	guest_modes_append_default();
 	parse_args(argc, argv, p);
 	finish_params(argv[0], p);
+	stall_run_init(&p->run, p->run.limit_ns, start_ns);
 
 	ksft_print_header();
 	check_requirements(p);
@@ -1855,6 +1975,7 @@ int main(int argc, char *argv[])
 	stall_trace_stop();
 	stall_irq_restore_all();
 	json_finish();
+	print_run_end(p);
 	/* results lost on a full or closed stdout are a failure, not a pass */
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "%s: writing the results to stdout: %s\n", argv[0],
