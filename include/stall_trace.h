@@ -6,10 +6,21 @@
  * long it ran, the size it was asked for (for a per-batch function, the
  * kernel's real batch) and the call stack that led to it.
  *
- * Everything is undone when the test ends, however it ends: the instance
- * is removed and the probes deleted at exit and on SIGINT, SIGTERM, SIGHUP
- * and SIGQUIT, and a run killed with SIGKILL is cleaned up by the next one
- * (its group and instance carry its PID).
+ * The probes read the kernel's own description of the functions: sizes
+ * and ranges are fetched by argument name (BTF, where the kernel has
+ * CONFIG_PROBE_EVENTS_BTF_ARGS), a scalar by its number ($argN) where it
+ * does not; a field of a structure only by name, and where BTF is missing
+ * that argument is left out and the description says so. No structure
+ * offset or register is written down here.
+ *
+ * Nothing outside the run's own event group and tracefs instance is
+ * changed: the probes are appended to kprobe_events and deleted as a group,
+ * enabling, triggers and the buffer are the instance's. Everything is
+ * undone when the test ends, however it ends: at exit and on SIGINT,
+ * SIGTERM, SIGHUP and SIGQUIT. A run killed with SIGKILL is cleaned up by
+ * the next one: the group and the instance are named after the process
+ * (PID, start time, PID namespace), and removed only once that process is
+ * gone.
  */
 #ifndef SELFTEST_KVM_STALL_TRACE_H
 #define SELFTEST_KVM_STALL_TRACE_H
@@ -28,12 +39,16 @@ enum stall_trace_role {
 	STALL_TRACE_HOLD,	/* holds the CPU throughout; its size is no unmap batch */
 };
 
-/* size_arg of a function whose argument 2 is a struct kvm_gfn_range * */
-#define STALL_TRACE_GFN_RANGE	(-2)
-
+/*
+ * A probed function. @args names the size ("size=") or the range in
+ * guest frames ("start=", "end=") by BTF; @args_nobtf fetches the same
+ * without BTF, by argument number, or is NULL where only a structure's
+ * field has it.
+ */
 struct stall_trace_fn {
 	const char *name;
-	int size_arg;		/* argument number of the size, 0 for none */
+	const char *args;	/* NULL: the function has no size */
+	const char *args_nobtf;
 	enum stall_trace_role role;
 	bool stack;		/* arm a stacktrace trigger on its entry */
 };

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +25,41 @@
 /* a few stacks per window: every call of one point takes the same path */
 #define STALL_TRACE_STACKS	"stacktrace:8"
 #define STALL_TRACE_FRAMES	6
+/* tracefs's README lists this fetch argument where probes take BTF names */
+#define STALL_TRACE_BTF_README	"<argname>"
+#define STALL_TRACE_GROUP_LEN	64	/* MAX_EVENT_NAME_LEN */
+
+#define STALL_TRACE_SIZE	"size=size:u64"
+#define STALL_TRACE_SIZE_ARG3	"size=$arg3:u64"
 
 /*
  * arch/arm64/kvm (6.12; destroy_range since 6.19): the per-batch calls
  * stage2_apply_range() makes with mmu_lock write-held, the range calls
  * around them, and the stage-2 destroy: the whole table in one call
  * before 6.19, one chunk a call (rescheduling between) since. A function
- * the running kernel lacks is left out.
+ * the running kernel lacks is left out. Sizes are the functions' "size"
+ * parameter, their third (6.12 to 7.2).
  */
 const struct stall_trace_fn stall_trace_fns[] = {
 	/* an unmap batch's stack is that of the range call around it */
-	{ "kvm_pgtable_stage2_unmap", 3, STALL_TRACE_BATCH, false },
-	{ "kvm_pgtable_stage2_wrprotect", 3, STALL_TRACE_BATCH, true },
-	{ "kvm_pgtable_stage2_destroy_range", 3, STALL_TRACE_HOLD, true },
-	{ "kvm_stage2_unmap_range", 3, STALL_TRACE_RANGE, true },
-	{ "kvm_pgtable_stage2_destroy", 0, STALL_TRACE_HOLD, true },
-	/* the MMU notifier's range: struct kvm_gfn_range, start and end gfn at +8, +16 */
-	{ "kvm_unmap_gfn_range", STALL_TRACE_GFN_RANGE, STALL_TRACE_RANGE, true },
+	{ "kvm_pgtable_stage2_unmap", STALL_TRACE_SIZE, STALL_TRACE_SIZE_ARG3,
+	  STALL_TRACE_BATCH, false },
+	{ "kvm_pgtable_stage2_wrprotect", STALL_TRACE_SIZE, STALL_TRACE_SIZE_ARG3,
+	  STALL_TRACE_BATCH, true },
+	{ "kvm_pgtable_stage2_destroy_range", STALL_TRACE_SIZE, STALL_TRACE_SIZE_ARG3,
+	  STALL_TRACE_HOLD, true },
+	{ "kvm_stage2_unmap_range", STALL_TRACE_SIZE, STALL_TRACE_SIZE_ARG3,
+	  STALL_TRACE_RANGE, true },
+	{ "kvm_pgtable_stage2_destroy", NULL, NULL, STALL_TRACE_HOLD, true },
+	/* the MMU notifier's range: fields of struct kvm_gfn_range, BTF only */
+	{ "kvm_unmap_gfn_range", "start=range->start:u64 end=range->end:u64", NULL,
+	  STALL_TRACE_RANGE, true },
+	/*
+	 * The same range as a scalar, where this static function is not
+	 * inlined: without BTF, the range that shows a split into batches.
+	 */
+	{ "__unmap_stage2_range", STALL_TRACE_SIZE, STALL_TRACE_SIZE_ARG3,
+	  STALL_TRACE_RANGE, false },
 };
 
 const int stall_trace_nr_fns = ARRAY_SIZE(stall_trace_fns);
@@ -48,16 +67,19 @@ const int stall_trace_nr_fns = ARRAY_SIZE(stall_trace_fns);
 /* Every path and command is built once, so that stall_trace_stop() is signal-safe. */
 static struct {
 	char root[64];
-	char group[32];
-	char inst[160];
+	char group[STALL_TRACE_GROUP_LEN];
+	char inst[192];
 	char kprobe_events[96];
-	char enable[256];
-	char trace[192];
-	char stats[224];
-	char trigger[STALL_TRACE_MAX_FN][256];
-	char del[STALL_TRACE_MAX_FN][2][72];
-	char softirq[2][224];	/* softirq_entry and _exit's enable files */
+	char del[80];		/* "-:GROUP/": every probe of the group */
+	char enable[288];
+	char trace[224];
+	char stats[256];
+	char trigger[STALL_TRACE_MAX_FN][288];
+	char softirq[2][256];	/* softirq_entry and _exit's enable files */
 	bool made[STALL_TRACE_MAX_FN];
+	bool bare[STALL_TRACE_MAX_FN];	/* made without the size it has */
+	bool btf;
+	bool probes_made;
 	bool softirq_on;
 	bool inst_made;
 	bool active;
@@ -77,7 +99,7 @@ static void stall_trace_softirqs(const char *on)
 	}
 }
 
-/* Signal-safe and idempotent: triggers, instance, then the probes. */
+/* Signal-safe and idempotent: triggers, instance, then the group's probes. */
 void stall_trace_stop(void)
 {
 	int i;
@@ -91,13 +113,10 @@ void stall_trace_stop(void)
 		if (!rmdir(st.inst) || errno == ENOENT)
 			st.inst_made = false;
 	}
-	for (i = 0; i < stall_trace_nr_fns; i++) {
-		if (!st.made[i])
-			continue;
-		stall_trace_write(st.kprobe_events, st.del[i][1], O_APPEND);
-		stall_trace_write(st.kprobe_events, st.del[i][0], O_APPEND);
+	if (st.probes_made && !stall_trace_write(st.kprobe_events, st.del, O_APPEND))
+		st.probes_made = false;
+	for (i = 0; i < stall_trace_nr_fns; i++)
 		st.made[i] = false;
-	}
 	st.active = false;
 }
 
@@ -115,61 +134,85 @@ static const char *stall_trace_root(void)
 	return NULL;
 }
 
-/* The register holding argument @n where $argN is not supported. */
-static const char *stall_trace_arg_reg(int n)
+/* Whether @path has a line containing @what. */
+static bool stall_trace_file_has(const char *path, const char *what)
 {
-#if defined(__aarch64__)
-	static const char *const regs[] = { "%x0", "%x1", "%x2", "%x3" };
-#elif defined(__x86_64__)
-	static const char *const regs[] = { "%di", "%si", "%dx", "%cx" };
-#else
-	static const char *const regs[] = { NULL, NULL, NULL, NULL };
-#endif
-	return n >= 1 && n <= 4 ? regs[n - 1] : NULL;
+	char line[256];
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, what);
+	if (f)
+		fclose(f);
+	return found;
 }
 
-/* The fetch arguments for the size: $argN, or the register @reg holding it. */
-static void stall_trace_size_args(const struct stall_trace_fn *f, const char *reg, char *buf,
-				  size_t len)
+/*
+ * Which functions of the table the kernel has, once each: a probe on a
+ * missing or ambiguous (static, several of that name) symbol would fail,
+ * and a failed definition is logged in tracefs's error_log, which is
+ * not the run's.
+ */
+static void stall_trace_present(int *count)
 {
-	char arg[16];
+	char line[512], *name;
+	size_t n;
+	int i;
+	FILE *f = fopen("/proc/kallsyms", "r");
 
-	if (!reg)
-		snprintf(arg, sizeof(arg), "$arg%d", f->size_arg == STALL_TRACE_GFN_RANGE ? 2 :
-			 f->size_arg);
-	if (f->size_arg == STALL_TRACE_GFN_RANGE)
-		snprintf(buf, len, " start=+8(%s):u64 end=+16(%s):u64", reg ? reg : arg,
-			 reg ? reg : arg);
-	else if (f->size_arg)
-		snprintf(buf, len, " size=%s:u64", reg ? reg : arg);
-	else
-		buf[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		/* "ADDRESS TYPE NAME[\t[MODULE]]" */
+		name = strchr(line, ' ');
+		name = name ? strchr(name + 1, ' ') : NULL;
+		if (!name)
+			continue;
+		n = strcspn(++name, "\t\n");
+		for (i = 0; i < stall_trace_nr_fns; i++)
+			if (strlen(stall_trace_fns[i].name) == n &&
+			    !strncmp(name, stall_trace_fns[i].name, n))
+				count[i]++;
+	}
+	if (f)
+		fclose(f);
 }
 
+static int stall_trace_define(int i, const char *args)
+{
+	char def[224];
+
+	snprintf(def, sizeof(def), "p:%s/stall_e%d %s%s%s", st.group, i,
+		 stall_trace_fns[i].name, *args ? " " : "", args);
+	return stall_trace_write(st.kprobe_events, def, O_APPEND);
+}
+
+/*
+ * The entry probe with the function's size or range, by BTF name where
+ * the kernel has BTF arguments, by number where the function has a
+ * scalar one; left without it (said by stall_trace_describe()) where
+ * neither is there, or BTF does not know the argument.
+ */
 static int stall_trace_make(int i)
 {
 	const struct stall_trace_fn *f = &stall_trace_fns[i];
-	const char *reg = stall_trace_arg_reg(f->size_arg == STALL_TRACE_GFN_RANGE ? 2 :
-					      f->size_arg);
-	char def[192], args[96];
+	const char *args = !f->args ? "" : st.btf ? f->args : f->args_nobtf;
+	char def[224];
 	int ret;
 
-	stall_trace_size_args(f, NULL, args, sizeof(args));
-	snprintf(def, sizeof(def), "p:%s/stall_e%d %s%s", st.group, i, f->name, args);
-	ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
-	if (ret && f->size_arg && reg) {
-		stall_trace_size_args(f, reg, args, sizeof(args));
-		snprintf(def, sizeof(def), "p:%s/stall_e%d %s%s", st.group, i, f->name, args);
-		ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
+	st.bare[i] = f->args && !args;
+	ret = stall_trace_define(i, args ? args : "");
+	if (ret && args && *args) {
+		st.bare[i] = true;
+		ret = stall_trace_define(i, "");
 	}
 	if (ret)
 		return ret;
-	snprintf(st.del[i][0], sizeof(st.del[i][0]), "-:%s/stall_e%d", st.group, i);
-	snprintf(st.del[i][1], sizeof(st.del[i][1]), "-:%s/stall_r%d", st.group, i);
+	st.probes_made = true;
 	snprintf(def, sizeof(def), "r:%s/stall_r%d %s", st.group, i, f->name);
 	ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
 	if (ret) {
-		stall_trace_write(st.kprobe_events, st.del[i][0], O_APPEND);
+		snprintf(def, sizeof(def), "-:%s/stall_e%d", st.group, i);
+		stall_trace_write(st.kprobe_events, def, O_APPEND);
 		return ret;
 	}
 	snprintf(st.trigger[i], sizeof(st.trigger[i]), "%s/events/%s/stall_e%d/trigger", st.inst,
@@ -188,7 +231,7 @@ static int stall_trace_fail(int ret, char *why, size_t len, const char *what)
 /* The instance: mono clock (comparable with the probe's), a buffer for a window. */
 static int stall_trace_make_instance(void)
 {
-	char path[224];
+	char path[256];
 
 	if (mkdir(st.inst, 0700))
 		return -errno;
@@ -211,6 +254,55 @@ static int stall_trace_make_instance(void)
 	return 0;
 }
 
+/* The start time of process @pid, in clock ticks after boot (proc(5), stat field 22). */
+static int stall_trace_pid_start(int pid, unsigned long long *start)
+{
+	char path[32], buf[512], *p, *end;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* after the command, which may hold blanks and parentheses: the blank before field 22 */
+	p = strrchr(buf, ')');
+	for (i = 3; p && i <= 22; i++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	*start = strtoull(p + 1, &end, 10);
+	return end > p + 1 ? 0 : -EIO;
+}
+
+/* The PID namespace the PIDs in group names are numbers of. */
+static unsigned long stall_trace_pidns(void)
+{
+	struct stat s;
+
+	return stat("/proc/self/ns/pid", &s) ? 0 : (unsigned long)s.st_ino;
+}
+
+/*
+ * The group's name, STALL_TRACE_GROUP "PID_START_PIDNS": another run can
+ * tell whether the process that made it is still there.
+ */
+static int stall_trace_name_group(char *group, size_t len)
+{
+	unsigned long long start;
+
+	if (stall_trace_pid_start(getpid(), &start))
+		return -ENOENT;
+	snprintf(group, len, STALL_TRACE_GROUP "%d_%llu_%lu", getpid(), start,
+		 stall_trace_pidns());
+	return 0;
+}
+
 /*
  * Set up the probes for events on @cpu. Returns 0, or a negative errno
  * with the reason in @why: the measurement is then unavailable, and the
@@ -219,6 +311,8 @@ static int stall_trace_make_instance(void)
 int stall_trace_start(int cpu, char *why, size_t len)
 {
 	const char *root = stall_trace_root();
+	int present[STALL_TRACE_MAX_FN] = { 0 };
+	char readme[96];
 	int i, n = 0, ret;
 
 	if (!root)
@@ -228,16 +322,22 @@ int stall_trace_start(int cpu, char *why, size_t len)
 	if (access(st.kprobe_events, W_OK))
 		return stall_trace_fail(-ENOENT, why, len,
 					"tracefs has no kprobe_events (CONFIG_KPROBE_EVENTS)");
+	if (stall_trace_name_group(st.group, sizeof(st.group)))
+		return stall_trace_fail(-ENOENT, why, len,
+					"no /proc/self/stat to name the probe group after");
 	st.cpu = cpu;
-	snprintf(st.group, sizeof(st.group), STALL_TRACE_GROUP "%d", getpid());
+	snprintf(readme, sizeof(readme), "%s/README", root);
+	st.btf = stall_trace_file_has(readme, STALL_TRACE_BTF_README);
+	snprintf(st.del, sizeof(st.del), "-:%s/", st.group);
 	snprintf(st.inst, sizeof(st.inst), "%s/instances/%s", root, st.group);
 	snprintf(st.enable, sizeof(st.enable), "%s/events/%s/enable", st.inst, st.group);
 	snprintf(st.trace, sizeof(st.trace), "%s/trace", st.inst);
 	snprintf(st.stats, sizeof(st.stats), "%s/per_cpu/cpu%d/stats", st.inst, cpu);
 	stall_sys_on_exit(stall_trace_stop);
 
+	stall_trace_present(present);
 	for (i = 0; i < stall_trace_nr_fns; i++)
-		n += !stall_trace_make(i);
+		n += present[i] == 1 && !stall_trace_make(i);
 	if (!n)
 		return stall_trace_fail(-ENOENT, why, len,
 					"no stage-2 function of this kernel takes a kprobe");
@@ -253,6 +353,7 @@ bool stall_trace_active(void)
 	return st.active;
 }
 
+/* The functions probed, how their sizes are fetched, and what was left out. */
 void stall_trace_describe(char *buf, size_t len)
 {
 	size_t n = 0;
@@ -263,6 +364,14 @@ void stall_trace_describe(char *buf, size_t len)
 		if (st.made[i])
 			n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
 				      stall_trace_fns[i].name);
+	if (n < len)
+		n += snprintf(buf + n, len - n, "; %s", st.btf ? "sizes by BTF argument name" :
+			      "no BTF: sizes by argument number");
+	for (i = 0; i < stall_trace_nr_fns && n < len; i++)
+		if (st.made[i] && st.bare[i])
+			n += snprintf(buf + n, len - n, ", %s's %s left out",
+				      stall_trace_fns[i].name,
+				      strstr(stall_trace_fns[i].args, "start=") ? "range" : "size");
 	if (n < len)
 		snprintf(buf + n, len - n, "%s", st.softirq_on ?
 			 "; softirqs inside a call are taken out of it" :
@@ -542,7 +651,7 @@ static void stall_trace_hold_call(struct stall_trace_hold *h, int fn, u64 start,
 		h->outer = fn;
 		return;
 	}
-	if (!f->size_arg) {
+	if (!f->args) {
 		size = h->table_bytes;
 		h->outer = fn;
 	}
@@ -569,7 +678,7 @@ static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start
 	s->total_ns += ns;
 	if (ns > s->max_ns)
 		s->max_ns = ns;
-	if (stall_trace_fns[fn].size_arg) {
+	if (stall_trace_fns[fn].args) {
 		if (size < s->size_min)
 			s->size_min = size;
 		if (size > s->size_max)
@@ -581,7 +690,7 @@ static void stall_trace_call_done(struct stall_trace_acc *acc, int fn, u64 start
 	l->ns = ns;
 	l->softirq_ns = softirq_ns;
 	l->start_ns = start;
-	l->size = stall_trace_fns[fn].size_arg ? size : 0;
+	l->size = stall_trace_fns[fn].args ? size : 0;
 	memcpy(l->stack, acc->stack, sizeof(l->stack));
 }
 
@@ -600,7 +709,7 @@ static void stall_trace_return(struct stall_trace_acc *acc, const struct stall_t
 				      acc->open[i].size, acc->open[i].sized_inside);
 	/* entries above it lost their returns (a full kretprobe pool) */
 	acc->depth = i;
-	if (stall_trace_fns[ev->fn].size_arg && stall_trace_fns[ev->fn].role != STALL_TRACE_RANGE)
+	if (stall_trace_fns[ev->fn].args && stall_trace_fns[ev->fn].role != STALL_TRACE_RANGE)
 		for (i = 0; i < acc->depth; i++)
 			acc->open[i].sized_inside = true;
 }
@@ -695,71 +804,100 @@ void stall_trace_acc_done(struct stall_trace_acc *acc)
 	acc->res->rate_ns_per_mib = stall_trace_typical_rate(acc);
 }
 
-/* Remove one dead run's instance and probes; @group is "kvmstall_PID". */
-static void stall_trace_remove_group(const char *root, const char *group)
+/*
+ * Whether the run that named @group is gone: its process no longer
+ * exists, or its PID now belongs to a process started at another time.
+ * A group of another PID namespace, or of another naming, is not judged.
+ */
+static bool stall_trace_gone(const char *group)
 {
-	char path[256], def[96];
-	int i;
+	unsigned long long start, now;
+	unsigned long ns;
+	int pid, end = 0;
 
-	snprintf(path, sizeof(path), "%s/instances/%s/events/%s/enable", root, group, group);
-	stall_trace_write(path, "0", 0);
-	snprintf(path, sizeof(path), "%s/instances/%s", root, group);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/kprobe_events", root);
-	for (i = 0; i < STALL_TRACE_MAX_FN; i++) {
-		snprintf(def, sizeof(def), "-:%s/stall_r%d", group, i);
-		stall_trace_write(path, def, O_APPEND);
-		snprintf(def, sizeof(def), "-:%s/stall_e%d", group, i);
-		stall_trace_write(path, def, O_APPEND);
-	}
+	if (sscanf(group, STALL_TRACE_GROUP "%d_%llu_%lu%n", &pid, &start, &ns, &end) != 3 ||
+	    group[end] || pid <= 0 || ns != stall_trace_pidns())
+		return false;
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	return !stall_trace_pid_start(pid, &now) && now != start;
 }
 
-static bool stall_trace_dead_group(const char *name, char *group, size_t len)
-{
-	char proc[32];
-	int pid;
+#define STALL_TRACE_STALE_MAX	16
 
-	if (strncmp(name, STALL_TRACE_GROUP, strlen(STALL_TRACE_GROUP)) ||
-	    sscanf(name + strlen(STALL_TRACE_GROUP), "%d", &pid) != 1 || pid <= 0)
-		return false;
-	snprintf(proc, sizeof(proc), "/proc/%d", pid);
-	snprintf(group, len, STALL_TRACE_GROUP "%d", pid);
-	return pid != getpid() && access(proc, F_OK);
+/* Add @name to @groups (once) where it names a gone run's group. */
+static void stall_trace_note_stale(const char *name, size_t n,
+				   char groups[][STALL_TRACE_GROUP_LEN], int *nr)
+{
+	char group[STALL_TRACE_GROUP_LEN];
+	int i;
+
+	if (n >= sizeof(group) || *nr == STALL_TRACE_STALE_MAX)
+		return;
+	memcpy(group, name, n);
+	group[n] = '\0';
+	for (i = 0; i < *nr; i++)
+		if (!strcmp(groups[i], group))
+			return;
+	if (stall_trace_gone(group))
+		snprintf(groups[(*nr)++], STALL_TRACE_GROUP_LEN, "%s", group);
+}
+
+/* The gone runs' groups: their instances, and their probes in kprobe_events. */
+static int stall_trace_find_stale(const char *root, char groups[][STALL_TRACE_GROUP_LEN])
+{
+	char path[128], line[512], *g;
+	struct dirent *d;
+	int nr = 0;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/instances", root);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir)))
+		stall_trace_note_stale(d->d_name, strlen(d->d_name), groups, &nr);
+	if (dir)
+		closedir(dir);
+	/* "p:GROUP/EVENT SYMBOL ARGS" or "rMAXACTIVE:GROUP/EVENT ..." */
+	snprintf(path, sizeof(path), "%s/kprobe_events", root);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		g = strchr(line, ':');
+		if (g && strchr(g, '/'))
+			stall_trace_note_stale(g + 1, strcspn(g + 1, "/"), groups, &nr);
+	}
+	if (f)
+		fclose(f);
+	return nr;
+}
+
+/* A gone run's instance (with its enabling and triggers), then its probes. */
+static void stall_trace_remove_group(const char *root, const char *group)
+{
+	char path[192], del[STALL_TRACE_GROUP_LEN + 4];
+
+	snprintf(path, sizeof(path), "%s/instances/%.63s", root, group);
+	rmdir(path);
+	/* ":GROUP/" in a definition; "-:GROUP/" deletes them all */
+	snprintf(del, sizeof(del), "-:%.63s/", group);
+	snprintf(path, sizeof(path), "%s/kprobe_events", root);
+	if (stall_trace_file_has(path, del + 1))
+		stall_trace_write(path, del, O_APPEND);
 }
 
 /* What runs killed with SIGKILL left in tracefs; returns how many runs. */
 int stall_trace_recover_stale(void)
 {
+	char groups[STALL_TRACE_STALE_MAX][STALL_TRACE_GROUP_LEN];
 	const char *root = stall_trace_root();
-	char path[128], line[256], group[32], last[32] = "";
-	struct dirent *d;
-	int n = 0;
-	DIR *dir;
-	FILE *f;
+	int i, nr;
 
 	if (!root)
 		return 0;
-	snprintf(path, sizeof(path), "%s/instances", root);
-	dir = opendir(path);
-	while (dir && (d = readdir(dir)))
-		if (stall_trace_dead_group(d->d_name, group, sizeof(group))) {
-			stall_trace_remove_group(root, group);
-			n++;
-		}
-	if (dir)
-		closedir(dir);
-	snprintf(path, sizeof(path), "%s/kprobe_events", root);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (line[1] == ':' && stall_trace_dead_group(line + 2, group, sizeof(group)) &&
-		    strcmp(group, last)) {
-			stall_trace_remove_group(root, group);
-			snprintf(last, sizeof(last), "%s", group);
-			n++;
-		}
-	if (f)
-		fclose(f);
-	return n;
+	nr = stall_trace_find_stale(root, groups);
+	for (i = 0; i < nr; i++)
+		stall_trace_remove_group(root, groups[i]);
+	return nr;
 }
 
 /* The smallest power of two not below @v (0 and 1 are their own). */

@@ -11,7 +11,7 @@
 #   probe's stall and at the same time; a CPU-bound loop competing for the
 #   emulated test CPU changes neither verdict (no stall missed, none made up).
 #   The tracefs probes are removed on SIGINT, and after a SIGKILL by the
-#   next run.
+#   next run; another live run's are left alone (16K, the cheapest boot).
 # - vm-destroy and process-exit: on 6.12 the stall grows with the region
 #   (no rescheduling in stage-2 destroy); 7.2 measured side by side.
 # - 16K (Debian) and 64K (built from configs/) complete and report their
@@ -77,7 +77,7 @@ grows() {	# grows SMALL LARGE: LARGE at least 1.5x SMALL
 }
 
 echo "TAP version 13"
-echo "1..33"
+echo "1..38"
 
 # One emulated CPU: with two, QEMU's round-robin switches between them at
 # host-timed events and the worst of 128 chunks moves by a few percent.
@@ -121,37 +121,99 @@ for b in all 2M; do
 	done
 done
 
-# tracefs as found: the run's probes exist while it runs, are gone after a
-# SIGINT, and those a SIGKILLed run leaves are removed by the next run.
-k=$("$root/scripts/get-kernel.sh" 6.12 4k "$tb")
-"$root/scripts/vm-run.sh" --kernel "$k" --initrd "$initrd" --icount --smp 1 --timeout 900 \
+# tracefs as found, on the cheapest boot (16K): the run's probes, in a
+# group named after its PID and start time, exist while it runs and are
+# gone after a SIGINT; those a SIGKILLed run left are removed by the next
+# run, and so is a group whose PID now names another process (another
+# start time); the group of a live process is left alone: a stand-in
+# stamped with a live process's PID and start time, and a real run that
+# a second run starts beside on the other CPU, both runs' figures as they
+# are alone. tracefs's error_log is part of what must be as found.
+k=$("$root/scripts/get-kernel.sh" 6.12 16k "$tb")
+"$root/scripts/vm-run.sh" --kernel "$k" --initrd "$initrd" --icount --smp 2 --timeout 900 \
 	-- sh -c 't=/sys/kernel/tracing
-	snap() { cat $t/kprobe_events; ls $t/instances; }
-	args="-b 64M -t madvise -B all -w 2s"
+	snap() { cat $t/kprobe_events $t/error_log; ls $t/instances; }
+	ours() { echo "$(grep -c ":$1/" $t/kprobe_events) $(ls $t/instances | grep -cx "$1")"; }
+	group() { ls $t/instances | grep "^kvmstall_$1_"; }
+	made() {
+		i=0
+		while [ $i -lt 60 ] && kill -0 $1 && [ -z "$(group $1)" ]; do
+			sleep 1; i=$((i + 1))
+		done
+		group $1
+	}
+	started() { sed "s/.*) //" /proc/$1/stat | cut -d" " -f20; }
+	args="-c 0 -b 64M -t madvise -B all -w 2s"
 	snap > /tmp/t0
-	./kvm_page_table_stall_test $args > /tmp/log 2>&1 & pid=$!; sleep 2
-	echo "TRACEFS-DURING $(grep -c kvmstall_$pid $t/kprobe_events) $(ls $t/instances | grep -c kvmstall_$pid)"
+	./kvm_page_table_stall_test $args > /tmp/log 2>&1 & pid=$!
+	g=$(made $pid)
+	echo "TRACEFS-DURING $(ours $g)"
+	case $g in "kvmstall_${pid}_$(started $pid)_"*) echo TRACEFS-NAMED ;; esac
 	kill -INT $pid; wait $pid
 	echo "TRACEFS-INT-STATUS $?"
 	snap > /tmp/t1; cmp -s /tmp/t0 /tmp/t1 && echo TRACEFS-CLEAN-INT
-	./kvm_page_table_stall_test $args > /tmp/log 2>&1 & pid=$!; sleep 2
+	./kvm_page_table_stall_test $args > /tmp/log 2>&1 & pid=$!
+	killed=$(made $pid)
 	kill -KILL $pid; wait $pid
-	echo "TRACEFS-AFTER-KILL $(grep -c kvmstall_$pid $t/kprobe_events)"
-	./kvm_page_table_stall_test $args > /tmp/log 2>&1
-	grep -q "removed tracefs probes left by an interrupted run" /tmp/log && echo TRACEFS-RECOVERED
+	echo "TRACEFS-AFTER-KILL $(ours $killed)"
+	sleep 900 & live=$!
+	ns=$(stat -L -c %i /proc/self/ns/pid 2>/dev/null || echo 0)
+	alive=kvmstall_${live}_$(started $live)_$ns
+	reused=kvmstall_${live}_$(($(started $live) + 1))_$ns
+	for s in $alive $reused; do
+		mkdir $t/instances/$s
+		echo "p:$s/stall_e0 kvm_pgtable_stage2_unmap" >> $t/kprobe_events
+	done
+	./kvm_page_table_stall_test -c 1 -b 64M -t madvise -B all -w 8s > /tmp/a 2>&1 & a=$!
+	ga=$(made $a)
+	./kvm_page_table_stall_test $args > /tmp/b 2>&1 & b=$!
+	made $b > /dev/null
+	kill -0 $a && echo "TRACEFS-A-AFTER-B-START $(ours $ga)"
+	wait $b; echo "TRACEFS-B-STATUS $?"
+	wait $a; echo "TRACEFS-A-STATUS $?"
+	grep -q "removed tracefs probes left by an interrupted run" /tmp/a && echo TRACEFS-RECOVERED
+	echo "TRACEFS-KILLED $(ours $killed)"
+	echo "TRACEFS-REUSED $(ours $reused)"
+	echo "TRACEFS-ALIVE $(ours $alive)"
+	for f in a b; do
+		echo "TRACEFS-FIGURES-$f $(sed -n "s/^# point .* \(kbatch=[^ ]*\) .* \(kcalls=[^ ]*\) .* \(kfn=[^ ]*\) .*/\1 \2 \3/p" /tmp/$f)"
+	done
+	kill $live; wait $live
+	rmdir $t/instances/$alive; echo "-:$alive/" >> $t/kprobe_events
 	snap > /tmp/t3; cmp -s /tmp/t0 /tmp/t3 && echo TRACEFS-CLEAN-END' \
 	> "$tb/check-tracefs.log" 2>&1
 grep -E '^TRACEFS-' "$tb/check-tracefs.log" | sed -e 's/^/# /'
-check "tracefs: the run's kprobe events and instance exist while it runs" \
-	grep -qE '^TRACEFS-DURING [1-9][0-9]* 1$' "$tb/check-tracefs.log"
 both() {	# both RE1 RE2 FILE
 	grep -qE "$1" "$3" && grep -qE "$2" "$3"
 }
+check "tracefs: the run's kprobe events and instance exist while it runs, named after its PID and start time" \
+	both '^TRACEFS-DURING [1-9][0-9]* 1$' '^TRACEFS-NAMED$' "$tb/check-tracefs.log"
 check "tracefs: SIGINT ends the run (130) and leaves tracefs as it was found" \
 	both '^TRACEFS-INT-STATUS 130$' '^TRACEFS-CLEAN-INT$' "$tb/check-tracefs.log"
 check "tracefs: what a SIGKILLed run left, the next run removes" \
-	both '^TRACEFS-AFTER-KILL [1-9][0-9]*$' '^TRACEFS-RECOVERED$' "$tb/check-tracefs.log"
-check "tracefs: as it was found after all runs" grep -q '^TRACEFS-CLEAN-END$' "$tb/check-tracefs.log"
+	both '^TRACEFS-AFTER-KILL [1-9][0-9]* 1$' '^TRACEFS-KILLED 0 0$' "$tb/check-tracefs.log"
+check "tracefs: ... and says so" grep -q '^TRACEFS-RECOVERED$' "$tb/check-tracefs.log"
+check "tracefs: a group whose PID now names a process started at another time is removed" \
+	grep -q '^TRACEFS-REUSED 0 0$' "$tb/check-tracefs.log"
+check "tracefs: the group of a live process is left alone" \
+	grep -q '^TRACEFS-ALIVE 1 1$' "$tb/check-tracefs.log"
+# a run beside a live one: once the second run has made its own group
+# (it looked for stale ones first), the live run's is still there
+figures_alone() {
+	local a b
+	a=$(sed -n 's/^TRACEFS-FIGURES-a //p' "$tb/check-tracefs.log")
+	b=$(sed -n 's/^TRACEFS-FIGURES-b //p' "$tb/check-tracefs.log")
+	echo "# run beside a live run: $b; the live run: $a"
+	both '^TRACEFS-A-STATUS 0$' '^TRACEFS-B-STATUS 0$' "$tb/check-tracefs.log" &&
+		[ "$a" = "$b" ] && [ "${a% kcalls=*}" = kbatch=32M ] &&
+		[ "${a##* }" = kfn=kvm_pgtable_stage2_unmap ]
+}
+check "tracefs: a live run's group is left alone by a run started beside it" \
+	grep -qE '^TRACEFS-A-AFTER-B-START [1-9][0-9]* 1$' "$tb/check-tracefs.log"
+check "tracefs: both runs end well and their kernel figures are those of a run alone (16K: kbatch=32M, kvm_pgtable_stage2_unmap)" \
+	figures_alone
+check "tracefs: as it was found after all runs, its error_log included" \
+	grep -q '^TRACEFS-CLEAN-END$' "$tb/check-tracefs.log"
 
 # A CPU-bound loop on the emulated test CPU (its only one) all through the run.
 k=$("$root/scripts/get-kernel.sh" 6.12 4k "$tb")
