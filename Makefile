@@ -167,13 +167,12 @@ fuzz-build: all $(FUZZ_OUT)/stall_fuzz_parse
 fuzz: fuzz-build
 	tests/check-fuzz.sh $(FUZZ_OUT) $(FUZZ_TIME) $(FUZZ_SEED)
 
-# The submission: a git format-patch series against KSRC (README: "The
-# series").
+# The submission: a git format-patch series against KSRC (docs/series.md).
 SERIES_OUT ?= $(BUILD)/series/$(notdir $(TREE_ID))
 series: $(KSRC)/Makefile
 	scripts/mkseries.sh $(KSRC) $(SERIES_OUT)
 
-# Randomized interrupt trials, more than make check's 12 (README: figures).
+# Randomized interrupt trials, more than make check's 12 (docs/robustness.md).
 TRIALS ?= 60
 SEED ?= $(shell date +%s)
 $(call positive,TRIALS)$(call number,SEED)
@@ -196,7 +195,7 @@ check:
 	@scripts/deps.sh arm64 testbed kernel fuzz results report
 	tests/run-checks.sh --planned $(BUILD) $(KVM_OUT) $(CHECKS)
 
-# The arm64 testbed: arm64 KVM inside QEMU (see README.md, "arm64 testbed").
+# The arm64 testbed: arm64 KVM inside QEMU (docs/testbed.md).
 GRANULE ?= 4k
 ICOUNT ?= 1
 NUMA ?= 0
@@ -235,7 +234,7 @@ vm-run: initramfs
 		"a verdict on the kernel, not a build failure" >&2; \
 	exit $$rc
 
-# A/B of two kernels built alike (see README.md, "A/B of two kernels"). make
+# A/B of two kernels built alike (docs/ab.md). make
 # exits 2 on any non-zero status; scripts/ab.sh itself gives 0, 1 or 125.
 BOOTS ?= 1
 $(call positive,BOOTS)$(if $(CAND_KVER),$(call enum,CAND_KVER,6.12 7.2))

@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-/* See README.md, "Budgets", for why these are the defaults. */
+/* See docs/budgets.md for why these are the defaults. */
 #define STALL_DEFAULT_ALLOW_NS		1000000ULL	/* 1 ms */
 #define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
 #define STALL_DEFAULT_MAX_DIP		0.9		/* IO keeps a tenth of its rate */

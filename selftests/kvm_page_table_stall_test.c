@@ -175,7 +175,7 @@ static bool have_trace;
 static char trace_why[128];
 /* " guest_mode=N" in result names when more than one -m mode runs */
 static char guest_mode_tag[24];
-/* -j: every point and repetition, written when the run ends (see README) */
+/* -j: every point and repetition, written when the run ends (docs/results-file.md) */
 static const char *results_path;
 static struct stall_json results;
 
@@ -691,8 +691,8 @@ static int print_kernel(const struct point_result *res, char *line, size_t len)
 
 /*
  * The results file (-j). Durations are in ns, sizes in bytes; a figure
- * that could not be measured here is null. Documented in README.md
- * ("Results file"), with its JSON schema in schema/results-v1.schema.json.
+ * that could not be measured here is null. Documented in docs/results-file.md
+ * with its JSON schema in schema/results-v1.schema.json.
  */
 #define RESULTS_SCHEMA_VERSION	1
 #ifndef STALL_SUITE_VERSION
@@ -1365,6 +1365,7 @@ static void help(char *name)
 	       "number is refused.\n", STALL_SIZE_UNITS, STALL_DURATION_UNITS);
 	puts("");
 	guest_modes_help();
+	printf("     (here the default is the library's default mode alone)\n");
 	printf(" -b: size of the memory region to tear down, e.g. 256M or 64G (default: 512M)\n");
 	printf(" -v: number of vCPUs populating it (default: 1)\n");
 	backing_src_help("-s");
@@ -1377,7 +1378,8 @@ static void help(char *name)
 	       "     keeping those smaller than the region)\n", DEFAULT_BATCHES);
 	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
 	printf(" -w: baseline window before each operation, e.g. 200ms (default: 200ms)\n");
-	printf(" -r: repetitions of each point; verdicts use the median (default: 1)\n");
+	printf(" -r: repetitions of each point; the verdict is the majority of the judged\n"
+	       "     ones, the figures their medians (default: 1)\n");
 	printf(" -l: stall allowance: how long the test CPU may be held, e.g. 1ms\n"
 	       "     (default: 1ms)\n");
 	printf(" -S: budget tier where the kernel is measured from the inside: regression\n"
@@ -1399,7 +1401,7 @@ static void help(char *name)
 	printf(" -Q: throughput dip budget, percent below the baseline median (default: 90)\n");
 	printf(" -W: throughput window, e.g. 10ms (default: 10ms)\n");
 	printf(" -j: also write every point and repetition, with the environment, as JSON\n"
-	       "     (schema: README.md, \"Results file\"), once the run ends\n");
+	       "     (schema: docs/results-file.md), once the run ends\n");
 	printf(" -d: time budget of the whole run, e.g. 300s; points that would not fit\n"
 	       "     are skipped; 0 = none (default: the kselftest timeout, from the\n"
 	       "     runner or the settings file next to the test, else 120s)\n");

@@ -36,7 +36,7 @@ checks=("$@")
 		fuzz arm64 install-tree series names testbed recipes time)
 
 # Expected wall time of each check in seconds on this project's 2-CPU
-# machines, everything downloaded and built (README.md, "make check"); a
+# machines, everything downloaded and built (docs/make-check.md); a
 # check not listed here is planned at its time limit.
 declare -A expect=(
 	[unit]=1 [probe]=2 [sweep]=180 [contrast]=90 [cli]=20 [blkdev]=10 [results]=30
@@ -227,7 +227,7 @@ for c in "${checks[@]}"; do
 	lava)
 		run lava 900 "$here/check-lava.sh" "$kvm_out" ;;
 	interrupts)
-		# 12 seeded trials here; make trials runs more (see README)
+		# 12 seeded trials here; make trials runs more (docs/robustness.md)
 		run interrupts 900 "$here/check-interrupts.sh" "$kvm_out" "$build" 12 1 ;;
 	sanitize)
 		run sanitize 1200 make -s -C "$here/.." BUILD="$build" sanitize ;;
