@@ -38,5 +38,6 @@ int stall_parse_name_list(const char *str, const char *const *names, int nr_name
 int stall_parse_count(const char *str, long max, long *v);
 int stall_parse_cpu(const char *str, long *cpu);
 const char *stall_fmt_size(u64 bytes, char *buf, size_t len);
+void stall_parse_option_msg(int argc, char *argv[], int opt);
 
 #endif /* SELFTEST_KVM_STALL_PARSE_H */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <linux/types.h>
 
 #include "stall_parse.h"
@@ -303,4 +304,25 @@ const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
 	return buf;
+}
+
+/*
+ * getopt()'s own message is off in the tests (opterr = 0): one line naming
+ * the bad option, not the whole -h. "--size" reaches getopt() as an
+ * unknown option '-', so the word is found in @argv.
+ */
+void stall_parse_option_msg(int argc, char *argv[], int opt)
+{
+	int i;
+
+	if (opt == ':') {
+		fprintf(stderr, "%s: option '-%c' needs a value (see -h)\n", argv[0], optopt);
+	} else if (optopt == '-') {
+		for (i = 1; i < argc - 1 && (strncmp(argv[i], "--", 2) || !argv[i][2]); i++)
+			;
+		fprintf(stderr, "%s: unknown option '%s': options are one letter (see -h)\n",
+			argv[0], argv[i]);
+	} else {
+		fprintf(stderr, "%s: unknown option '-%c' (see -h)\n", argv[0], optopt);
+	}
 }

@@ -16,10 +16,7 @@ set -euo pipefail
 
 state=$1 suite=$2 arch=$3
 shift 3
-lock_wait=${APT_LOCK_WAIT:-600}
-case $lock_wait in
-''|*[!0-9]*) echo "debian-apt: invalid APT_LOCK_WAIT '$lock_wait': seconds, digits only" >&2; exit 2 ;;
-esac
+. "$(dirname "$0")/apt-lock.sh"
 mkdir -p "$state/$suite-$arch/lists/partial" "$state/$suite-$arch/parts" \
 	"$state/$suite-$arch/archives/partial"
 d=$(cd "$state/$suite-$arch" && pwd)
@@ -73,30 +70,12 @@ opts=(-q -o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
       -o "Dir::State::Status=/dev/null" -o "APT::Sandbox::User=root"
       -o "DPkg::Lock::Timeout=$lock_wait")
 
-# apt-get again while another holds a lock of this state: apt waits for
-# dpkg's locks only, not for the lists' or the archives' (apt 2.6)
-apt_waiting() {
-	local end=$((SECONDS + lock_wait)) err rc said=0
-
-	while :; do
-		rc=0
-		err=$(apt-get "${opts[@]}" "$@" 2>&1 >&3) || rc=$?
-		if [ $rc = 0 ] || [ $SECONDS -ge $end ] || ! grep -q 'Could not get lock' <<< "$err"; then
-			[ -z "$err" ] || printf '%s\n' "$err" >&2
-			return $rc
-		fi
-		[ $said = 1 ] || echo "debian-apt: another apt holds $d's lock: waiting, $lock_wait s at most" >&2
-		said=1
-		sleep 2
-	done
-} 3>&1
-
 # refresh the index once a day at most, unless this is the update
 case " $* " in
 *" update "*) ;;
 *)
 	if [ -z "$(find "$d/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
-		apt_waiting update >&2
+		apt_waiting debian-apt apt-get "${opts[@]}" update >&2
 	fi ;;
 esac
-apt_waiting "$@"
+apt_waiting debian-apt apt-get "${opts[@]}" "$@"

@@ -18,10 +18,7 @@ if [ "${1:-}" = --missing ]; then
 	only_list=1
 	shift
 fi
-lock_wait=${APT_LOCK_WAIT:-600}
-case $lock_wait in
-''|*[!0-9]*) echo "deps: invalid APT_LOCK_WAIT '$lock_wait': seconds, digits only" >&2; exit 2 ;;
-esac
+. "$(dirname "$0")/apt-lock.sh"
 
 pkgs=()
 for what in "$@"; do
@@ -61,30 +58,8 @@ if [ $only_list = 1 ]; then
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
-	exit 1
-fi
-# CMD again while another apt holds a lock that apt does not wait for
-# (apt-get update's on the lists, apt 2.6), lock_wait seconds at most
-apt_waiting() {
-	local end=$((SECONDS + lock_wait)) err rc said=0
-
-	while :; do
-		rc=0
-		err=$("$@" 2>&1 >&3) || rc=$?
-		if [ $rc = 0 ] || [ $SECONDS -ge $end ] || ! grep -q 'Could not get lock' <<< "$err"; then
-			[ -z "$err" ] || printf '%s\n' "$err" >&2
-			return $rc
-		fi
-		[ $said = 1 ] || echo "deps: another apt holds its lock: waiting, $lock_wait s at most" >&2
-		said=1
-		sleep 2
-	done
-} 3>&1
-
 echo "deps: installing ${missing[*]}" >&2
-apt_waiting apt-get -q -o "DPkg::Lock::Timeout=$lock_wait" update >&2
+apt_waiting deps apt-get -q -o "DPkg::Lock::Timeout=$lock_wait" update >&2
 # dpkg's locks, which install takes first, apt waits for itself
 DEBIAN_FRONTEND=noninteractive apt-get -q -o "DPkg::Lock::Timeout=$lock_wait" install -y \
 	--no-install-recommends "${missing[@]}" >&2

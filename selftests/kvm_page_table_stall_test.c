@@ -1426,24 +1426,10 @@ static void usage_check(char *name, const char *what, const char *val, int ret,
 		usage_error(name, what, val);
 }
 
-/*
- * getopt()'s own message is off: one line naming the option, not the
- * whole -h. "--size" reaches getopt() as an unknown option '-'.
- */
+/* one line naming the bad option (getopt()'s own message is off) */
 static void __noreturn option_error(int argc, char *argv[], int opt)
 {
-	int i;
-
-	if (opt == ':') {
-		fprintf(stderr, "%s: option '-%c' needs a value (see -h)\n", argv[0], optopt);
-	} else if (optopt == '-') {
-		for (i = 1; i < argc - 1 && (strncmp(argv[i], "--", 2) || !argv[i][2]); i++)
-			;
-		fprintf(stderr, "%s: unknown option '%s': options are one letter (see -h)\n",
-			argv[0], argv[i]);
-	} else {
-		fprintf(stderr, "%s: unknown option '-%c' (see -h)\n", argv[0], optopt);
-	}
+	stall_parse_option_msg(argc, argv, opt);
 	exit(KSFT_FAIL);
 }
 
