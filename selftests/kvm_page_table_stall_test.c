@@ -175,6 +175,8 @@ static bool have_trace;
 static char trace_why[128];
 /* " guest_mode=N" in result names when more than one -m mode runs */
 static char guest_mode_tag[24];
+/* points judged by each rule, for the run's last words */
+static int rules_used[STALL_RULE_HOLD + 1];
 /* -j: every point and repetition, written when the run ends (docs/results-file.md) */
 static const char *results_path;
 static struct stall_json results;
@@ -1079,6 +1081,7 @@ static void print_point(struct test_params *p, const struct stall_mode *mode,
 	if (have_trace && n < sizeof(line))
 		print_kernel(res, line + n, sizeof(line) - n);
 	ksft_print_msg("%s\n", line);
+	rules_used[r->v.rule]++;
 }
 
 static int count_held(const struct point_result *res)
@@ -1800,9 +1803,14 @@ static void print_setup(struct test_params *p)
 		       "bound to the test CPU's node" : "bound to another node");
 	printf(" %s of %s backing, %d vCPU(s)\n",
 	       fmt_size(p->size, ss), vm_mem_backing_src_alias(p->src)->name, p->nr_vcpus);
-	ksft_print_msg("host granule %s, stage-2 unmap batch expected %s (%s); %s\n",
-		       fmt_size(getpagesize(), gs), expect ? fmt_size(expect, ks) : "n/a",
-		       expected_batch_source(), "the observed one is kbatch");
+	if (!expect)
+		ksft_print_msg("host granule %s; not arm64: %s\n", fmt_size(getpagesize(), gs),
+			       "no stage2_apply_range() batch to expect");
+	else
+		ksft_print_msg("host granule %s, stage-2 unmap batch expected %s (%s); %s\n",
+			       fmt_size(getpagesize(), gs), fmt_size(expect, ks),
+			       expected_batch_source(), have_trace ?
+			       "the observed one is kbatch" : "not observed without the trace");
 	ksft_print_msg("probe sees %s\n", stall_probe_sees_held(&probe) ?
 		       "how long it waited for the CPU (schedstat): held_us" :
 		       "no run-queue wait (no schedstat): the gap is judged");
@@ -1821,10 +1829,32 @@ static void print_setup(struct test_params *p)
 		ksft_print_msg("no time budget (%s): every point runs\n", p->run_from);
 }
 
+/*
+ * What the verdicts rested on, and what a pass here does not say: without
+ * the kernel-side measurement the allowance judged the probe's wait alone,
+ * and a host that is not arm64 has no stage2_apply_range() batch at all.
+ */
+static void print_verdict_basis(struct test_params *p)
+{
+	ksft_print_msg("verdicts: %d point(s) by the hold rule (stage-2 work per hold, %s tier),",
+		       rules_used[STALL_RULE_HOLD], stall_tier_names[p->budget.tier]);
+	printf(" %d by the allowance (%lu us, the probe's wait alone)\n",
+	       rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
+	if (!have_trace)
+		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", trace_why,
+			       "it needs kprobe events on an arm64 host, ",
+			       "or the arm64 testbed (make vm-run)");
+	if (!expected_batch())
+		ksft_print_msg("not arm64: a pass says this host's KVM gave the CPU back %s\n",
+			       "in time, nothing about arm64's stage-2 batch");
+}
+
 /* Where the run's time went, after its last point. */
 static void print_run_end(struct test_params *p)
 {
 	double used = SEC(stall_now_ns() - p->run.start_ns);
+
+	print_verdict_basis(p);
 
 	if (p->run.limit_ns)
 		ksft_print_msg("time budget: %.1f s of %.0f s used, %d point(s) skipped for it\n",
