@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <linux/types.h>
@@ -86,9 +87,59 @@ static struct {
 	int cpu;
 } st;
 
+/*
+ * The tracefs file this process has open now, if any: an open file holds
+ * the instance, whose rmdir then fails with EBUSY, so a stop that
+ * interrupts its user (a signal in the middle of a write or a read)
+ * closes it first; the process ends right after. Set and cleared around
+ * calls into libc, which the compiler cannot move a global's store across.
+ */
+static int stall_trace_open_fd = -1;
+
 static int stall_trace_write(const char *path, const char *val, int flags)
 {
-	return stall_sys_write(path, val, strlen(val), flags);
+	size_t len = strlen(val);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	stall_trace_open_fd = fd;
+	if (write(fd, val, len) != (ssize_t)len)
+		ret = -errno;
+	stall_trace_open_fd = -1;
+	close(fd);
+	return ret;
+}
+
+static FILE *stall_trace_open_read(const char *path)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f)
+		stall_trace_open_fd = fileno(f);
+	return f;
+}
+
+static void stall_trace_close_read(FILE *f)
+{
+	stall_trace_open_fd = -1;
+	fclose(f);
+}
+
+/* rmdir of the instance, waiting out (1 s at most) a file another thread has open */
+static int stall_trace_rmdir(void)
+{
+	struct timespec ms = { .tv_nsec = 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (!rmdir(st.inst) || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	return -errno;
 }
 
 static void stall_trace_softirqs(const char *on)
@@ -102,15 +153,19 @@ static void stall_trace_softirqs(const char *on)
 /* Signal-safe and idempotent: triggers, instance, then the group's probes. */
 void stall_trace_stop(void)
 {
-	int i;
+	int i, busy = stall_trace_open_fd;
 
+	if (busy >= 0) {
+		stall_trace_open_fd = -1;
+		close(busy);
+	}
 	if (st.inst_made) {
 		stall_trace_write(st.enable, "0", 0);
 		stall_trace_softirqs("0");
 		for (i = 0; i < stall_trace_nr_fns; i++)
 			if (st.made[i] && stall_trace_fns[i].stack)
 				stall_trace_write(st.trigger[i], "!stacktrace", 0);
-		if (!rmdir(st.inst) || errno == ENOENT)
+		if (!stall_trace_rmdir())
 			st.inst_made = false;
 	}
 	if (st.probes_made && !stall_trace_write(st.kprobe_events, st.del, O_APPEND))
@@ -200,6 +255,8 @@ static int stall_trace_make(int i)
 	int ret;
 
 	st.bare[i] = f->args && !args;
+	/* before the probe exists: a signal right after its write must remove it */
+	st.probes_made = true;
 	ret = stall_trace_define(i, args ? args : "");
 	if (ret && args && *args) {
 		st.bare[i] = true;
@@ -207,7 +264,6 @@ static int stall_trace_make(int i)
 	}
 	if (ret)
 		return ret;
-	st.probes_made = true;
 	snprintf(def, sizeof(def), "r:%s/stall_r%d %s", st.group, i, f->name);
 	ret = stall_trace_write(st.kprobe_events, def, O_APPEND);
 	if (ret) {
@@ -233,9 +289,12 @@ static int stall_trace_make_instance(void)
 {
 	char path[256];
 
-	if (mkdir(st.inst, 0700))
-		return -errno;
+	/* made before mkdir: a signal right after it must still remove it */
 	st.inst_made = true;
+	if (mkdir(st.inst, 0700)) {
+		st.inst_made = false;
+		return -errno;
+	}
 	snprintf(path, sizeof(path), "%s/trace_clock", st.inst);
 	if (stall_trace_write(path, "mono", 0))
 		return -EINVAL;
@@ -399,13 +458,13 @@ static u64 stall_trace_overrun(void)
 {
 	char line[128];
 	u64 n = 0;
-	FILE *f = fopen(st.stats, "r");
+	FILE *f = stall_trace_open_read(st.stats);
 
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "overrun: %lu", &n) == 1)
 			break;
 	if (f)
-		fclose(f);
+		stall_trace_close_read(f);
 	return n;
 }
 
@@ -426,14 +485,14 @@ int stall_trace_end(struct stall_trace_result *res, const struct stall_trace_hol
 	for (i = 0; i < stall_trace_nr_fns; i++)
 		if (st.made[i] && stall_trace_fns[i].stack)
 			stall_trace_write(st.trigger[i], "!stacktrace", 0);
-	f = fopen(st.trace, "r");
+	f = stall_trace_open_read(st.trace);
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0)
 		stall_trace_acc_line(&acc, line);
 	stall_trace_acc_done(&acc);
 	free(line);
-	fclose(f);
+	stall_trace_close_read(f);
 	res->lost = stall_trace_overrun();
 	return 0;
 }
