@@ -298,9 +298,26 @@ timeout 180 "$kvm_out/kvm_page_table_stall_test" -b 128M -t madvise -B 2M,all -L
 rc=$?
 [ $rc -le 1 ] && [ -s "$work/host/tcp-rr.json" ] && loaded=("$work/host/tcp-rr.json")
 
-derived=()
+# whether FILE's one-call madvise point ran and was judged: the kernel-batch
+# table's row (a busy machine can make it a noisy skip in either run)
+one_call() {
+	$py - "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if any(p.get('mode') == 'madvise' and p.get('batch') == 'all' and
+                  p.get('result') != 'skip' and p.get('time_ns') is not None
+                  for p in d['points']) else 1)
+EOF
+}
+
+derived=() kb_base=
+for f in "${loaded[@]}" "${def[@]}"; do
+	if [ -z "$kb_base" ] && one_call "$f"; then
+		kb_base=$f
+	fi
+done
 if [ ${#def[@]} -eq 1 ]; then
-	derive kbatch "${loaded[0]:-$def}" "$work"/kb/kb-{2M,32M,1G}.json &&
+	derive kbatch "${kb_base:-$def}" "$work"/kb/kb-{2M,32M,1G}.json &&
 	derive ab "$def" "$work/ab/run/base-1.json" "$work/ab/run/cand-1.json" &&
 	derive testbed "$def" "$work/host/testbed-16k.json" &&
 	derive legacy "$def" "$work/host/legacy.json" &&
@@ -325,7 +342,9 @@ kind testbed-files "${testbed[@]}"
 kind everything "${def[@]}" "${loaded[@]}" "${derived[@]}" "${testbed[@]}"
 
 # run as make kbatch runs it: its own shebang and mode
-if [ ${#def[@]} -eq 1 ]; then
+if [ ${#def[@]} -eq 1 ] && [ -z "$kb_base" ]; then
+	echo "ok $((n += 1)) the kernel-batch table # SKIP no run here judged its one-call madvise point"
+elif [ ${#def[@]} -eq 1 ]; then
 	timeout 120 "$report" kbatch "$work"/kb/*.json > "$work/table.txt" 2>&1
 	rows=$(grep -c '^| [0-9]' "$work/table.txt")
 	grep -q '| 2M | [^|]* |.*+20.0%' "$work/table.txt" &&

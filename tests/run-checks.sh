@@ -39,9 +39,9 @@ checks=("$@")
 # machines, everything downloaded and built (docs/make-check.md); a
 # check not listed here is planned at its time limit.
 declare -A expect=(
-	[unit]=1 [probe]=2 [sweep]=180 [contrast]=90 [cli]=20 [blkdev]=10 [results]=30
-	[report]=30 [lava]=20 [loads]=120 [interrupts]=40 [sanitize]=60 [fuzz]=70 [arm64]=30
-	[install-tree]=150 [series]=120 [names]=120 [testbed]=600 [recipes]=330 [time]=60
+	[unit]=1 [probe]=3 [sweep]=90 [contrast]=45 [cli]=10 [blkdev]=5 [results]=5
+	[report]=45 [lava]=5 [loads]=30 [interrupts]=35 [sanitize]=50 [fuzz]=80 [arm64]=25
+	[install-tree]=150 [series]=95 [names]=15 [testbed]=560 [recipes]=345 [time]=15
 )
 # what a fresh machine adds: the 64K kernel's first build (cached
 # afterwards), the suite's first build with the tree's headers
