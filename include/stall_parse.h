@@ -39,5 +39,7 @@ int stall_parse_count(const char *str, long max, long *v);
 int stall_parse_cpu(const char *str, long *cpu);
 const char *stall_fmt_size(u64 bytes, char *buf, size_t len);
 void stall_parse_option_msg(int argc, char *argv[], int opt);
+void stall_parse_value_msg(const char *prog, const char *what, const char *val, int ret,
+			   const char *units);
 
 #endif /* SELFTEST_KVM_STALL_PARSE_H */

@@ -326,3 +326,16 @@ void stall_parse_option_msg(int argc, char *argv[], int opt)
 		fprintf(stderr, "%s: unknown option '-%c' (see -h)\n", argv[0], optopt);
 	}
 }
+
+/*
+ * The one line a test prints for a bad option value: a bare number
+ * (@ret -ENODATA) is told the @units it lacks, anything else to see -h.
+ */
+void stall_parse_value_msg(const char *prog, const char *what, const char *val, int ret,
+			   const char *units)
+{
+	if (ret == -ENODATA && units)
+		fprintf(stderr, "%s: invalid %s '%s': no unit (%s)\n", prog, what, val, units);
+	else
+		fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", prog, what, val);
+}

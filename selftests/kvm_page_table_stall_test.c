@@ -1413,7 +1413,7 @@ static void help(char *name)
 
 static void __noreturn usage_error(char *name, const char *what, const char *val)
 {
-	fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", name, what, val);
+	stall_parse_value_msg(name, what, val, -EINVAL, NULL);
 	exit(KSFT_FAIL);
 }
 
@@ -1421,12 +1421,10 @@ static void __noreturn usage_error(char *name, const char *what, const char *val
 static void usage_check(char *name, const char *what, const char *val, int ret,
 			const char *units)
 {
-	if (ret == -ENODATA) {
-		fprintf(stderr, "%s: invalid %s '%s': no unit (%s)\n", name, what, val, units);
+	if (ret) {
+		stall_parse_value_msg(name, what, val, ret, units);
 		exit(KSFT_FAIL);
 	}
-	if (ret)
-		usage_error(name, what, val);
 }
 
 /* one line naming the bad option (getopt()'s own message is off) */

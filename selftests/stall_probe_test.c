@@ -242,20 +242,17 @@ static void help(const char *name)
 
 static void __noreturn usage_error(const char *name, const char *what, const char *val)
 {
-	fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", name, what, val);
+	stall_parse_value_msg(name, what, val, -EINVAL, NULL);
 	exit(KSFT_FAIL);
 }
 
 /* A parser's refusal of @val; a bare number is told the units it lacks. */
 static void usage_check(const char *name, const char *what, const char *val, int ret)
 {
-	if (ret == -ENODATA) {
-		fprintf(stderr, "%s: invalid %s '%s': no unit (%s)\n", name, what, val,
-			STALL_DURATION_UNITS);
+	if (ret) {
+		stall_parse_value_msg(name, what, val, ret, STALL_DURATION_UNITS);
 		exit(KSFT_FAIL);
 	}
-	if (ret)
-		usage_error(name, what, val);
 }
 
 /* one line naming the bad option (getopt()'s own message is off) */
