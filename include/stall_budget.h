@@ -14,7 +14,7 @@
  * window of the same length, right after the teardown, stayed within it.
  * A machine that breaks the budget by itself (a held control window, or a
  * timer that fired late because the CPU was not running this kernel at
- * all) cannot be judged: a skip that says so. See docs/verdicts.md.
+ * all) cannot be judged: a skip that says so.
  */
 #ifndef SELFTEST_KVM_STALL_BUDGET_H
 #define SELFTEST_KVM_STALL_BUDGET_H
@@ -23,13 +23,12 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-/* See docs/budgets.md for why these are the defaults. */
-#define STALL_DEFAULT_ALLOW_NS		1000000ULL	/* 1 ms */
+#include "stall_probe.h"
+
 #define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
 #define STALL_DEFAULT_MAX_DIP		0.9		/* IO keeps a tenth of its rate */
 #define STALL_DEFAULT_STEP_RATIO	8.0		/* x one step's typical time */
 
-#define STALL_MAX_REPS			64
 #define STALL_MAX_WINDOWS		8192	/* 82 s of 10 ms windows */
 
 struct stall_budget {
@@ -116,58 +115,11 @@ enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n);
 void stall_budget_judge_load(const struct stall_budget *b, double base_median, double base_worst,
 			     double meas_worst, u64 base_max_ns, u64 meas_max_ns,
 			     struct stall_load_verdict *v);
-/*
- * The run's time budget. The kselftest runner kills a test that outlives
- * its directory's timeout (kvm's "settings" file: 120 s), results and
- * all. A sweep point starts only when what the points already run say it
- * will cost fits in what is left, less a margin for a point that runs
- * over its estimate and for the exit; a point once started is not cut (it
- * owns kernel and system state that must be restored). One that does not
- * fit is a skip with a fixed reason: CI folds the reason into the name.
- */
-#define STALL_RUN_DEFAULT_NS		(120ULL * 1000000000ULL)
-#define STALL_RUN_SKIP			"time budget left no room for this point"
-#define STALL_RUN_MAX_MODES		16
-#define STALL_RUN_MAX_COSTS		64
-
-/* The longest operation seen at one mode and operation count. */
-struct stall_run_cost {
-	int mode;
-	u64 ops;
-	u64 op_ns;
-};
-
-struct stall_run_budget {
-	u64 start_ns;
-	u64 limit_ns;		/* 0: none */
-	u64 margin_ns;
-	/* the most a repetition took besides its baseline and operation */
-	u64 fixed_ns[STALL_RUN_MAX_MODES];
-	u64 fixed_max_ns;
-	struct stall_run_cost cost[STALL_RUN_MAX_COSTS];
-	int nr_costs;
-	u64 reps_planned;	/* -r repetitions of the points run */
-	u64 reps_run;		/* and those they ran, retries and confirmations too */
-	int nr_skipped;
-};
-
-int stall_run_parse(const char *s, u64 *ns);
-int stall_run_settings(const char *path, u64 *ns);
-u64 stall_run_default(const char **from);
-void stall_run_init(struct stall_run_budget *t, u64 limit_ns, u64 now_ns);
-void stall_run_rep(struct stall_run_budget *t, int mode, u64 ops, u64 wall_ns, u64 op_ns,
-		   u64 baseline_ns);
-void stall_run_point(struct stall_run_budget *t, int planned, int run);
-u64 stall_run_estimate(const struct stall_run_budget *t, int mode, u64 ops, int reps,
-		       u64 baseline_ns);
-bool stall_run_fits(const struct stall_run_budget *t, u64 est_ns, u64 now_ns, u64 *left_ns);
 
 int stall_window_rates(const u64 *units, u64 phase_ns, u64 window_ns,
 		       double *rates, int max);
 int stall_merge_rates(const double *rates, int n, int f, int keep, float *out);
 double stall_median_double(const double *v, int n);
 double stall_min_double(const double *v, int n);
-u64 stall_median_u64(const u64 *v, int n);
-u64 stall_max_u64(const u64 *v, int n);
 
 #endif /* SELFTEST_KVM_STALL_BUDGET_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Latency histogram for the stall probe.
+ * Latency histogram for the stall probe, and the order statistics its
+ * repetitions are summed up by.
  *
  * Linear 1 us buckets up to a limit, like rt-tests' cyclictest, plus an
  * overflow count and the exact maximum, so that a long stall is never
@@ -13,6 +14,9 @@
 #include <linux/types.h>
 
 #define STALL_HIST_BUCKET_NS	1000ULL
+
+/* the most repetitions of one measurement, and of stall_median_u64()'s values */
+#define STALL_MAX_REPS		64
 
 struct stall_hist {
 	u64 *bucket;
@@ -31,6 +35,8 @@ int stall_hist_log2(const struct stall_hist *h, u64 *bins, int nr_bins);
 void stall_hist_free(struct stall_hist *h);
 void stall_hist_reset(struct stall_hist *h);
 u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct);
+u64 stall_median_u64(const u64 *v, int n);
+u64 stall_max_u64(const u64 *v, int n);
 
 /* Called from the probe's hot loop: keep it branch-light and allocation-free. */
 static inline void stall_hist_add(struct stall_hist *h, u64 ns)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Latency histogram for the stall probe.
+ * Latency histogram for the stall probe, and order statistics.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -98,4 +98,39 @@ int stall_hist_log2(const struct stall_hist *h, u64 *bins, int nr_bins)
 			used = b + 1;
 	}
 	return used;
+}
+
+static int stall_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Median of @n values (the lower one of the middle two when n is even), so
+ * that one disturbed repetition out of three cannot decide a verdict.
+ */
+u64 stall_median_u64(const u64 *v, int n)
+{
+	u64 tmp[STALL_MAX_REPS];
+
+	if (n <= 0)
+		return 0;
+	if (n > STALL_MAX_REPS)
+		n = STALL_MAX_REPS;
+	memcpy(tmp, v, n * sizeof(*tmp));
+	qsort(tmp, n, sizeof(*tmp), stall_cmp_u64);
+	return tmp[(n - 1) / 2];
+}
+
+u64 stall_max_u64(const u64 *v, int n)
+{
+	u64 m = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
 }

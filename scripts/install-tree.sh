@@ -65,7 +65,7 @@ skip { if (/^# kvm-stall: end/) skip = 0; next }
 # probe's own objects replace LIBKVM there
 link_rules() {
 	if [ "$1" = stall_probe_test ]; then
-		echo "STALL_PROBE_OBJS := \$(patsubst %,\$(OUTPUT)/lib/stall_%.o,hist probe sys parse budget)"
+		echo "STALL_PROBE_OBJS := \$(patsubst %,\$(OUTPUT)/lib/stall_%.o,hist probe sys parse)"
 		echo "\$(OUTPUT)/$1: LIBKVM_OBJS := \$(STALL_PROBE_OBJS)"
 		echo "\$(OUTPUT)/$1: \$(STALL_PROBE_OBJS)"
 	else

@@ -19,7 +19,7 @@ STALL_TEST_OBJ := $(patsubst %,$(OUTPUT)/stall/%.o,$(STALL_TESTS))
 # library's objects, guest side included, stay as the tree builds them.
 # the suite's version, for the results file
 STALL_VERSION := $(shell git -C $(STALL_ROOT) describe --always --dirty 2>/dev/null || echo unknown)
-$(STALL_TEST_OBJ): CPPFLAGS += -DSTALL_SUITE_VERSION='"$(STALL_VERSION)"'
+$(OUTPUT)/stall/lib/stall_results.o: CPPFLAGS += -DSTALL_SUITE_VERSION='"$(STALL_VERSION)"'
 
 STALL_GUEST_OBJ := $(OUTPUT)/stall/lib/stall_vm.o
 $(filter-out $(STALL_GUEST_OBJ),$(STALL_LIB_OBJ)) $(STALL_TEST_OBJ): \

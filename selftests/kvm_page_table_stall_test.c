@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include "kvm_util.h"
@@ -43,9 +44,11 @@
 #include "stall_load.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
+#include "stall_run.h"
 #include "stall_sys.h"
 #include "stall_teardown.h"
 #include "stall_trace.h"
+#include "stall_result.h"
 
 #define DEFAULT_TEST_MEM_SIZE	(512ULL << 20)
 #define DEFAULT_BASELINE_NS	(200ULL * 1000 * 1000)
@@ -53,8 +56,8 @@
 #define OP_TIMEOUT_S		(10 * 60)
 /* loads warm up before the baseline, and are watched for 5 windows at least */
 #define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
-/* a repetition the machine's own noise made unjudgeable is run again, twice at most */
-#define NOISY_RETRIES		2
+#define US(ns)			STALL_US(ns)
+#define SEC(ns)			STALL_SEC(ns)
 /*
  * A noisy point's skip reason carries no figure: CI parsers (LKFT's) fold
  * a skip's reason into the result's name, which must not change between
@@ -66,30 +69,9 @@
 #define NOISY_FIGURES \
 	"%s: %d of %d judged repetitions held, stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
 
-struct test_params {
-	u64 size;
-	int nr_vcpus;
-	enum vm_mem_backing_src_type src;
-	int test_cpu;
-	int node;
-	u64 modes;
-	u64 batch[STALL_MAX_LIST];
-	int nr_batch;
-	u64 period_ns;
-	u64 baseline_ns;
-	int reps;
-	struct stall_budget budget;
-	bool mode_given;
-	struct stall_load loads[STALL_LOAD_MAX];
-	int nr_loads;
-	enum stall_load_placement where;
-	const char *blk_dir;
-	u64 window_ns;
-	/* the run's time budget (-d), and where its default came from */
-	struct stall_run_budget run;
-	bool run_given;
-	const char *run_from;
-};
+static struct stall_probe probe;
+/* -j: the results file */
+static const char *results_path;
 
 /*
  * Progress on stderr, outside the KTAP, where KVM_STALL_PROGRESS is set:
@@ -115,71 +97,7 @@ static __printf(1, 2) void progress(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* One repetition of one sweep point. */
-struct rep_result {
-	u64 base_gap_ns;
-	struct stall_obs meas;		/* the teardown's window */
-	struct stall_obs ctl;		/* the control window of the same length after it */
-	u64 window_ns;
-	u64 kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
-	bool kmatch;			/* that call overlaps the probe's longest gap */
-	u64 kcalls;			/* stage-2 calls the kernel-side measurement saw */
-	/* the probe's longest waits, attributed; the judged one, -1 for none */
-	struct stall_hold holds[STALL_TRACE_HOLDS];
-	int hold_fns[STALL_TRACE_HOLDS];	/* the stage-2 function around each, or -1 */
-	int nr_holds;
-	int pick;
-	struct stall_verdict v;		/* under the budget tier that judges */
-	struct stall_verdict alt;	/* under the other tier, reported */
-	u64 p50_ns;
-	u64 p99_ns;
-	u64 p999_ns;
-	u64 lat_max_ns;
-	u64 missed;
-	u64 time_ns;
-	u64 populate_ns;
-	u64 nr_ops;
-	/* the probe's wake-up latencies in the teardown's window, for a report */
-	u64 hist[STALL_HIST_LOG2_BINS];
-	int nr_hist;
-	u64 hist_over;			/* past the histogram's range */
-};
-
-struct point_result {
-	u64 batch;
-	const char *skip;
-	struct rep_result rep[STALL_MAX_REPS];
-	enum stall_class cls;
-	int nr_reps;			/* the -r repetitions and any confirming ones */
-	int judged;			/* repetitions that were not noisy */
-	int worst;			/* the judged repetition with the longest hold */
-	struct stall_trace_result k;	/* the kernel's calls in the repetition krep */
-	int krep;			/* the repetition with the longest stage-2 call */
-	enum stall_class alt_cls;	/* the verdict under the other tier */
-	u64 time_ns;
-	u64 gap_ns;
-	u64 held_ns;
-	u64 ctl_gap_ns;
-	u64 base_gap_ns;
-	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
-	char load_skip[STALL_LOAD_MAX][128];
-	u64 run_ns;			/* what the point took, all repetitions */
-	u64 est_ns;			/* what the time budget expected it to take */
-	u64 left_ns;			/* what was left of the budget when it was to start */
-	bool over_time;			/* skipped: it would not have fitted */
-};
-
-static struct stall_probe probe;
 static struct stall_window base_win, meas_win, ctl_win;
-static bool have_trace;
-static char trace_why[128];
-/* " guest_mode=N" in result names when more than one -m mode runs */
-static char guest_mode_tag[24];
-/* points judged by each rule, for the run's last words */
-static int rules_used[STALL_RULE_HOLD + 1];
-/* -j: every point and repetition, written when the run ends (docs/results-file.md) */
-static const char *results_path;
-static struct stall_json results;
 
 struct op_thread {
 	struct stall_point *pt;
@@ -223,7 +141,7 @@ static void switch_window(struct stall_window *w)
 	TEST_ASSERT(!ret, "stall probe on CPU %d did not wake up for 2 s", probe.cpu);
 }
 
-static void start_loads(struct test_params *p)
+static void start_loads(struct stall_params *p)
 {
 	int ret;
 
@@ -235,7 +153,7 @@ static void start_loads(struct test_params *p)
 }
 
 /* Load results of repetition @rep, or why a load could not run. */
-static void collect_loads(struct test_params *p, struct point_result *res, int rep)
+static void collect_loads(struct stall_params *p, struct stall_result *res, int rep)
 {
 	int i;
 
@@ -249,133 +167,6 @@ static void collect_loads(struct test_params *p, struct point_result *res, int r
 	stall_loads_stop(p->loads, p->nr_loads);
 }
 
-/* The probe's longest waits (its longest gap without schedstat), for the trace. */
-static int holds_of(const struct stall_window *w, u64 table_bytes, struct stall_trace_hold *in)
-{
-	int i;
-
-	memset(in, 0, STALL_TRACE_HOLDS * sizeof(*in));
-	for (i = 0; i < w->nr_holds && i < STALL_TRACE_HOLDS; i++) {
-		in[i].end_ns = w->holds[i].end_ns;
-		in[i].start_ns = w->holds[i].end_ns - w->holds[i].held_ns;
-		in[i].table_bytes = table_bytes;
-	}
-	if (i || !w->max_gap_ns)
-		return i;
-	in[0].end_ns = w->max_gap_end_ns;
-	in[0].start_ns = w->max_gap_end_ns - w->max_gap_ns;
-	in[0].table_bytes = table_bytes;
-	return 1;
-}
-
-/* What the kernel did while the probe waited: the hold rule's input. */
-static void holds_from_trace(struct rep_result *r, const struct stall_trace_result *k,
-			     const struct stall_trace_hold *in)
-{
-	const struct stall_trace_hold *h;
-	int i;
-
-	for (i = 0, r->kcalls = 0; i < stall_trace_nr_fns; i++)
-		if (stall_trace_fns[i].role != STALL_TRACE_RANGE)
-			r->kcalls += k->fn[i].calls;
-	r->nr_holds = k->nr_holds;
-	for (i = 0; i < k->nr_holds; i++) {
-		h = &k->hold[i];
-		r->holds[i].held_ns = in[i].end_ns - in[i].start_ns;
-		r->holds[i].held_ns -= min(h->softirq_ns, r->holds[i].held_ns);
-		r->holds[i].work = h->work;
-		r->holds[i].calls = h->calls;
-		r->holds[i].stage2 = h->inside;
-		/* a destroy's chunks walk a sparse IPA space: their time says nothing */
-		r->holds[i].rate_ns_per_mib = h->sparse ? 0 : k->rate_ns_per_mib;
-		r->hold_fns[i] = h->outer;
-	}
-}
-
-/*
- * The longest holding call the kernel made in repetition @rep, and whether
- * it overlaps the probe's longest gap (@w, complete by now); the calls are
- * kept for the repetition with the longest one.
- */
-static void end_trace(struct point_result *res, int rep, const struct stall_window *w,
-		      u64 table_bytes)
-{
-	struct stall_trace_hold in[STALL_TRACE_HOLDS];
-	struct rep_result *r = &res->rep[rep];
-	struct stall_trace_call *c;
-	struct stall_trace_result k;
-	int n = holds_of(w, table_bytes, in);
-
-	r->kcall_ns = STALL_NS_UNKNOWN;
-	r->kmatch = false;
-	r->kcalls = 0;
-	r->nr_holds = 0;
-	if (!have_trace || stall_trace_end(&k, in, n))
-		return;
-	holds_from_trace(r, &k, in);
-	c = &k.longest;
-	r->kcall_ns = c->fn >= 0 ? c->ns : 0;
-	r->kmatch = c->fn >= 0 && w->max_gap_end_ns - w->max_gap_ns < c->start_ns + c->ns &&
-		    c->start_ns < w->max_gap_end_ns;
-	/* a repetition run again replaces what its earlier attempt kept */
-	if (res->k.longest.fn < 0 || res->krep == rep || r->kcall_ns > res->k.longest.ns) {
-		res->k = k;
-		res->krep = rep;
-	}
-}
-
-/* Whether verdict @a is worse than @b: held, then by work rather than time, then more work. */
-static bool worse_hold(const struct stall_verdict *a, const struct stall_hold *ha,
-		       const struct stall_verdict *b, const struct stall_hold *hb)
-{
-	if (a->cls != b->cls)
-		return a->cls == STALL_HELD;
-	if (a->confirm != b->confirm)
-		return !a->confirm;
-	return ha->work > hb->work;
-}
-
-/* The worst of the attributed waits under tier @t; returns its index, -1 for none. */
-static int judge_holds(struct test_params *p, const struct rep_result *r, int t,
-		       struct stall_verdict *v)
-{
-	u64 step = stall_tier_step(t, getpagesize());
-	const struct stall_hold none = { 0 };
-	struct stall_verdict hv;
-	int i, pick = -1;
-
-	stall_budget_judge_hold(&p->budget, step, &none, v);
-	v->why = "the CPU not held in stage-2 work";
-	for (i = 0; i < r->nr_holds; i++) {
-		if (!r->holds[i].stage2)
-			continue;
-		stall_budget_judge_hold(&p->budget, step, &r->holds[i], &hv);
-		if (pick < 0 || worse_hold(&hv, &r->holds[i], v, &r->holds[pick])) {
-			*v = hv;
-			pick = i;
-		}
-	}
-	return pick;
-}
-
-/*
- * A repetition under both tiers: where the kernel-side measurement saw
- * stage-2 calls, by the hold rule on every one of the probe's longest
- * waits that they overlap (a longer wait in the host mm's part of an
- * munmap is not stage-2's); else by the allowance, the same for both.
- */
-static void judge_rep(struct test_params *p, struct rep_result *r)
-{
-	if (!r->kcalls) {
-		stall_budget_judge(&p->budget, &r->meas, &r->ctl, r->kcall_ns, &r->v);
-		r->alt = r->v;
-		r->pick = -1;
-		return;
-	}
-	r->pick = judge_holds(p, r, p->budget.tier, &r->v);
-	judge_holds(p, r, !p->budget.tier, &r->alt);
-}
-
 static void observe(struct stall_window *w, struct stall_obs *o)
 {
 	o->gap_ns = w->max_gap_ns;
@@ -387,10 +178,10 @@ static void observe(struct stall_window *w, struct stall_obs *o)
  * the teardown's, right after it on the same CPU with the same loads: a
  * window of the same exposure to whatever else the machine does.
  */
-static void run_rep(struct test_params *p, struct stall_point *pt, struct point_result *res,
+static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall_result *res,
 		    int rep)
 {
-	struct rep_result *r = &res->rep[rep];
+	struct stall_rep *r = &res->rep[rep];
 	u64 t0;
 
 	pt->nr_ops = 0;
@@ -403,7 +194,7 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	switch_window(&base_win);
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_BASE);
 	stall_sleep_ns(p->baseline_ns);
-	TEST_ASSERT(!have_trace || !stall_trace_begin(), "enabling the kprobe events");
+	TEST_ASSERT(!p->have_trace || !stall_trace_begin(), "enabling the kprobe events");
 	switch_window(&meas_win);
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_MEAS);
 	t0 = stall_now_ns();
@@ -418,7 +209,8 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	stall_sleep_ns(r->window_ns);
 	switch_window(NULL);
 	/* read back outside the windows: parsing takes CPU time */
-	end_trace(res, rep, &meas_win, 1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
+	stall_judge_trace(p, res, rep, &meas_win,
+			  1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
 
 	collect_loads(p, res, rep);
 	pt->mode->cleanup(pt);
@@ -435,90 +227,7 @@ static void run_rep(struct test_params *p, struct stall_point *pt, struct point_
 	r->missed = meas_win.missed;
 	r->populate_ns = pt->populate_ns;
 	r->nr_ops = pt->nr_ops;
-	judge_rep(p, r);
-}
-
-/* Hold of a repetition: run-queue wait where known, else the gap. */
-static u64 rep_hold(const struct rep_result *r)
-{
-	return r->meas.held_ns != STALL_NS_UNKNOWN ? r->meas.held_ns : r->meas.gap_ns;
-}
-
-/*
- * The point's verdict and figures: medians over the judged repetitions
- * (over all of them when none could be judged), the teardown time over all.
- */
-static void summarize_point(struct test_params *p, struct point_result *res)
-{
-	u64 t[STALL_MAX_REPS], g[STALL_MAX_REPS], h[STALL_MAX_REPS], c[STALL_MAX_REPS];
-	u64 b[STALL_MAX_REPS];
-	enum stall_class cls[STALL_MAX_REPS], alt[STALL_MAX_REPS];
-	int i, n = 0;
-
-	res->worst = 0;
-	for (i = 0; i < res->nr_reps; i++) {
-		struct rep_result *r = &res->rep[i];
-
-		t[i] = r->time_ns;
-		cls[i] = r->v.cls;
-		alt[i] = r->alt.cls;
-		if (cls[i] == STALL_NOISY)
-			continue;
-		if (!n || rep_hold(r) > rep_hold(&res->rep[res->worst]))
-			res->worst = i;
-		n++;
-	}
-	res->judged = n;
-	for (i = 0, n = 0; i < res->nr_reps; i++) {
-		struct rep_result *r = &res->rep[i];
-
-		if (res->judged && r->v.cls == STALL_NOISY)
-			continue;
-		g[n] = r->meas.gap_ns;
-		h[n] = r->meas.held_ns;
-		c[n] = r->ctl.gap_ns;
-		b[n++] = r->base_gap_ns;
-	}
-	res->cls = res->nr_reps > p->reps ? stall_budget_unanimous(cls, res->nr_reps) :
-		   stall_budget_majority(cls, res->nr_reps);
-	res->alt_cls = res->nr_reps > p->reps ? stall_budget_unanimous(alt, res->nr_reps) :
-		       stall_budget_majority(alt, res->nr_reps);
-	res->time_ns = stall_median_u64(t, res->nr_reps);
-	res->gap_ns = stall_median_u64(g, n);
-	res->held_ns = stall_median_u64(h, n);
-	res->ctl_gap_ns = stall_median_u64(c, n);
-	res->base_gap_ns = stall_median_u64(b, n);
-}
-
-/*
- * A hold that the kernel-side measurement does not put on stage-2 work
- * over budget (a hold over the allowance in no long stage-2 call, one
- * only longer than a step's time, or one nothing measures, as on a host
- * without kprobes) is confirmed by twice as many repetitions again, every
- * one of which must be held too: the kernel's batch holds the CPU every
- * time, another process's non-preemptible syscall or a hypervisor taking
- * the CPU from a waiting probe does not.
- */
-static bool rep_unexplained(struct test_params *p, const struct rep_result *r)
-{
-	if (r->v.cls != STALL_HELD)
-		return false;
-	if (r->v.rule == STALL_RULE_HOLD)
-		return r->v.confirm;
-	return r->kcall_ns == STALL_NS_UNKNOWN || r->kcall_ns <= p->budget.stall_allow_ns;
-}
-
-static bool needs_confirmation(struct test_params *p, struct point_result *res)
-{
-	enum stall_class cls[STALL_MAX_REPS];
-	int i, unexplained = 0;
-
-	for (i = 0; i < res->nr_reps; i++) {
-		cls[i] = res->rep[i].v.cls;
-		unexplained += rep_unexplained(p, &res->rep[i]);
-	}
-	return res->nr_reps < STALL_MAX_REPS && unexplained &&
-	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;
+	stall_judge_rep(p, r);
 }
 
 /*
@@ -526,8 +235,8 @@ static bool needs_confirmation(struct test_params *p, struct point_result *res)
  * the points already run cost: one operation per batch, the whole region
  * in one for an unbatched mode.
  */
-static bool point_fits(struct test_params *p, const struct stall_point *pt,
-		       struct point_result *res)
+static bool point_fits(struct stall_params *p, const struct stall_point *pt,
+		       struct stall_result *res)
 {
 	u64 ops = 1, batch = stall_point_batch_bytes(pt);
 
@@ -539,10 +248,10 @@ static bool point_fits(struct test_params *p, const struct stall_point *pt,
 }
 
 /* One repetition, run again while the machine's noise left it unjudgeable; returns the runs. */
-static int run_rep_judged(struct test_params *p, struct stall_point *pt,
-			  struct point_result *res, int i)
+static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
+			  struct stall_result *res, int i)
 {
-	struct rep_result *r = &res->rep[i];
+	struct stall_rep *r = &res->rep[i];
 	int runs = 0;
 	char bs[16];
 	u64 t0;
@@ -557,12 +266,12 @@ static int run_rep_judged(struct test_params *p, struct stall_point *pt,
 		stall_run_rep(&p->run, pt->mode - stall_modes, r->nr_ops, stall_now_ns() - t0,
 			      r->time_ns, p->baseline_ns);
 		runs++;
-	} while (r->v.cls == STALL_NOISY && runs <= NOISY_RETRIES);
+	} while (r->v.cls == STALL_NOISY && runs <= STALL_NOISY_RETRIES);
 	return runs;
 }
 
-static void run_point(struct test_params *p, enum vm_guest_mode gmode,
-		      const struct stall_mode *mode, struct point_result *res)
+static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
+		      const struct stall_mode *mode, struct stall_result *res)
 {
 	struct stall_point pt = {
 		.mode = mode,
@@ -595,7 +304,7 @@ static void run_point(struct test_params *p, enum vm_guest_mode gmode,
 	res->nr_reps = p->reps;
 	for (i = 0; i < res->nr_reps; i++) {
 		runs += run_rep_judged(p, &pt, res, i);
-		if (i == res->nr_reps - 1 && needs_confirmation(p, res))
+		if (i == res->nr_reps - 1 && stall_judge_needs_confirmation(p, res))
 			res->nr_reps = min(3 * p->reps, STALL_MAX_REPS);
 	}
 	stall_run_point(&p->run, p->reps, runs);
@@ -607,484 +316,7 @@ static const char *fmt_size(u64 bytes, char *buf)
 	return stall_fmt_size(bytes, buf, 16);
 }
 
-static const char *expected_batch_source(void)
-{
-	return stall_env_stage2_batch() ? "kvm.stage2_batch" : "6.12's";
-}
-
-/*
- * The batch stage2_apply_range() uses on 6.12 (the smallest block, the
- * level-1 block with 4K pages: arch/arm64/include/asm/kvm_pgtable.h), or
- * the one the knob's parameter set, only a label next to what the
- * kernel-side measurement observed: a candidate fix or a later kernel may
- * differ, and the output then says so.
- */
-static u64 expected_batch(void)
-{
-#ifdef __aarch64__
-	u64 knob = stall_env_stage2_batch();
-
-	if (knob)
-		return knob;
-	switch (getpagesize()) {
-	case 4096:
-		return 1ULL << 30;
-	case 16384:
-		return 32ULL << 20;
-	default:
-		return 512ULL << 20;
-	}
-#else
-	return 0;
-#endif
-}
-
-static double gibps(u64 bytes, u64 ns)
-{
-	return ns ? (double)bytes / (1 << 30) / ((double)ns / 1e9) : 0.0;
-}
-
-#define US(ns) ((unsigned long)((ns) / 1000))
-#define SEC(ns) ((double)(ns) / 1e9)
-
-static const char *const class_names[] = {
-	[STALL_OK] = "ok", [STALL_HELD] = "held", [STALL_NOISY] = "noisy",
-};
-
-static const char *const rule_names[] = {
-	[STALL_RULE_ABS] = "abs", [STALL_RULE_HOLD] = "hold",
-};
-
-/* Whether the kept kernel call overlaps its repetition's longest probe gap. */
-static bool kernel_matches(const struct point_result *res)
-{
-	return res->k.longest.fn >= 0 && res->rep[res->krep].kmatch;
-}
-
-static int print_kernel(const struct point_result *res, char *line, size_t len)
-{
-	const struct stall_trace_call *c = &res->k.longest;
-	char ob[16], eb[16], cs[16];
-	u64 calls = 0, batch, bcalls, bns, expect = expected_batch();
-	bool exact;
-	int i, n;
-
-	for (i = 0; i < stall_trace_nr_fns; i++)
-		if (stall_trace_fns[i].role != STALL_TRACE_RANGE)
-			calls += res->k.fn[i].calls;
-	batch = stall_trace_observed_batch(&res->k, &exact);
-	snprintf(ob, sizeof(ob), "%s%s", batch && !exact ? ">=" : "",
-		 batch ? fmt_size(batch, cs) : "none");
-	n = snprintf(line, len, " kbatch=%s kbatch_expected=%s%s kcalls=%lu",
-		     ob, expect ? fmt_size(expect, eb) : "n/a",
-		     batch && expect && (exact ? batch != expect : batch > expect) ?
-		     " kbatch_differs" : "", (unsigned long)calls);
-	if (n < 0 || (size_t)n >= len)
-		return n;
-	bns = stall_trace_batch_ns(&res->k, &bcalls);
-	return n + snprintf(line + n, len - n,
-			    " kcall_us=%lu ksoftirq_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu ktotal_us=%lu",
-			    US(c->fn >= 0 ? c->ns : 0), US(c->softirq_ns),
-			    c->fn >= 0 ? stall_trace_fns[c->fn].name : "none",
-			    c->size ? fmt_size(c->size, cs) : "n/a",
-			    kernel_matches(res) ? "yes" : "no", (unsigned long)res->k.lost,
-			    US(bns));
-}
-
-/*
- * The results file (-j). Durations are in ns, sizes in bytes; a figure
- * that could not be measured here is null. Documented in docs/results-file.md
- * with its JSON schema in schema/results-v1.schema.json.
- */
-#define RESULTS_SCHEMA_VERSION	1
-#ifndef STALL_SUITE_VERSION
-#define STALL_SUITE_VERSION	"in-tree"
-#endif
-
-static void json_ns(const char *key, u64 ns)
-{
-	if (ns == STALL_NS_UNKNOWN)
-		stall_json_null(&results, key);
-	else
-		stall_json_u64(&results, key, ns);
-}
-
-static void json_options(struct test_params *p)
-{
-	struct stall_json *j = &results;
-	char bs[16];
-	int i;
-
-	stall_json_obj(j, "options");
-	stall_json_u64(j, "size", p->size);
-	stall_json_s64(j, "vcpus", p->nr_vcpus);
-	stall_json_str(j, "backing", vm_mem_backing_src_alias(p->src)->name);
-	stall_json_u64(j, "backing_page_size", get_backing_src_pagesz(p->src));
-	stall_json_s64(j, "test_cpu", p->test_cpu);
-	stall_json_s64(j, "node", p->node);
-	stall_json_arr(j, "modes");
-	for (i = 0; i < stall_nr_modes; i++)
-		if (p->modes & (1ULL << i))
-			stall_json_str(j, NULL, stall_modes[i].name);
-	stall_json_end(j);
-	stall_json_arr(j, "batches");
-	for (i = 0; i < p->nr_batch; i++)
-		stall_json_str(j, NULL, fmt_size(p->batch[i], bs));
-	stall_json_end(j);
-	stall_json_s64(j, "reps", p->reps);
-	stall_json_u64(j, "period_ns", p->period_ns);
-	stall_json_u64(j, "baseline_ns", p->baseline_ns);
-	stall_json_u64(j, "stall_allow_ns", p->budget.stall_allow_ns);
-	stall_json_str(j, "tier", stall_tier_names[p->budget.tier]);
-	stall_json_double(j, "step_ratio", p->budget.step_ratio);
-	stall_json_double(j, "time_ratio", p->budget.time_ratio);
-	stall_json_double(j, "max_dip", p->budget.max_dip);
-	stall_json_arr(j, "loads");
-	for (i = 0; i < p->nr_loads; i++)
-		stall_json_str(j, NULL, p->loads[i].spec);
-	stall_json_end(j);
-	stall_json_str(j, "placement", p->where == STALL_LOAD_IRQ ? "irq" : "cpu");
-	stall_json_u64(j, "load_window_ns", p->window_ns);
-	stall_json_end(j);
-}
-
-static void json_begin(struct test_params *p)
-{
-	struct stall_json *j = &results;
-
-	if (!results_path)
-		return;
-	TEST_ASSERT(!stall_json_init(j), "results file: out of memory");
-	stall_json_obj(j, NULL);
-	stall_json_str(j, "schema", "kvm-stall-results");
-	stall_json_s64(j, "schema_version", RESULTS_SCHEMA_VERSION);
-	stall_json_obj(j, "suite");
-	stall_json_str(j, "test", "kvm_page_table_stall_test");
-	stall_json_str(j, "version", STALL_SUITE_VERSION);
-	stall_json_end(j);
-	stall_json_obj(j, "environment");
-	stall_env_json(j);
-	stall_json_obj(j, "kernel_side");
-	stall_json_bool(j, "available", have_trace);
-	stall_json_str(j, "why_not", have_trace ? NULL : trace_why);
-	stall_json_end(j);
-	stall_json_bool(j, "probe_sees_held", stall_probe_sees_held(&probe));
-	stall_json_end(j);
-	json_options(p);
-	stall_json_arr(j, "points");
-}
-
-static void json_rep(const struct rep_result *r)
-{
-	struct stall_json *j = &results;
-	int i;
-
-	stall_json_obj(j, NULL);
-	stall_json_u64(j, "time_ns", r->time_ns);
-	stall_json_u64(j, "populate_ns", r->populate_ns);
-	stall_json_u64(j, "ops", r->nr_ops);
-	stall_json_u64(j, "window_ns", r->window_ns);
-	stall_json_u64(j, "stall_ns", r->meas.gap_ns);
-	json_ns("held_ns", r->meas.held_ns);
-	stall_json_u64(j, "ctl_stall_ns", r->ctl.gap_ns);
-	json_ns("ctl_held_ns", r->ctl.held_ns);
-	stall_json_u64(j, "base_stall_ns", r->base_gap_ns);
-	stall_json_u64(j, "probe_p50_ns", r->p50_ns);
-	stall_json_u64(j, "probe_p99_ns", r->p99_ns);
-	stall_json_u64(j, "probe_p999_ns", r->p999_ns);
-	stall_json_u64(j, "probe_max_ns", r->lat_max_ns);
-	stall_json_u64(j, "missed", r->missed);
-	stall_json_arr(j, "probe_hist_log2_us");
-	for (i = 0; i < r->nr_hist; i++)
-		stall_json_u64(j, NULL, r->hist[i]);
-	stall_json_end(j);
-	stall_json_u64(j, "probe_hist_over", r->hist_over);
-	json_ns("kcall_ns", r->kcall_ns);
-	stall_json_bool(j, "kmatch", r->kmatch);
-	stall_json_str(j, "verdict", class_names[r->v.cls]);
-	stall_json_str(j, "why", r->v.why);
-	stall_json_end(j);
-}
-
-/* The judged repetition's longest wait as the kernel-side measurement saw it. */
-static void json_hold(const struct rep_result *r)
-{
-	static const struct stall_hold none;
-	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : &none;
-	int fn = r->pick >= 0 ? r->hold_fns[r->pick] : -1;
-	struct stall_json *j = &results;
-
-	stall_json_obj(j, "hold");
-	stall_json_u64(j, "held_ns", h->held_ns);
-	stall_json_u64(j, "work_bytes", h->work);
-	stall_json_u64(j, "calls", h->calls);
-	stall_json_str(j, "fn", fn >= 0 ? stall_trace_fns[fn].name : NULL);
-	stall_json_u64(j, "rate_ns_per_mib", h->rate_ns_per_mib);
-	stall_json_end(j);
-}
-
-static void json_kernel(const struct point_result *res)
-{
-	const struct stall_trace_call *c = &res->k.longest;
-	struct stall_json *j = &results;
-	u64 batch, bns, bcalls, expect = expected_batch();
-	bool exact;
-
-	if (!have_trace) {
-		stall_json_null(j, "kernel");
-		return;
-	}
-	batch = stall_trace_observed_batch(&res->k, &exact);
-	bns = stall_trace_batch_ns(&res->k, &bcalls);
-	stall_json_obj(j, "kernel");
-	stall_json_str(j, "longest_fn", c->fn >= 0 ? stall_trace_fns[c->fn].name : NULL);
-	json_ns("longest_call_ns", c->fn >= 0 ? c->ns : STALL_NS_UNKNOWN);
-	stall_json_u64(j, "longest_call_size", c->size);
-	stall_json_u64(j, "longest_call_softirq_ns", c->softirq_ns);
-	stall_json_bool(j, "overlaps_stall", kernel_matches(res));
-	stall_json_str(j, "stack", c->fn >= 0 && c->stack[0] ? c->stack : NULL);
-	stall_json_u64(j, "batch", batch);
-	stall_json_bool(j, "batch_exact", exact);
-	stall_json_u64(j, "batch_expected", expect);
-	stall_json_u64(j, "lost_events", res->k.lost);
-	stall_json_u64(j, "batch_calls", bcalls);
-	stall_json_u64(j, "batch_total_ns", bns);
-	json_hold(&res->rep[res->worst]);
-	stall_json_end(j);
-}
-
-/* Opens a result's object, a point's or a load's, with what every result has. */
-static bool json_result(const char *name, const char *result, const char *reason)
-{
-	if (!results_path)
-		return false;
-	stall_json_obj(&results, NULL);
-	stall_json_str(&results, "name", name);
-	stall_json_str(&results, "result", result);
-	stall_json_str(&results, "reason", reason);
-	return true;
-}
-
-/* Opens the point's object; json_point_end() closes it after its loads. */
-static void json_point(struct test_params *p, const struct stall_mode *mode,
-		       const struct point_result *res, const char *name, const char *result,
-		       const char *reason, u64 best_time_ns)
-{
-	const struct rep_result *r = &res->rep[res->worst];
-	struct stall_json *j = &results;
-	char bs[16];
-	int i;
-
-	if (!json_result(name, result, reason))
-		return;
-	stall_json_str(j, "mode", mode->name);
-	stall_json_str(j, "batch", mode->batched ? fmt_size(res->batch, bs) : NULL);
-	if (res->skip) {
-		stall_json_arr(j, "loads");
-		return;
-	}
-	stall_json_str(j, "verdict", class_names[res->cls]);
-	stall_json_s64(j, "judged", res->judged);
-	stall_json_s64(j, "reps_run", res->nr_reps);
-	stall_json_u64(j, "time_ns", res->time_ns);
-	stall_json_double(j, "time_x", best_time_ns ? (double)res->time_ns / best_time_ns : 0.0);
-	stall_json_u64(j, "stall_ns", res->gap_ns);
-	json_ns("held_ns", res->held_ns);
-	stall_json_u64(j, "ctl_stall_ns", res->ctl_gap_ns);
-	stall_json_u64(j, "base_stall_ns", res->base_gap_ns);
-	stall_json_str(j, "rule", rule_names[r->v.rule]);
-	stall_json_u64(j, "budget_ns", r->v.stall_limit_ns);
-	stall_json_obj(j, "tiers");
-	stall_json_str(j, stall_tier_names[p->budget.tier], class_names[res->cls]);
-	stall_json_str(j, stall_tier_names[!p->budget.tier], class_names[res->alt_cls]);
-	stall_json_end(j);
-	json_kernel(res);
-	stall_json_arr(j, "reps");
-	for (i = 0; i < res->nr_reps; i++)
-		json_rep(&res->rep[i]);
-	stall_json_end(j);
-	stall_json_arr(j, "loads");
-}
-
-static void json_point_end(void)
-{
-	if (!results_path)
-		return;
-	stall_json_end(&results);
-	stall_json_end(&results);
-}
-
-/* a repetition's throughput over time (the median has none) */
-static void json_load_series(const struct stall_load_result *m)
-{
-	struct stall_json *j = &results;
-	int i;
-
-	stall_json_obj(j, "series");
-	stall_json_u64(j, "window_ns", m->series_window_ns);
-	stall_json_arr(j, "base");
-	for (i = 0; i < m->nr_base; i++)
-		stall_json_double(j, NULL, m->series[i]);
-	stall_json_end(j);
-	stall_json_arr(j, "meas");
-	for (i = 0; i < m->nr_meas; i++)
-		stall_json_double(j, NULL, m->series[m->nr_base + i]);
-	stall_json_end(j);
-	stall_json_end(j);
-}
-
-static void json_load_result(const char *key, const struct stall_load_result *m)
-{
-	struct stall_json *j = &results;
-
-	stall_json_obj(j, key);
-	stall_json_double(j, "rate_base", m->base_median);
-	stall_json_double(j, "rate_base_worst", m->base_worst);
-	stall_json_double(j, "rate_worst", m->meas_worst);
-	stall_json_u64(j, "op_base_max_ns", m->base_max_ns);
-	stall_json_u64(j, "op_p50_ns", m->meas_p50_ns);
-	stall_json_u64(j, "op_p99_ns", m->meas_p99_ns);
-	stall_json_u64(j, "op_max_ns", m->meas_max_ns);
-	stall_json_u64(j, "ops", m->ops);
-	stall_json_double(j, "cpu_pct", m->cpu_pct);
-	if (!key)
-		json_load_series(m);
-	stall_json_end(j);
-}
-
-static void json_load(const struct stall_load *l, const char *name, const char *result,
-		      const char *reason, const struct point_result *res, int i,
-		      const struct stall_load_result *m, const struct stall_load_verdict *v)
-{
-	struct stall_json *j = &results;
-	int rep;
-
-	if (!json_result(name, result, reason))
-		return;
-	stall_json_str(j, "spec", l->spec);
-	stall_json_str(j, "unit", l->kind->unit);
-	if (m) {
-		json_load_result("median", m);
-		stall_json_double(j, "dip", v->dip);
-		stall_json_double(j, "rate_floor", v->rate_floor);
-		stall_json_u64(j, "op_budget_ns", v->lat_limit_ns);
-		stall_json_arr(j, "reps");
-		for (rep = 0; rep < res->nr_reps; rep++)
-			json_load_result(NULL, &res->load[i][rep]);
-		stall_json_end(j);
-	}
-	stall_json_end(j);
-}
-
-/* Close the document and write it; a file that cannot be written fails the run. */
-static void json_finish(void)
-{
-	struct stall_json *j = &results;
-	int ret;
-
-	if (!results_path)
-		return;
-	stall_json_end(j);
-	stall_json_obj(j, "totals");
-	stall_json_u64(j, "pass", ksft_get_pass_cnt());
-	stall_json_u64(j, "fail", ksft_get_fail_cnt());
-	stall_json_u64(j, "skip", ksft_get_xskip_cnt());
-	stall_json_end(j);
-	stall_json_end(j);
-	ret = stall_json_write(j, results_path);
-	stall_json_free(j);
-	if (ret)
-		ksft_exit_fail_msg("results file %s: %s\n", results_path, strerror(-ret));
-	ksft_print_msg("results written to %s\n", results_path);
-}
-
-/* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
-/* The range function around the judged wait, or "none". */
-static const char *hold_fn_name(const struct rep_result *r)
-{
-	int fn = r->pick >= 0 ? r->hold_fns[r->pick] : -1;
-
-	return fn >= 0 ? stall_trace_fns[fn].name : "none";
-}
-
-/* Stage-2 work, a share of calls' ranges: to three figures. */
-static const char *fmt_work(u64 bytes, char *buf)
-{
-	if (bytes >= 1ULL << 30)
-		snprintf(buf, 16, "%.3gG", (double)bytes / (1ULL << 30));
-	else if (bytes >= 1ULL << 20)
-		snprintf(buf, 16, "%.3gM", (double)bytes / (1ULL << 20));
-	else
-		snprintf(buf, 16, "%luK", (unsigned long)(bytes >> 10));
-	return buf;
-}
-
-/*
- * The judged repetition's hold: the stage-2 work in it against the tier's
- * step, and the verdict under each tier.
- */
-static int print_hold(struct test_params *p, const struct point_result *res, char *line,
-		      size_t len)
-{
-	const struct rep_result *r = &res->rep[res->worst];
-	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
-	enum stall_tier t = p->budget.tier;
-	char ws[16], ss[16];
-
-	return snprintf(line, len,
-			" hold_us=%lu hold_work=%s hold_calls=%lu hold_fn=%s step=%s %s=%s %s=%s",
-			h ? US(h->held_ns) : 0UL,
-			h ? fmt_work(h->work, ws) : "n/a", h ? (unsigned long)h->calls : 0UL,
-			hold_fn_name(r),
-			fmt_size(stall_tier_step(t, getpagesize()), ss),
-			stall_tier_names[t], class_names[res->cls],
-			stall_tier_names[!t], class_names[res->alt_cls]);
-}
-
-static void print_point(struct test_params *p, const struct stall_mode *mode,
-			struct point_result *res, u64 best_time_ns)
-{
-	u64 p99[STALL_MAX_REPS], lat[STALL_MAX_REPS], gaps[STALL_MAX_REPS];
-	struct rep_result *r = &res->rep[res->worst];
-	char line[768], bs[16], ss[16], held[24];
-	size_t n;
-	int i;
-
-	for (i = 0; i < res->nr_reps; i++) {
-		p99[i] = res->rep[i].p99_ns;
-		lat[i] = res->rep[i].lat_max_ns;
-		gaps[i] = res->rep[i].meas.gap_ns;
-	}
-	snprintf(held, sizeof(held), "%lu", US(res->held_ns));
-	n = snprintf(line, sizeof(line), "point mode=%s batch=%s size=%s ops=%lu",
-		     mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
-		     fmt_size(p->size, ss), (unsigned long)r->nr_ops);
-	n += snprintf(line + n, sizeof(line) - n, " time_us=%lu gibps=%.2f", US(res->time_ns),
-		      gibps(p->size, res->time_ns));
-	n += snprintf(line + n, sizeof(line) - n, " populate_us=%lu populate_gibps=%.2f",
-		      US(r->populate_ns), gibps(p->size, r->populate_ns));
-	n += snprintf(line + n, sizeof(line) - n, " p99_us=%lu lat_max_us=%lu missed=%lu",
-		      US(stall_median_u64(p99, res->nr_reps)), US(stall_max_u64(lat, res->nr_reps)),
-		      (unsigned long)r->missed);
-	n += snprintf(line + n, sizeof(line) - n,
-		      " stall_us=%lu stall_max_us=%lu held_us=%s ctl_us=%lu base_us=%lu",
-		      US(res->gap_ns), US(stall_max_u64(gaps, res->nr_reps)),
-		      res->held_ns == STALL_NS_UNKNOWN ? "n/a" : held, US(res->ctl_gap_ns),
-		      US(res->base_gap_ns));
-	n += snprintf(line + n, sizeof(line) - n,
-		      " tier=%s rule=%s budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",
-		      stall_tier_names[p->budget.tier], rule_names[r->v.rule],
-		      US(r->v.stall_limit_ns), US(r->window_ns),
-		      best_time_ns ? (double)res->time_ns / best_time_ns : 0.0,
-		      class_names[res->cls], res->judged, res->nr_reps);
-	n += print_hold(p, res, line + n, sizeof(line) - n);
-	if (have_trace && n < sizeof(line))
-		print_kernel(res, line + n, sizeof(line) - n);
-	ksft_print_msg("%s\n", line);
-	rules_used[r->v.rule]++;
-}
-
-static int count_held(const struct point_result *res)
+static int count_held(const struct stall_result *res)
 {
 	int i, n = 0;
 
@@ -1093,77 +325,8 @@ static int count_held(const struct point_result *res)
 	return n;
 }
 
-/* What held the CPU, for a point over budget: the kernel's call and its stack. */
-static void print_attribution(const char *name, struct point_result *res)
-{
-	const struct stall_trace_call *c = &res->k.longest;
-	struct rep_result *r = &res->rep[res->worst];
-	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
-	char cs[16], ws[16];
-
-	if (h)
-		ksft_print_msg("%s: CPU held %lu us across %s of stage-2 work in %lu %s %s (%s)\n",
-			       name, US(h->held_ns), fmt_work(h->work, ws), (unsigned long)h->calls,
-			       "call(s) under", hold_fn_name(r), r->v.why);
-	else
-		ksft_print_msg("%s: CPU held %lu us (%s)\n", name, US(rep_hold(r)), r->v.why);
-	if (!have_trace)
-		return;
-	if (c->fn < 0) {
-		ksft_print_msg("%s: no stage-2 call on the test CPU: held by another kernel path\n",
-			       name);
-		return;
-	}
-	ksft_print_msg("%s: longest stage-2 call %s(size %s) %lu us, %s the probe's stall\n",
-		       name, stall_trace_fns[c->fn].name, c->size ? fmt_size(c->size, cs) : "n/a",
-		       US(c->ns), kernel_matches(res) ? "overlapping" : "not overlapping");
-	if (c->stack[0])
-		ksft_print_msg("%s: call stack: %s\n", name, c->stack);
-}
-
-/* A skip that keeps the point's name, so that CI systems track it across runs. */
-static __printf(2, 3) void result_skip(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	ksft_cnt.ksft_xskip++;
-	printf("ok %u %s # SKIP ", ksft_test_num(), name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-}
-
-/* Medians over repetitions of one load's results. */
-static void load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m)
-{
-	double d[5][STALL_MAX_REPS];
-	u64 u[5][STALL_MAX_REPS];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		d[0][i] = rep[i].base_median;
-		d[1][i] = rep[i].base_worst;
-		d[2][i] = rep[i].meas_worst;
-		d[3][i] = rep[i].cpu_pct;
-		u[0][i] = rep[i].base_max_ns;
-		u[1][i] = rep[i].meas_p50_ns;
-		u[2][i] = rep[i].meas_p99_ns;
-		u[3][i] = rep[i].meas_max_ns;
-		u[4][i] = rep[i].ops;
-	}
-	m->base_median = stall_median_double(d[0], n);
-	m->base_worst = stall_median_double(d[1], n);
-	m->meas_worst = stall_median_double(d[2], n);
-	m->cpu_pct = stall_median_double(d[3], n);
-	m->base_max_ns = stall_median_u64(u[0], n);
-	m->meas_p50_ns = stall_median_u64(u[1], n);
-	m->meas_p99_ns = stall_median_u64(u[2], n);
-	m->meas_max_ns = stall_median_u64(u[3], n);
-	m->ops = stall_median_u64(u[4], n);
-}
-
 /* One KTAP result per load of a point: its throughput dip and operation latency. */
-static void report_load(struct test_params *p, const char *name, struct point_result *res,
+static void report_load(struct stall_params *p, const char *name, struct stall_result *res,
 			int i)
 {
 	struct stall_load *l = &p->loads[i];
@@ -1175,19 +338,19 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 	snprintf(lname, sizeof(lname), "%s load=%s", name, l->spec);
 	if (res->skip || res->load_skip[i][0]) {
 		reason = res->skip ? res->skip : res->load_skip[i];
-		result_skip(lname, "%s\n", reason);
-		json_load(l, lname, "skip", reason, res, i, NULL, NULL);
+		ksft_test_result_code(KSFT_SKIP, lname, "%s", reason);
+		stall_results_load(l, lname, "skip", reason, res, i, NULL, NULL);
 		return;
 	}
-	load_medians(res->nr_reps, res->load[i], &m);
+	stall_load_medians(res->nr_reps, res->load[i], &m);
 	/* a load that moved nothing has nothing to lose: no verdict, and why */
 	if (!(m.base_median > 0.0)) {
 		snprintf(why, sizeof(why), "the load did nothing in the baseline (rate 0): %s%s",
 			 l->io_errno ? "its operations failed: " : "it does not run here",
 			 l->io_errno ? strerror(l->io_errno) : "");
 		reason = why;
-		result_skip(lname, "%s\n", reason);
-		json_load(l, lname, "skip", reason, res, i, NULL, NULL);
+		ksft_test_result_code(KSFT_SKIP, lname, "%s", reason);
+		stall_results_load(l, lname, "skip", reason, res, i, NULL, NULL);
 		return;
 	}
 	stall_budget_judge_load(&p->budget, m.base_median, m.base_worst, m.meas_worst,
@@ -1201,14 +364,14 @@ static void report_load(struct test_params *p, const char *name, struct point_re
 	printf(" base_max=%lu budget=%lu load_cpu_pct=%.1f\n", US(m.base_max_ns),
 	       US(v.lat_limit_ns), m.cpu_pct);
 	ksft_test_result(v.rate_ok && v.lat_ok, "%s\n", lname);
-	json_load(l, lname, v.rate_ok && v.lat_ok ? "pass" : "fail",
-		  !v.rate_ok ? "throughput dip over budget" :
-		  !v.lat_ok ? "operation latency over budget" : NULL, res, i, &m, &v);
+	stall_results_load(l, lname, v.rate_ok && v.lat_ok ? "pass" : "fail",
+			   !v.rate_ok ? "throughput dip over budget" :
+			   !v.lat_ok ? "operation latency over budget" : NULL, res, i, &m, &v);
 }
 
 /* What a point took of the run's time budget; for one that did not fit, why. */
-static void print_run_time(struct test_params *p, const char *name,
-			   const struct point_result *res)
+static void print_run_time(struct stall_params *p, const char *name,
+			   const struct stall_result *res)
 {
 	if (!p->run.limit_ns || (res->skip && !res->over_time))
 		return;
@@ -1221,11 +384,11 @@ static void print_run_time(struct test_params *p, const char *name,
 			       SEC(res->run_ns), SEC(res->est_ns));
 }
 
-static void report_point(struct test_params *p, const struct stall_mode *mode,
-			 struct point_result *res, u64 best_time_ns)
+static void report_point(struct stall_params *p, const struct stall_mode *mode,
+			 struct stall_result *res, u64 best_time_ns)
 {
 	char bs[16], gs[16], ss[16], name[128], reason[256];
-	struct rep_result *r = &res->rep[res->worst];
+	struct stall_rep *r = &res->rep[res->worst];
 	u64 time_limit;
 	bool time_ok;
 	int i;
@@ -1233,47 +396,47 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
 	snprintf(name, sizeof(name), "%s batch=%s granule=%s backing=%s%s", mode->name,
 		 mode->batched ? fmt_size(res->batch, bs) : "n/a",
 		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss),
-		 guest_mode_tag);
+		 p->guest_mode_tag);
 	print_run_time(p, name, res);
 	if (res->skip) {
-		result_skip(name, "%s\n", res->skip);
-		json_point(p, mode, res, name, "skip", res->skip, best_time_ns);
+		ksft_test_result_code(KSFT_SKIP, name, "%s", res->skip);
+		stall_results_point(p, mode, res, name, "skip", res->skip, best_time_ns);
 		for (i = 0; i < p->nr_loads; i++)
 			report_load(p, name, res, i);
-		json_point_end();
+		stall_results_point_end();
 		return;
 	}
 	time_ok = stall_budget_time_ok(&p->budget, res->time_ns, best_time_ns, &time_limit);
-	print_point(p, mode, res, best_time_ns);
+	stall_report_figures(p, mode, res, best_time_ns);
 	if (!time_ok)
 		ksft_print_msg("%s: teardown %lu us is over %.2fx the fastest batch (%lu us)\n",
 			       name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
 	if (res->cls == STALL_HELD)
-		print_attribution(name, res);
+		stall_report_attribution(p, name, res);
 	if (res->cls == STALL_NOISY) {
 		ksft_print_msg(NOISY_FIGURES "\n", name, count_held(res), res->judged,
-			       US(r->meas.gap_ns), US(rep_hold(r)), US(r->ctl.gap_ns),
+			       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
 			       US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns :
 				  r->ctl.held_ns),
-			       res->judged ? res->nr_reps : NOISY_RETRIES + 1);
+			       res->judged ? res->nr_reps : STALL_NOISY_RETRIES + 1);
 		if (res->judged)
 			snprintf(reason, sizeof(reason), NOISY_UNCONFIRMED);
 		else
 			snprintf(reason, sizeof(reason), NOISY_CONTROL, r->v.why);
 		/* which noise it was varies from run to run: not in the name */
 		ksft_print_msg("%s: %s\n", name, reason);
-		result_skip(name, "%s\n", NOISY_SKIP);
-		json_point(p, mode, res, name, "skip", reason, best_time_ns);
+		ksft_test_result_code(KSFT_SKIP, name, "%s", NOISY_SKIP);
+		stall_results_point(p, mode, res, name, "skip", reason, best_time_ns);
 	} else {
 		ksft_test_result(res->cls == STALL_OK && time_ok, "%s\n", name);
-		json_point(p, mode, res, name, res->cls == STALL_OK && time_ok ? "pass" : "fail",
-			   res->cls != STALL_OK ? r->v.why :
-			   time_ok ? NULL : "teardown time over budget",
-			   best_time_ns);
+		stall_results_point(p, mode, res, name,
+				    res->cls == STALL_OK && time_ok ? "pass" : "fail",
+				    res->cls != STALL_OK ? r->v.why :
+				    time_ok ? NULL : "teardown time over budget", best_time_ns);
 	}
 	for (i = 0; i < p->nr_loads; i++)
 		report_load(p, name, res, i);
-	json_point_end();
+	stall_results_point_end();
 }
 
 /*
@@ -1282,8 +445,8 @@ static void report_point(struct test_params *p, const struct stall_mode *mode,
  * a point of more operations by the one before it. Reported in the plan's
  * order.
  */
-static void run_batches(struct test_params *p, enum vm_guest_mode gmode,
-			const struct stall_mode *mode, struct point_result *res, int n)
+static void run_batches(struct stall_params *p, enum vm_guest_mode gmode,
+			const struct stall_mode *mode, struct stall_result *res, int n)
 {
 	int order[STALL_MAX_LIST], i, j, k;
 
@@ -1296,7 +459,7 @@ static void run_batches(struct test_params *p, enum vm_guest_mode gmode,
 		run_point(p, gmode, mode, &res[order[k]]);
 }
 
-static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
+static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 		     const struct stall_mode *mode)
 {
 	int i, n = mode->batched ? p->nr_batch : 1;
@@ -1305,7 +468,7 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 	 * copies into the guest's first memslot, which a sanitized build's
 	 * larger image would overflow
 	 */
-	struct point_result *res = calloc(n, sizeof(*res));
+	struct stall_result *res = calloc(n, sizeof(*res));
 	u64 best = 0;
 
 	TEST_ASSERT(res, "calloc() of %d point results", n);
@@ -1316,7 +479,7 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 	for (i = 0; i < n; i++) {
 		if (res[i].skip)
 			continue;
-		summarize_point(p, &res[i]);
+		stall_judge_point(p, &res[i]);
 		if (!best || res[i].time_ns < best)
 			best = res[i].time_ns;
 	}
@@ -1327,7 +490,7 @@ static void run_mode(struct test_params *p, enum vm_guest_mode gmode,
 
 static void run_test(enum vm_guest_mode gmode, void *arg)
 {
-	struct test_params *p = arg;
+	struct stall_params *p = arg;
 	int i, nr = 0;
 
 	ksft_print_msg("guest mode: %s\n", vm_guest_mode_string(gmode));
@@ -1335,13 +498,13 @@ static void run_test(enum vm_guest_mode gmode, void *arg)
 	for (i = 0; i < NUM_VM_MODES; i++)
 		nr += guest_modes[i].enabled && guest_modes[i].supported;
 	if (nr > 1)
-		snprintf(guest_mode_tag, sizeof(guest_mode_tag), " guest_mode=%d", gmode);
+		snprintf(p->guest_mode_tag, sizeof(p->guest_mode_tag), " guest_mode=%d", gmode);
 	for (i = 0; i < stall_nr_modes; i++)
 		if (p->modes & (1ULL << i))
 			run_mode(p, gmode, &stall_modes[i]);
 }
 
-static int count_points(struct test_params *p)
+static int count_points(struct stall_params *p)
 {
 	int i, n = 0, gm = 0;
 
@@ -1445,7 +608,7 @@ static u64 parse_duration(char *prog, const char *what, const char *arg, u64 min
 	return ns;
 }
 
-static void default_batches(struct test_params *p)
+static void default_batches(struct stall_params *p)
 {
 	const char *bad;
 	u64 all[STALL_MAX_LIST];
@@ -1458,7 +621,7 @@ static void default_batches(struct test_params *p)
 			p->batch[p->nr_batch++] = all[i];
 }
 
-static void parse_guest_mode(char *prog, const char *arg, struct test_params *p)
+static void parse_guest_mode(char *prog, const char *arg, struct stall_params *p)
 {
 	char *end, mode[24];
 	long m = strtol(arg, &end, 10);
@@ -1472,7 +635,7 @@ static void parse_guest_mode(char *prog, const char *arg, struct test_params *p)
 }
 
 /* "tcp-stream,blk:bs=64k:qd=32": each a generator spec (see -h). */
-static void parse_loads(char *prog, const char *arg, struct test_params *p)
+static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 {
 	char *copy, *tok, *save;
 	int ret;
@@ -1507,7 +670,7 @@ static double parse_ratio(char *prog, const char *what, const char *arg, double 
 	return v;
 }
 
-static void parse_args(int argc, char *argv[], struct test_params *p)
+static void parse_args(int argc, char *argv[], struct stall_params *p)
 {
 	const char *names[64], *bad;
 	long l;
@@ -1655,7 +818,7 @@ static bool kvm_answers(void)
 	return ver == KVM_API_VERSION;
 }
 
-static void check_requirements(struct test_params *p)
+static void check_requirements(struct stall_params *p)
 {
 	u64 pagesz = get_backing_src_pagesz(p->src);
 	/* saturating: a size near 2^64 must be the documented skip, not a wrap */
@@ -1683,7 +846,7 @@ static void check_requirements(struct test_params *p)
  * One run per test CPU, and one blk load per disk: two would measure
  * each other and pass or fail without saying why.
  */
-static void claim_cpu_and_disk(struct test_params *p)
+static void claim_cpu_and_disk(struct stall_params *p)
 {
 	char name[64];
 	struct stat st;
@@ -1710,7 +873,7 @@ static void claim_cpu_and_disk(struct test_params *p)
  * Every run repairs what a killed run left steered, whatever its own
  * options; only a -P irq run steers, and only one at a time.
  */
-static void claim_irqs(struct test_params *p)
+static void claim_irqs(struct stall_params *p)
 {
 	int ret;
 
@@ -1736,7 +899,7 @@ static void claim_irqs(struct test_params *p)
 #define STALL_ASAN	0
 #endif
 
-static void start_probe(struct test_params *p)
+static void start_probe(struct stall_params *p)
 {
 	int ret, cpus[1];
 
@@ -1759,16 +922,16 @@ static void start_probe(struct test_params *p)
  * Kernel-side measurement where tracefs has kprobe events; said once
  * where it does not, and the probe alone judges.
  */
-static void start_trace(struct test_params *p)
+static void start_trace(struct stall_params *p)
 {
 	char fns[320];
 
 	if (stall_trace_recover_stale())
 		ksft_print_msg("removed tracefs probes left by an interrupted run\n");
-	have_trace = !stall_trace_start(p->test_cpu, trace_why, sizeof(trace_why));
-	if (!have_trace) {
+	p->have_trace = !stall_trace_start(p->test_cpu, p->trace_why, sizeof(p->trace_why));
+	if (!p->have_trace) {
 		ksft_print_msg("kernel-side measurement unavailable: %s; %s\n",
-			       trace_why, "verdicts from the probe alone");
+			       p->trace_why, "verdicts from the probe alone");
 		return;
 	}
 	stall_trace_describe(fns, sizeof(fns));
@@ -1776,7 +939,7 @@ static void start_trace(struct test_params *p)
 }
 
 /* Which tier judges and what its step is, and what a verdict here does not say. */
-static void print_tiers(struct test_params *p)
+static void print_tiers(struct stall_params *p)
 {
 	enum stall_tier t = p->budget.tier;
 	char ts[16], as[16];
@@ -1785,15 +948,15 @@ static void print_tiers(struct test_params *p)
 		       stall_tier_names[t], fmt_size(stall_tier_step(t, getpagesize()), ts),
 		       "stage-2 work", stall_tier_names[!t],
 		       fmt_size(stall_tier_step(!t, getpagesize()), as));
-	if (!have_trace)
+	if (!p->have_trace)
 		ksft_print_msg("no kernel-side measurement: the tiers cannot apply, the %s\n",
 			       "allowance judges the probe's wait alone");
 }
 
-static void print_setup(struct test_params *p)
+static void print_setup(struct stall_params *p)
 {
 	char gs[16], ks[16], ss[16];
-	u64 expect = expected_batch();
+	u64 expect = stall_report_expected_batch();
 
 	ksft_print_msg("test CPU %d on node %d of %d; guest memory %s;",
 		       p->test_cpu, stall_sys_cpu_node(p->test_cpu), stall_sys_nr_nodes(),
@@ -1807,7 +970,7 @@ static void print_setup(struct test_params *p)
 	else
 		ksft_print_msg("host granule %s, stage-2 unmap batch expected %s (%s); %s\n",
 			       fmt_size(getpagesize(), gs), fmt_size(expect, ks),
-			       expected_batch_source(), have_trace ?
+			       stall_report_expected_batch_source(), p->have_trace ?
 			       "the observed one is kbatch" : "not observed without the trace");
 	ksft_print_msg("probe sees %s\n", stall_probe_sees_held(&probe) ?
 		       "how long it waited for the CPU (schedstat): held_us" :
@@ -1819,10 +982,11 @@ static void print_setup(struct test_params *p)
 	print_tiers(p);
 	/* the start, the KVM library's guest mode probe included, counts too */
 	if (p->run.limit_ns)
-		ksft_print_msg("time budget %.0f s (%s), %.1f s gone, %.0f s kept for %s\n",
+		ksft_print_msg("time budget %.0f s (%s), %.1f s gone, %.0f s kept for %s%s\n",
 			       SEC(p->run.limit_ns), p->run_from,
-			       SEC(stall_now_ns() - p->run.start_ns), SEC(p->run.margin_ns),
-			       "the exit: a point that would not fit is skipped");
+			       SEC(stall_now_ns() - p->run.start_ns),
+			       SEC(p->run.margin_ns), "the exit: ",
+			       "a point that would not fit is skipped");
 	else
 		ksft_print_msg("no time budget (%s): every point runs\n", p->run_from);
 }
@@ -1832,23 +996,23 @@ static void print_setup(struct test_params *p)
  * the kernel-side measurement the allowance judged the probe's wait alone,
  * and a host that is not arm64 has no stage2_apply_range() batch at all.
  */
-static void print_verdict_basis(struct test_params *p)
+static void print_verdict_basis(struct stall_params *p)
 {
 	ksft_print_msg("verdicts: %d point(s) by the hold rule (stage-2 work per hold, %s tier),",
-		       rules_used[STALL_RULE_HOLD], stall_tier_names[p->budget.tier]);
+		       p->rules_used[STALL_RULE_HOLD], stall_tier_names[p->budget.tier]);
 	printf(" %d by the allowance (%lu us, the probe's wait alone)\n",
-	       rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
-	if (!have_trace)
-		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", trace_why,
+	       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
+	if (!p->have_trace)
+		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", p->trace_why,
 			       "it needs kprobe events on an arm64 host, ",
 			       "or the arm64 testbed (make vm-run)");
-	if (!expected_batch())
+	if (!stall_report_expected_batch())
 		ksft_print_msg("not arm64: a pass says this host's KVM gave the CPU back %s\n",
 			       "in time, nothing about arm64's stage-2 batch");
 }
 
 /* Where the run's time went, after its last point. */
-static void print_run_end(struct test_params *p)
+static void print_run_end(struct stall_params *p)
 {
 	double used = SEC(stall_now_ns() - p->run.start_ns);
 
@@ -1861,24 +1025,8 @@ static void print_run_end(struct test_params *p)
 		ksft_print_msg("no time budget: the run took %.1f s\n", used);
 }
 
-/* The results file's destination, proved writable before anything runs. */
-static void check_results_path(char *prog, const char *path)
-{
-	struct stat st;
-	int ret;
-
-	if (!path[0] || (!stat(path, &st) && S_ISDIR(st.st_mode)))
-		usage_error(prog, "results file (-j: a file, not a directory)", path);
-	ret = stall_json_check_dest(path);
-	if (ret) {
-		fprintf(stderr, "%s: cannot write the results file '%s': %s\n", prog, path,
-			strerror(-ret));
-		exit(KSFT_FAIL);
-	}
-}
-
 /* Field by field: a compound literal this size could be built on the stack. */
-static void init_params(struct test_params *p)
+static void init_params(struct stall_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->size = DEFAULT_TEST_MEM_SIZE;
@@ -1918,9 +1066,25 @@ static void check_scratch_device(char *prog, struct stall_load *l)
 	}
 }
 
-/* Defaults that depend on other options, and checks across options. */
-static void finish_params(char *prog, struct test_params *p)
+static void check_results_path(char *prog, const char *path)
 {
+	struct stat st;
+	int ret;
+
+	if (!path[0] || (!stat(path, &st) && S_ISDIR(st.st_mode)))
+		usage_error(prog, "results file (-j: a file, not a directory)", path);
+	ret = stall_json_check_dest(path);
+	if (ret) {
+		fprintf(stderr, "%s: cannot write the results file '%s': %s\n", prog, path,
+			strerror(-ret));
+		exit(KSFT_FAIL);
+	}
+}
+
+/* Defaults that depend on other options, and checks across options. */
+static void finish_params(char *prog, struct stall_params *p)
+{
+	char vcpus[16];
 	struct stat st;
 	int i;
 
@@ -1941,6 +1105,11 @@ static void finish_params(char *prog, struct test_params *p)
 	if (p->size % get_backing_src_pagesz(p->src))
 		usage_error(prog, "memory size (-b, a multiple of the backing page size)",
 			    size_arg ? size_arg : "");
+	/* memstress gives each vCPU an equal share of whole guest pages */
+	if (p->size % (p->nr_vcpus * SZ_64K)) {
+		snprintf(vcpus, sizeof(vcpus), "%d", p->nr_vcpus);
+		usage_error(prog, "vCPU count (-v, a divisor of -b in 64K pages)", vcpus);
+	}
 	for (i = 0; i < p->nr_loads; i++) {
 		p->loads[i].dir = p->blk_dir;
 		p->loads[i].window_ns = p->window_ns;
@@ -1962,9 +1131,10 @@ int main(int argc, char *argv[])
 	 * for a small stack, and in .bss they would grow the ELF image the
 	 * KVM library copies into the guest's first memslot
 	 */
-	struct test_params *p = calloc(1, sizeof(*p));
+	struct stall_params *p = calloc(1, sizeof(*p));
 	/* the runner's timeout counts from the start */
 	u64 start_ns = stall_now_ns();
+	int ret;
 
 	stall_sys_catch_signals();
 	TEST_ASSERT(p, "calloc() of the parameters");
@@ -1981,7 +1151,7 @@ int main(int argc, char *argv[])
 	start_probe(p);
 	start_trace(p);
 	print_setup(p);
-	json_begin(p);
+	stall_results_begin(results_path, p, stall_probe_sees_held(&probe));
 	ksft_set_plan(count_points(p));
 	progress_points = count_points(p) / (1 + p->nr_loads);
 
@@ -1990,7 +1160,11 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
 	stall_trace_stop();
 	stall_irq_restore_all();
-	json_finish();
+	ret = stall_results_finish(ksft_get_pass_cnt(), ksft_get_fail_cnt(),
+				   ksft_get_xskip_cnt());
+	if (ret)
+		/* a file that cannot be written fails the run */
+		ksft_exit_fail_msg("results file %s: %s\n", results_path, strerror(-ret));
 	print_run_end(p);
 	/* results lost on a full or closed stdout are a failure, not a pass */
 	if (fflush(stdout) || ferror(stdout)) {

@@ -28,7 +28,6 @@
 #include <linux/types.h>
 
 #include "kselftest.h"
-#include "stall_budget.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
 #include "stall_sys.h"

@@ -32,7 +32,7 @@ void __wrap_exit(int status)
 	longjmp(fuzz_exit_jmp, 1);
 }
 
-static void fuzz_check_params(const struct test_params *p)
+static void fuzz_check_params(const struct stall_params *p)
 {
 	int i;
 
@@ -64,7 +64,7 @@ int stall_fuzz_init(int *argc, char ***argv)
 
 int stall_fuzz_one_input(const unsigned char *data, size_t size)
 {
-	static struct test_params p;
+	static struct stall_params p;
 	char *argv[FUZZ_MAX_ARGS + 2], *buf;
 	int argc = 1, i;
 	size_t at;

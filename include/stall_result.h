@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A sweep point of kvm_page_table_stall_test: the test's parameters, what
+ * each repetition measured and what the point concluded. lib/stall_judge.c
+ * draws the verdict, lib/stall_report.c prints the figures under the
+ * KTAP result (kselftest.h's counters are the test's own: only the test
+ * prints results) and lib/stall_results.c writes the -j results file.
+ */
+#ifndef SELFTEST_KVM_STALL_RESULT_H
+#define SELFTEST_KVM_STALL_RESULT_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "kvm_util.h"
+#include "stall_budget.h"
+#include "stall_hist.h"
+#include "stall_load.h"
+#include "stall_parse.h"
+#include "stall_probe.h"
+#include "stall_run.h"
+#include "stall_teardown.h"
+#include "stall_trace.h"
+
+/* a repetition the machine's own noise made unjudgeable is run again, twice at most */
+#define STALL_NOISY_RETRIES	2
+
+#define STALL_US(ns)	((unsigned long)((ns) / 1000))
+#define STALL_SEC(ns)	((double)(ns) / 1e9)
+
+struct stall_params {
+	u64 size;
+	int nr_vcpus;
+	enum vm_mem_backing_src_type src;
+	int test_cpu;
+	int node;
+	u64 modes;
+	u64 batch[STALL_MAX_LIST];
+	int nr_batch;
+	u64 period_ns;
+	u64 baseline_ns;
+	int reps;
+	struct stall_budget budget;
+	bool mode_given;
+	struct stall_load loads[STALL_LOAD_MAX];
+	int nr_loads;
+	enum stall_load_placement where;
+	const char *blk_dir;
+	u64 window_ns;
+	/* the run's time budget (-d), and where its default came from */
+	struct stall_run_budget run;
+	bool run_given;
+	const char *run_from;
+	/* what the run found out, for its results and its last words */
+	bool have_trace;	/* kprobe events time the stage-2 calls */
+	char trace_why[128];	/* why not */
+	/* " guest_mode=N" in result names when more than one -m mode runs */
+	char guest_mode_tag[24];
+	int rules_used[STALL_RULE_HOLD + 1];	/* points judged by each rule */
+};
+
+/* One repetition of one sweep point. */
+struct stall_rep {
+	u64 base_gap_ns;
+	struct stall_obs meas;		/* the teardown's window */
+	struct stall_obs ctl;		/* the control window of the same length after it */
+	u64 window_ns;
+	u64 kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
+	bool kmatch;			/* that call overlaps the probe's longest gap */
+	u64 kcalls;			/* stage-2 calls the kernel-side measurement saw */
+	/* the probe's longest waits, attributed; the judged one, -1 for none */
+	struct stall_hold holds[STALL_TRACE_HOLDS];
+	int hold_fns[STALL_TRACE_HOLDS];	/* the stage-2 function around each, or -1 */
+	int nr_holds;
+	int pick;
+	struct stall_verdict v;		/* under the budget tier that judges */
+	struct stall_verdict alt;	/* under the other tier, reported */
+	u64 p50_ns;
+	u64 p99_ns;
+	u64 p999_ns;
+	u64 lat_max_ns;
+	u64 missed;
+	u64 time_ns;
+	u64 populate_ns;
+	u64 nr_ops;
+	/* the probe's wake-up latencies in the teardown's window, for a report */
+	u64 hist[STALL_HIST_LOG2_BINS];
+	int nr_hist;
+	u64 hist_over;			/* past the histogram's range */
+};
+
+struct stall_result {
+	u64 batch;
+	const char *skip;
+	struct stall_rep rep[STALL_MAX_REPS];
+	enum stall_class cls;
+	int nr_reps;			/* the -r repetitions and any confirming ones */
+	int judged;			/* repetitions that were not noisy */
+	int worst;			/* the judged repetition with the longest hold */
+	struct stall_trace_result k;	/* the kernel's calls in the repetition krep */
+	int krep;			/* the repetition with the longest stage-2 call */
+	enum stall_class alt_cls;	/* the verdict under the other tier */
+	u64 time_ns;
+	u64 gap_ns;
+	u64 held_ns;
+	u64 ctl_gap_ns;
+	u64 base_gap_ns;
+	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
+	char load_skip[STALL_LOAD_MAX][128];
+	u64 run_ns;			/* what the point took, all repetitions */
+	u64 est_ns;			/* what the time budget expected it to take */
+	u64 left_ns;			/* what was left of the budget when it was to start */
+	bool over_time;			/* skipped: it would not have fitted */
+};
+
+extern const char *const stall_class_names[];
+extern const char *const stall_rule_names[];
+
+u64 stall_rep_hold(const struct stall_rep *r);
+void stall_judge_trace(struct stall_params *p, struct stall_result *res, int rep,
+		       const struct stall_window *w, u64 table_bytes);
+void stall_judge_rep(struct stall_params *p, struct stall_rep *r);
+void stall_judge_point(struct stall_params *p, struct stall_result *res);
+bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result *res);
+bool stall_kernel_matches(const struct stall_result *res);
+
+u64 stall_report_expected_batch(void);
+const char *stall_report_expected_batch_source(void);
+void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
+			  struct stall_result *res, u64 best_time_ns);
+void stall_report_attribution(struct stall_params *p, const char *name,
+			      struct stall_result *res);
+void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m);
+
+int stall_results_check(const char *path);
+void stall_results_begin(const char *path, struct stall_params *p, bool probe_sees_held);
+void stall_results_point(struct stall_params *p, const struct stall_mode *mode,
+			 const struct stall_result *res, const char *name, const char *result,
+			 const char *reason, u64 best_time_ns);
+void stall_results_load(const struct stall_load *l, const char *name, const char *result,
+			const char *reason, const struct stall_result *res, int i,
+			const struct stall_load_result *m, const struct stall_load_verdict *v);
+void stall_results_point_end(void);
+int stall_results_finish(u64 pass, u64 fail, u64 skip);
+
+#endif /* SELFTEST_KVM_STALL_RESULT_H */

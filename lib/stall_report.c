@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A sweep point's KTAP result, its loads' results, and the diagnostic
+ * lines that say what the point measured and what held the CPU.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/types.h>
+
+#include "kselftest.h"
+#include "stall_env.h"
+#include "stall_result.h"
+
+#define US(ns)	STALL_US(ns)
+#define SEC(ns)	STALL_SEC(ns)
+
+/* sizes in 16-byte buffers */
+static const char *fmt_size(u64 bytes, char *buf)
+{
+	return stall_fmt_size(bytes, buf, 16);
+}
+
+const char *const stall_class_names[] = {
+	[STALL_OK] = "ok", [STALL_HELD] = "held", [STALL_NOISY] = "noisy",
+};
+
+const char *const stall_rule_names[] = {
+	[STALL_RULE_ABS] = "abs", [STALL_RULE_HOLD] = "hold",
+};
+
+const char *stall_report_expected_batch_source(void)
+{
+	return stall_env_stage2_batch() ? "kvm.stage2_batch" : "6.12's";
+}
+
+/*
+ * The batch stage2_apply_range() uses on 6.12 (the smallest block, the
+ * level-1 block with 4K pages: arch/arm64/include/asm/kvm_pgtable.h), or
+ * the one the knob's parameter set, only a label next to what the
+ * kernel-side measurement observed: a candidate fix or a later kernel may
+ * differ, and the output then says so.
+ */
+u64 stall_report_expected_batch(void)
+{
+#ifdef __aarch64__
+	u64 knob = stall_env_stage2_batch();
+
+	if (knob)
+		return knob;
+	switch (getpagesize()) {
+	case 4096:
+		return 1ULL << 30;
+	case 16384:
+		return 32ULL << 20;
+	default:
+		return 512ULL << 20;
+	}
+#else
+	return 0;
+#endif
+}
+
+static double gibps(u64 bytes, u64 ns)
+{
+	return ns ? (double)bytes / (1 << 30) / ((double)ns / 1e9) : 0.0;
+}
+
+static int print_kernel(const struct stall_result *res, char *line, size_t len)
+{
+	const struct stall_trace_call *c = &res->k.longest;
+	char ob[16], eb[16], cs[16];
+	u64 calls = 0, batch, bcalls, bns, expect = stall_report_expected_batch();
+	bool exact;
+	int i, n;
+
+	for (i = 0; i < stall_trace_nr_fns; i++)
+		if (stall_trace_fns[i].role != STALL_TRACE_RANGE)
+			calls += res->k.fn[i].calls;
+	batch = stall_trace_observed_batch(&res->k, &exact);
+	snprintf(ob, sizeof(ob), "%s%s", batch && !exact ? ">=" : "",
+		 batch ? fmt_size(batch, cs) : "none");
+	n = snprintf(line, len, " kbatch=%s kbatch_expected=%s%s kcalls=%lu",
+		     ob, expect ? fmt_size(expect, eb) : "n/a",
+		     batch && expect && (exact ? batch != expect : batch > expect) ?
+		     " kbatch_differs" : "", (unsigned long)calls);
+	if (n < 0 || (size_t)n >= len)
+		return n;
+	bns = stall_trace_batch_ns(&res->k, &bcalls);
+	return n + snprintf(line + n, len - n,
+			    " kcall_us=%lu ksoftirq_us=%lu kfn=%s kcall_size=%s kmatch=%s klost=%lu ktotal_us=%lu",
+			    US(c->fn >= 0 ? c->ns : 0), US(c->softirq_ns),
+			    c->fn >= 0 ? stall_trace_fns[c->fn].name : "none",
+			    c->size ? fmt_size(c->size, cs) : "n/a",
+			    stall_kernel_matches(res) ? "yes" : "no", (unsigned long)res->k.lost,
+			    US(bns));
+}
+
+/* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
+/* The range function around the judged wait, or "none". */
+static const char *hold_fn_name(const struct stall_rep *r)
+{
+	int fn = r->pick >= 0 ? r->hold_fns[r->pick] : -1;
+
+	return fn >= 0 ? stall_trace_fns[fn].name : "none";
+}
+
+/* Stage-2 work, a share of calls' ranges: to three figures. */
+static const char *fmt_work(u64 bytes, char *buf)
+{
+	if (bytes >= 1ULL << 30)
+		snprintf(buf, 16, "%.3gG", (double)bytes / (1ULL << 30));
+	else if (bytes >= 1ULL << 20)
+		snprintf(buf, 16, "%.3gM", (double)bytes / (1ULL << 20));
+	else
+		snprintf(buf, 16, "%luK", (unsigned long)(bytes >> 10));
+	return buf;
+}
+
+/*
+ * The judged repetition's hold: the stage-2 work in it against the tier's
+ * step, and the verdict under each tier.
+ */
+static int print_hold(struct stall_params *p, const struct stall_result *res, char *line,
+		      size_t len)
+{
+	const struct stall_rep *r = &res->rep[res->worst];
+	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
+	enum stall_tier t = p->budget.tier;
+	char ws[16], ss[16];
+
+	return snprintf(line, len,
+			" hold_us=%lu hold_work=%s hold_calls=%lu hold_fn=%s step=%s %s=%s %s=%s",
+			h ? US(h->held_ns) : 0UL,
+			h ? fmt_work(h->work, ws) : "n/a", h ? (unsigned long)h->calls : 0UL,
+			hold_fn_name(r),
+			fmt_size(stall_tier_step(t, getpagesize()), ss),
+			stall_tier_names[t], stall_class_names[res->cls],
+			stall_tier_names[!t], stall_class_names[res->alt_cls]);
+}
+
+void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
+			  struct stall_result *res, u64 best_time_ns)
+{
+	u64 p99[STALL_MAX_REPS], lat[STALL_MAX_REPS], gaps[STALL_MAX_REPS];
+	struct stall_rep *r = &res->rep[res->worst];
+	char line[768], bs[16], ss[16], held[24];
+	size_t n;
+	int i;
+
+	for (i = 0; i < res->nr_reps; i++) {
+		p99[i] = res->rep[i].p99_ns;
+		lat[i] = res->rep[i].lat_max_ns;
+		gaps[i] = res->rep[i].meas.gap_ns;
+	}
+	snprintf(held, sizeof(held), "%lu", US(res->held_ns));
+	n = snprintf(line, sizeof(line), "point mode=%s batch=%s size=%s ops=%lu",
+		     mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
+		     fmt_size(p->size, ss), (unsigned long)r->nr_ops);
+	n += snprintf(line + n, sizeof(line) - n, " time_us=%lu gibps=%.2f", US(res->time_ns),
+		      gibps(p->size, res->time_ns));
+	n += snprintf(line + n, sizeof(line) - n, " populate_us=%lu populate_gibps=%.2f",
+		      US(r->populate_ns), gibps(p->size, r->populate_ns));
+	n += snprintf(line + n, sizeof(line) - n, " p99_us=%lu lat_max_us=%lu missed=%lu",
+		      US(stall_median_u64(p99, res->nr_reps)), US(stall_max_u64(lat, res->nr_reps)),
+		      (unsigned long)r->missed);
+	n += snprintf(line + n, sizeof(line) - n,
+		      " stall_us=%lu stall_max_us=%lu held_us=%s ctl_us=%lu base_us=%lu",
+		      US(res->gap_ns), US(stall_max_u64(gaps, res->nr_reps)),
+		      res->held_ns == STALL_NS_UNKNOWN ? "n/a" : held, US(res->ctl_gap_ns),
+		      US(res->base_gap_ns));
+	n += snprintf(line + n, sizeof(line) - n,
+		      " tier=%s rule=%s budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",
+		      stall_tier_names[p->budget.tier], stall_rule_names[r->v.rule],
+		      US(r->v.stall_limit_ns), US(r->window_ns),
+		      best_time_ns ? (double)res->time_ns / best_time_ns : 0.0,
+		      stall_class_names[res->cls], res->judged, res->nr_reps);
+	n += print_hold(p, res, line + n, sizeof(line) - n);
+	if (p->have_trace && n < sizeof(line))
+		print_kernel(res, line + n, sizeof(line) - n);
+	ksft_print_msg("%s\n", line);
+	p->rules_used[r->v.rule]++;
+}
+
+/* What held the CPU, for a point over budget: the kernel's call and its stack. */
+void stall_report_attribution(struct stall_params *p, const char *name,
+			      struct stall_result *res)
+{
+	const struct stall_trace_call *c = &res->k.longest;
+	struct stall_rep *r = &res->rep[res->worst];
+	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
+	char cs[16], ws[16];
+
+	if (h)
+		ksft_print_msg("%s: CPU held %lu us across %s of stage-2 work in %lu %s %s (%s)\n",
+			       name, US(h->held_ns), fmt_work(h->work, ws), (unsigned long)h->calls,
+			       "call(s) under", hold_fn_name(r), r->v.why);
+	else
+		ksft_print_msg("%s: CPU held %lu us (%s)\n", name, US(stall_rep_hold(r)), r->v.why);
+	if (!p->have_trace)
+		return;
+	if (c->fn < 0) {
+		ksft_print_msg("%s: no stage-2 call on the test CPU: held by another kernel path\n",
+			       name);
+		return;
+	}
+	ksft_print_msg("%s: longest stage-2 call %s(size %s) %lu us, %s the probe's stall\n",
+		       name, stall_trace_fns[c->fn].name, c->size ? fmt_size(c->size, cs) : "n/a",
+		       US(c->ns), stall_kernel_matches(res) ? "overlapping" : "not overlapping");
+	if (c->stack[0])
+		ksft_print_msg("%s: call stack: %s\n", name, c->stack);
+}
+
+/* Medians over repetitions of one load's results. */
+void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m)
+{
+	double d[5][STALL_MAX_REPS];
+	u64 u[5][STALL_MAX_REPS];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		d[0][i] = rep[i].base_median;
+		d[1][i] = rep[i].base_worst;
+		d[2][i] = rep[i].meas_worst;
+		d[3][i] = rep[i].cpu_pct;
+		u[0][i] = rep[i].base_max_ns;
+		u[1][i] = rep[i].meas_p50_ns;
+		u[2][i] = rep[i].meas_p99_ns;
+		u[3][i] = rep[i].meas_max_ns;
+		u[4][i] = rep[i].ops;
+	}
+	m->base_median = stall_median_double(d[0], n);
+	m->base_worst = stall_median_double(d[1], n);
+	m->meas_worst = stall_median_double(d[2], n);
+	m->cpu_pct = stall_median_double(d[3], n);
+	m->base_max_ns = stall_median_u64(u[0], n);
+	m->meas_p50_ns = stall_median_u64(u[1], n);
+	m->meas_p99_ns = stall_median_u64(u[2], n);
+	m->meas_max_ns = stall_median_u64(u[3], n);
+	m->ops = stall_median_u64(u[4], n);
+}
+
