@@ -43,6 +43,7 @@ struct stall_run_budget {
 int stall_run_parse(const char *s, u64 *ns);
 int stall_run_settings(const char *path, u64 *ns);
 u64 stall_run_default(const char **from);
+u64 stall_run_process_start_ns(void);
 void stall_run_init(struct stall_run_budget *t, u64 limit_ns, u64 now_ns);
 void stall_run_rep(struct stall_run_budget *t, int mode, u64 ops, u64 wall_ns, u64 op_ns,
 		   u64 baseline_ns);

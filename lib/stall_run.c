@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <linux/types.h>
 
 #include "stall_parse.h"
@@ -106,6 +107,43 @@ u64 stall_run_default(const char **from)
  * A tenth of the budget is kept back: the exit, and a point that takes
  * longer than the points before it said (a machine that got busier).
  */
+/*
+ * When this process started, on CLOCK_MONOTONIC: /proc/self/stat's
+ * starttime (clock ticks since boot) against CLOCK_BOOTTIME. Now, where
+ * that cannot be read.
+ */
+u64 stall_run_process_start_ns(void)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	struct timespec boot, mono;
+	unsigned long long ticks;
+	u64 now_ns, up_ns, age_ns;
+	char buf[1024], *p;
+	FILE *f;
+	size_t n;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	now_ns = (u64)mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	up_ns = (u64)boot.tv_sec * 1000000000ULL + boot.tv_nsec;
+	f = fopen("/proc/self/stat", "r");
+	if (!f)
+		return now_ns;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* field 22, counted after the command's ")", which may hold spaces */
+	p = strrchr(buf, ')');
+	for (i = 0; p && i < 20; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || hz <= 0 || sscanf(p + 1, "%llu", &ticks) != 1 ||
+	    ticks * (1000000000ULL / hz) > up_ns)
+		return now_ns;
+	age_ns = up_ns - ticks * (1000000000ULL / hz);
+	return age_ns < now_ns ? now_ns - age_ns : now_ns;
+}
+
 void stall_run_init(struct stall_run_budget *t, u64 limit_ns, u64 now_ns)
 {
 	memset(t, 0, sizeof(*t));
