@@ -6,8 +6,9 @@
 # change per patch, each placed by install-tree.sh as it will live in the
 # tree (the marker lines install-tree.sh keeps for itself removed), and a
 # cover letter with the measured results. scripts/series/N-*.txt give each
-# patch its files ("Files:" line), subject and message; cover.txt the cover
-# letter's. Each patch builds on its own: the Makefile block links the
+# patch its files ("Files:" line) or, for a kernel change, the patch it
+# carries ("Patch:", one of patches/), subject and message; cover.txt the
+# cover letter's. Each patch builds on its own: the Makefile block links the
 # library files present into the suite's programs. The lab kit (results
 # reader, schema, testbed) is not part of the series.
 #
@@ -96,8 +97,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 repo=$work/repo
 kvmrel=tools/testing/selftests/kvm
+# the files the series' kernel patches change, as the tree has them
+kfiles=$(for msg in "$series"/[0-9]*-*.txt; do
+	p=$(sed -n '1s/^Patch: //p' "$msg")
+	[ -z "$p" ] || sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$root/$p"
+done | sort -u)
 mkdir -p "$repo/$(dirname "$kvmrel")"
 cp -a "$ksrc/$kvmrel" "$repo/$kvmrel"
+for f in $kfiles; do
+	mkdir -p "$repo/$(dirname "$f")"
+	cp "$ksrc/$f" "$repo/$f"
+done
 git -C "$repo" init -q
 git -C "$repo" add -A
 git -C "$repo" commit -q -m "base: $kvmrel of $tag"
@@ -113,17 +123,24 @@ cc() {
 
 stage=$work/stage
 for msg in "$series"/[0-9]*-*.txt; do
+	kpatch=$(sed -n '1s/^Patch: //p' "$msg")
 	files=$(sed -n '1s/^Files: //p' "$msg")
-	[ -n "$files" ] || { echo "mkseries: $msg has no Files: line" >&2; exit 1; }
-	for f in $files; do
-		[ -f "$root/$f" ] || { echo "mkseries: $msg: no $f" >&2; exit 1; }
-		mkdir -p "$stage/$(dirname "$f")"
-		cp "$root/$f" "$stage/$f"
-	done
-	# each stage installs onto the base's Makefile and config
-	git -C "$repo" checkout -q "$base" -- "$mk" "$kvmrel/config" "$kvmrel/.gitignore"
-	"$root/scripts/install-tree.sh" "$stage" "$repo" > /dev/null
-	sed -i -e 's/^# kvm-stall: begin.*//' -e '/^# kvm-stall: end/d' "$repo/$mk"
+	if [ -n "$kpatch" ]; then
+		# a kernel change: the patch's diff, its own header left out
+		git -C "$repo" apply --whitespace=error-all "$root/$kpatch" ||
+			{ echo "mkseries: $kpatch does not apply to $tag" >&2; exit 1; }
+	else
+		[ -n "$files" ] || { echo "mkseries: $msg has no Files: or Patch: line" >&2; exit 1; }
+		for f in $files; do
+			[ -f "$root/$f" ] || { echo "mkseries: $msg: no $f" >&2; exit 1; }
+			mkdir -p "$stage/$(dirname "$f")"
+			cp "$root/$f" "$stage/$f"
+		done
+		# each stage installs onto the base's Makefile and config
+		git -C "$repo" checkout -q "$base" -- "$mk" "$kvmrel/config" "$kvmrel/.gitignore"
+		"$root/scripts/install-tree.sh" "$stage" "$repo" > /dev/null
+		sed -i -e 's/^# kvm-stall: begin.*//' -e '/^# kvm-stall: end/d' "$repo/$mk"
+	fi
 	git -C "$repo" add -A
 	{
 		sed -e '1,2d' "$msg"

@@ -9,7 +9,8 @@
 # remain), a table of lines per patch, "git am" onto a writable copy of
 # each tree (scripts/series/tree.sh: BUILD/trees/linux-VER, shared with
 # check-install-tree.sh, objects kept between runs), every patch built in
-# turn with the tree's kvm Makefile, then the tree's own
+# turn with the tree's kvm Makefile (a kernel patch: its arm64 objects,
+# cross-compiled), then the tree's own
 # "make -C tools/testing/selftests TARGETS=kvm install". On 6.12, whose
 # KVM library runs on this host, the installed tests then run under the
 # tree's kselftest runner, with a small sweep (KSELFTEST_*_ARGS). The
@@ -60,13 +61,22 @@ checkpatch() {	# checkpatch KSRC SERIES_DIR
 
 # hygiene KSRC SERIES_DIR: what a maintainer checks before reading a line
 hygiene() {
-	local p kver bad=0
+	local p kver list lists bad=0
 	kver=$(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$1/Makefile" | paste -sd.)
 	for p in "$2"/000[0-9]-*.patch; do
 		grep -q "^From: $author$" "$p" || { echo "$p: From: is not the author given"; bad=1; }
 		! grep -q '^base-commit:' "$p" || { echo "$p: a base-commit (the scratch repository's)"; bad=1; }
 		grep -qxF "Link: $thread" "$p" || { echo "$p: no Link: to the 2024 thread"; bad=1; }
-		grep -q '^Cc: kvm@vger.kernel.org$' "$p" || { echo "$p: no Cc: from get_maintainer.pl"; bad=1; }
+		grep -q '^Cc: .*@' "$p" || { echo "$p: no Cc: from get_maintainer.pl"; bad=1; }
+		# the KVM list for the tests, the arm64 one for the kernel change, both on the cover
+		case $p in
+		*-KVM-selftests-*) lists=kvm@vger.kernel.org ;;
+		*-KVM-arm64-*) lists=kvmarm@lists.linux.dev ;;
+		*) lists="kvm@vger.kernel.org kvmarm@lists.linux.dev" ;;
+		esac
+		for list in $lists; do
+			grep -qx "Cc: $list" "$p" || { echo "$p: no Cc: to $list"; bad=1; }
+		done
 		case $p in */0000-*) continue ;; esac
 		grep -qxF "Signed-off-by: $author" "$p" || { echo "$p: not signed off by the author"; bad=1; }
 	done
@@ -97,6 +107,24 @@ apply() {	# apply KSRC DIR SERIES_DIR
 	[ "$(git -C "$2" rev-list --count base..HEAD)" = "$(ls "$3"/000[1-9]-*.patch | wc -l)" ]
 }
 
+# a kernel patch: the arm64 objects it changes, cross-compiled with the
+# testbed's config (KVM on, 4K pages); the configured tree is kept
+build_arm64() {	# build_arm64 DIR OBJ COMMIT
+	local objs f
+	objs=$(git -C "$1" diff --name-only "$3^" "$3" | sed -n 's|^\(arch/arm64/.*\)\.c$|\1.o|p')
+	echo "== $(git -C "$1" log -1 --format=%s "$3"): $objs"
+	if [ ! -f "$2/.config" ]; then
+		mkdir -p "$2"
+		for f in kvm-stall testbed arm64 arm64-4k; do cat "$root/configs/$f.config"; done > "$2/frag"
+		make -C "$1" O="$2" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+			KCONFIG_ALLCONFIG="$2/frag" allnoconfig > "$2/config.log" 2>&1 ||
+			{ tail "$2/config.log"; rm -f "$2/.config"; return 1; }
+	fi
+	grep -qx 'CONFIG_KVM=y' "$2/.config" || { echo "no CONFIG_KVM in $2/.config"; return 1; }
+	# shellcheck disable=SC2086
+	make -C "$1" O="$2" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- -j"$(nproc)" $objs
+}
+
 # each patch in turn, the programs it has, with the tree's kvm Makefile
 build_each() {	# build_each DIR HDR OUT
 	local c p progs rc=0 commits
@@ -105,6 +133,10 @@ build_each() {	# build_each DIR HDR OUT
 	[ -n "$commits" ] || { echo "no patch applied"; return 1; }
 	for c in $commits; do
 		git -C "$1" checkout -q "$c" || return 1
+		if git -C "$1" diff --name-only "$c^" "$c" | grep -q '^arch/arm64/'; then
+			build_arm64 "$1" "$3-arm64" "$c" || { rc=1; break; }
+			continue
+		fi
 		progs=()
 		for p in stall_probe_test kvm_page_table_stall_test; do
 			[ ! -f "$1/$kvmrel/$p.c" ] || progs+=("$3/$p")

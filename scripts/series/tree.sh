@@ -6,10 +6,11 @@
 # into it and run the tree's own kselftest "install" and runner:
 #
 #   tree.sh prepare KSRC DIR
-#	DIR: hard links to KSRC's files, except tools/testing/selftests, a
-#	real copy (the only part a kselftest build writes to), with a git
-#	repository whose commit "base" holds the kvm selftests as KSRC has
-#	them (Debian's top-level .gitignore ignores everything: add -f).
+#	DIR: hard links to KSRC's files, except tools/testing/selftests (the
+#	only part a kselftest build writes to) and arch/arm64/kvm (the
+#	series' kernel patch changes it), real copies, with a git repository
+#	whose commit "base" holds those two as KSRC has them (Debian's
+#	top-level .gitignore ignores everything: add -f).
 #	Run again, it puts the kvm directory back to "base", keeping the
 #	objects an earlier build left, so that a rebuild is incremental.
 #   tree.sh install DIR HDR INSTALL_PATH
@@ -24,6 +25,7 @@
 set -euo pipefail
 
 kvmrel=tools/testing/selftests/kvm
+karm=arch/arm64/kvm
 gitc=(git -c user.name=kvm-stall-check -c user.email=kvm-stall-check@localhost)
 
 prepare() {	# prepare KSRC DIR
@@ -32,7 +34,8 @@ prepare() {	# prepare KSRC DIR
 	ksrc=$(readlink -f "$1")
 	[ -d "$ksrc/$kvmrel/lib" ] || { echo "tree: no KVM selftests in '$1'" >&2; return 2; }
 	if [ "$(cat "$dir/.stall-tree" 2>/dev/null)" = "$ksrc" ] &&
-	   "${gitc[@]}" -C "$dir" rev-parse -q --verify base > /dev/null; then
+	   "${gitc[@]}" -C "$dir" rev-parse -q --verify base > /dev/null &&
+	   "${gitc[@]}" -C "$dir" ls-files --error-unmatch "$karm/mmu.c" > /dev/null 2>&1; then
 		rm -rf "$dir/.git/rebase-apply"
 		"${gitc[@]}" -C "$dir" checkout -q -f -B work base
 		# Debian's top-level .gitignore hides every untracked file from
@@ -51,8 +54,11 @@ prepare() {	# prepare KSRC DIR
 	cp -al "$ksrc" "$dir"
 	rm -rf "${dir:?}/tools/testing/selftests"
 	cp -a "$ksrc/tools/testing/selftests" "$dir/tools/testing/selftests"
+	# the series' kernel patch changes it: a copy, never links into the tree
+	rm -rf "${dir:?}/$karm"
+	cp -a "$ksrc/$karm" "$dir/$karm"
 	"${gitc[@]}" -C "$dir" init -q
-	"${gitc[@]}" -C "$dir" add -f "$kvmrel"
+	"${gitc[@]}" -C "$dir" add -f "$kvmrel" "$karm"
 	"${gitc[@]}" -C "$dir" commit -q -m "base: $kvmrel as in $ksrc"
 	"${gitc[@]}" -C "$dir" tag base
 	"${gitc[@]}" -C "$dir" checkout -q -B work base
