@@ -41,6 +41,10 @@ srcver=$(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | p
 # build of one version and granule are both kept, as are other versions.
 key=$( (echo "$srcver"; cat "${frags[@]}" ${patches[@]+"${patches[@]}"}) | sha256sum | cut -c1-12)
 out=$dir/built-$kver-$granule-$key
+# one build of a kernel at a time: make check starts the 64K one in the
+# background, and the testbed check then waits for it here
+exec 8> "$dir/.build-$kver-$granule-$key.lock"
+flock -w 3600 8 || { echo "build-kernel: $out was being built for an hour" >&2; exit 1; }
 if [ -f "$out/.ok" ]; then
 	[ -f "$out/config" ] || cp "$out/obj/.config" "$out/config"
 	touch "$out/.ok"

@@ -19,13 +19,20 @@ tree=$dir/linux-source-$ver
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 tree=$dir/linux-source-$ver
+# one unpacking at a time (make check builds a kernel in the background):
+# the second waits, then finds the tree there
+exec 9> "$dir/.get-ksrc-$ver.lock"
+flock -w 1800 9 || { echo "get-ksrc: another unpacking of $ver held its lock for 30 min" >&2; exit 1; }
+[ -f "$tree/.unpacked" ] && exit 0
+. "$here/apt-lock.sh"
 
 tarball=/usr/src/linux-source-$ver.tar.xz
 if [ "$ver" = 6.12 ]; then
 	if [ ! -f "$tarball" ]; then
 		[ "$(id -u)" = 0 ] || { echo "get-ksrc: need root to apt-get install linux-source-$ver" >&2; exit 1; }
-		apt-get -q update >&2 || true
-		DEBIAN_FRONTEND=noninteractive apt-get -q install -y "linux-source-$ver" >&2
+		apt_waiting get-ksrc apt-get -q update >&2 || true
+		DEBIAN_FRONTEND=noninteractive apt_waiting get-ksrc apt-get -q install -y \
+			"linux-source-$ver" >&2
 	fi
 else
 	dl=$dir/dl
