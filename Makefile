@@ -124,7 +124,7 @@ UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
 UNIT_OBJ := $(addprefix $(UNIT_OUT)/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
 	stall_sys.o stall_irq.o stall_json.o stall_blkdev.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
-	-Iinclude -Itests/include $(SAN_CFLAGS)
+	-DSTALL_LAB -Iinclude -Itests/include $(SAN_CFLAGS)
 
 $(UNIT_OUT)/%.o: lib/%.c include/*.h
 	@mkdir -p $(@D)
@@ -156,7 +156,7 @@ $(call positive,FUZZ_TIME)$(call number,FUZZ_SEED)
 $(FUZZ_OUT)/stall_fuzz_parse: tests/fuzz/stall_fuzz_parse.c $(FUZZ_PARSE_SRC) include/*.h
 	@scripts/deps.sh fuzz
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu99 -Iinclude -Itests/include $< $(FUZZ_PARSE_SRC) -lm -lpthread -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -std=gnu99 -DSTALL_LAB -Iinclude -Itests/include $< $(FUZZ_PARSE_SRC) -lm -lpthread -o $@
 
 fuzz-build: all $(FUZZ_OUT)/stall_fuzz_parse
 	+$(KVM_MAKE) FUZZ_CC=$(FUZZ_CC) \

@@ -23,8 +23,10 @@
 #define STALL_LOAD_MAX		4
 #define STALL_LOAD_MAX_THREADS	2
 #define STALL_LOAD_MAX_IRQS	8
+#ifdef STALL_LAB
 /* the blk load's buffer, bs x qd, touched and resident for the run */
 #define STALL_LOAD_BLK_MAX_BUF	(256ULL << 20)
+#endif
 
 enum stall_load_phase {
 	STALL_LOAD_IDLE,
@@ -65,9 +67,11 @@ struct stall_load {
 	const struct stall_load_kind *kind;
 	char spec[160];
 	u64 size;		/* message or block size */
+#ifdef STALL_LAB
 	int depth;		/* block queue depth */
 	const char *dir;	/* where the block load's file goes */
 	bool scratch;		/* blk: the device's signature may be overwritten */
+#endif
 	char peer[32];		/* TCP loads: the server's address, loopback if empty */
 	char ns[96];		/* and the network namespace it listens in */
 	u64 window_ns;	/* throughput window */
@@ -114,12 +118,14 @@ struct stall_load_result {
 };
 
 extern const struct stall_load_kind stall_load_net_kinds[3];
+#ifdef STALL_LAB
 extern const struct stall_load_kind stall_load_blk_kind;
+#endif
 
 const struct stall_load_kind *stall_load_kind_at(int i);
 
 void stall_load_free(struct stall_load *l);
-int stall_load_parse(struct stall_load *l, const char *spec, const char *dir);
+int stall_load_parse(struct stall_load *l, const char *spec);
 int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus);
 void stall_load_stop(struct stall_load *l);
 void stall_load_set_phase(struct stall_load *l, enum stall_load_phase phase);

@@ -45,7 +45,9 @@ struct stall_params {
 	struct stall_load loads[STALL_LOAD_MAX];
 	int nr_loads;
 	enum stall_load_placement where;
-	const char *blk_dir;
+#ifdef STALL_LAB
+	const char *blk_dir;	/* -D */
+#endif
 	u64 window_ns;
 	/* the run's time budget (-d), and where its default came from */
 	struct stall_run_budget run;
@@ -111,6 +113,16 @@ struct stall_result {
 	u64 est_ns;			/* what the time budget expected it to take */
 	u64 left_ns;			/* what was left of the budget when it was to start */
 	bool over_time;			/* skipped: it would not have fitted */
+	/* the KTAP results, the point's and each load's, and their reasons */
+	char name[128];
+	int code;			/* KSFT_PASS, KSFT_FAIL or KSFT_SKIP */
+	const char *reason;		/* NULL for a pass */
+	char why[256];			/* a reason composed for this point */
+	int load_code[STALL_LOAD_MAX];
+	const char *load_reason[STALL_LOAD_MAX];
+	char load_why[STALL_LOAD_MAX][128];
+	struct stall_load_result load_med[STALL_LOAD_MAX];	/* over the repetitions */
+	struct stall_load_verdict load_v[STALL_LOAD_MAX];
 };
 
 extern const char *const stall_class_names[];
@@ -132,15 +144,12 @@ void stall_report_attribution(struct stall_params *p, const char *name,
 			      struct stall_result *res);
 void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m);
 
+#ifdef STALL_LAB
 int stall_results_check(const char *path);
 void stall_results_begin(const char *path, struct stall_params *p, bool probe_sees_held);
 void stall_results_point(struct stall_params *p, const struct stall_mode *mode,
-			 const struct stall_result *res, const char *name, const char *result,
-			 const char *reason, u64 best_time_ns);
-void stall_results_load(const struct stall_load *l, const char *name, const char *result,
-			const char *reason, const struct stall_result *res, int i,
-			const struct stall_load_result *m, const struct stall_load_verdict *v);
-void stall_results_point_end(void);
+			 const struct stall_result *res, u64 best_time_ns);
 int stall_results_finish(u64 pass, u64 fail, u64 skip);
+#endif
 
 #endif /* SELFTEST_KVM_STALL_RESULT_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * IO load generators: parsing, threads, phases and windows. The generators
- * themselves are in stall_load_net.c and stall_load_blk.c.
+ * themselves are in stall_load_net.c (and the lab kit's stall_load_blk.c).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -25,7 +25,9 @@ static const struct stall_load_kind *const stall_load_table[] = {
 	&stall_load_net_kinds[0],
 	&stall_load_net_kinds[1],
 	&stall_load_net_kinds[2],
+#ifdef STALL_LAB
 	&stall_load_blk_kind,
+#endif
 };
 
 const struct stall_load_kind *stall_load_kind_at(int i)
@@ -46,10 +48,12 @@ static const struct stall_load_kind *stall_load_kind(const char *name, size_t le
 
 static int stall_load_param(struct stall_load *l, const char *kv)
 {
+#ifdef STALL_LAB
 	long n;
+#endif
 
-	if (!strncmp(kv, "msg=", 4) || !strncmp(kv, "bs=", 3))
-		return stall_parse_size(strchr(kv, '=') + 1, &l->size);
+	if (!strncmp(kv, "msg=", 4))
+		return stall_parse_size(kv + 4, &l->size);
 	if (!strncmp(kv, "peer=", 5) && strlen(kv + 5) < sizeof(l->peer)) {
 		struct in_addr a;
 
@@ -63,6 +67,9 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 		snprintf(l->ns, sizeof(l->ns), "%s", kv + 3);
 		return 0;
 	}
+#ifdef STALL_LAB
+	if (!strncmp(kv, "bs=", 3))
+		return stall_parse_size(kv + 3, &l->size);
 	if (!strcmp(kv, "scratch=1")) {
 		l->scratch = true;
 		return 0;
@@ -74,14 +81,16 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 		l->depth = n;
 		return 0;
 	}
+#endif
 	return -EINVAL;
 }
 
 /*
- * "tcp-stream", "tcp-stream:msg=9001B", "blk:bs=64k:qd=32". Defaults follow
- * the 2024 report: 9001-byte messages, 4 KiB writes at queue depth 128.
+ * "tcp-stream", "tcp-stream:msg=9001B", "tcp-rr:peer=192.0.2.2:ns=/run/netns/b".
+ * Defaults follow the 2024 report: 9001-byte messages (the blk load: 4 KiB
+ * writes at queue depth 128).
  */
-int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
+int stall_load_parse(struct stall_load *l, const char *spec)
 {
 	const char *colon = strchr(spec, ':');
 	char copy[sizeof(l->spec)], *kv, *save;
@@ -92,12 +101,15 @@ int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
 	l->kind = stall_load_kind(spec, colon ? (size_t)(colon - spec) : strlen(spec));
 	if (!l->kind || strlen(spec) >= sizeof(copy))
 		return -EINVAL;
-	l->dir = dir;
 	l->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
-	l->size = strcmp(l->kind->name, "blk") ? 9001 : 4096;
+	l->size = 9001;
 	if (!strcmp(l->kind->name, "tcp-rr"))
 		l->size = 64;
+#ifdef STALL_LAB
+	if (!strcmp(l->kind->name, "blk"))
+		l->size = 4096;
 	l->depth = 128;
+#endif
 	if (colon) {
 		/* "tcp-rr:", "blk::qd=4": an empty parameter is a typo, not a default */
 		if (!colon[1] || strstr(colon, "::") || spec[strlen(spec) - 1] == ':')
@@ -110,15 +122,17 @@ int stall_load_parse(struct stall_load *l, const char *spec, const char *dir)
 				return ret;
 		}
 	}
-	if (!l->size || l->size > (64 << 20) || !l->depth)
+	if (!l->size || l->size > (64 << 20))
 		return -EINVAL;
+#ifdef STALL_LAB
 	/*
 	 * O_DIRECT writes must be whole logical blocks (512 bytes at least);
 	 * the buffer, bs x qd, is touched and stays resident: 256 MiB at most.
 	 */
 	if (!strcmp(l->kind->name, "blk") &&
-	    (l->size % 512 || l->size * l->depth > STALL_LOAD_BLK_MAX_BUF))
+	    (!l->depth || l->size % 512 || l->size * l->depth > STALL_LOAD_BLK_MAX_BUF))
 		return -EINVAL;
+#endif
 	for (i = 0; i < 4; i++)
 		l->fd[i] = -1;
 	for (i = 0; i < STALL_LOAD_NR_PHASES; i++)

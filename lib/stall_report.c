@@ -9,7 +9,9 @@
 #include <linux/types.h>
 
 #include "kselftest.h"
+#ifdef STALL_LAB
 #include "stall_env.h"
+#endif
 #include "stall_result.h"
 
 #define US(ns)	STALL_US(ns)
@@ -31,23 +33,29 @@ const char *const stall_rule_names[] = {
 
 const char *stall_report_expected_batch_source(void)
 {
-	return stall_env_stage2_batch() ? "kvm.stage2_batch" : "6.12's";
+#ifdef STALL_LAB
+	/* the testbed's knob kernels (patches/knob/) */
+	if (stall_env_stage2_batch())
+		return "kvm.stage2_batch";
+#endif
+	return "6.12's";
 }
 
 /*
  * The batch stage2_apply_range() uses on 6.12 (the smallest block, the
- * level-1 block with 4K pages: arch/arm64/include/asm/kvm_pgtable.h), or
- * the one the knob's parameter set, only a label next to what the
- * kernel-side measurement observed: a candidate fix or a later kernel may
- * differ, and the output then says so.
+ * level-1 block with 4K pages: arch/arm64/include/asm/kvm_pgtable.h): only
+ * a label next to what the kernel-side measurement observed, since a
+ * candidate fix or a later kernel may differ, and the output then says so.
  */
 u64 stall_report_expected_batch(void)
 {
 #ifdef __aarch64__
+#ifdef STALL_LAB
 	u64 knob = stall_env_stage2_batch();
 
 	if (knob)
 		return knob;
+#endif
 	switch (getpagesize()) {
 	case 4096:
 		return 1ULL << 30;

@@ -179,65 +179,12 @@ static void json_kernel(struct stall_params *p, const struct stall_result *res)
 }
 
 /* Opens a result's object, a point's or a load's, with what every result has. */
-static bool json_result(const char *name, const char *result, const char *reason)
+static void json_result(const char *name, const char *result, const char *reason)
 {
-	if (!results_path)
-		return false;
 	stall_json_obj(&results, NULL);
 	stall_json_str(&results, "name", name);
 	stall_json_str(&results, "result", result);
 	stall_json_str(&results, "reason", reason);
-	return true;
-}
-
-/* Opens the point's object; stall_results_point_end() closes it after its loads. */
-void stall_results_point(struct stall_params *p, const struct stall_mode *mode,
-			 const struct stall_result *res, const char *name, const char *result,
-			 const char *reason, u64 best_time_ns)
-{
-	const struct stall_rep *r = &res->rep[res->worst];
-	struct stall_json *j = &results;
-	char bs[16];
-	int i;
-
-	if (!json_result(name, result, reason))
-		return;
-	stall_json_str(j, "mode", mode->name);
-	stall_json_str(j, "batch",
-		       mode->batched ? stall_fmt_size(res->batch, bs, sizeof(bs)) : NULL);
-	if (res->skip) {
-		stall_json_arr(j, "loads");
-		return;
-	}
-	stall_json_str(j, "verdict", stall_class_names[res->cls]);
-	stall_json_s64(j, "judged", res->judged);
-	stall_json_s64(j, "reps_run", res->nr_reps);
-	stall_json_u64(j, "time_ns", res->time_ns);
-	stall_json_double(j, "time_x", best_time_ns ? (double)res->time_ns / best_time_ns : 0.0);
-	stall_json_u64(j, "stall_ns", res->gap_ns);
-	json_ns("held_ns", res->held_ns);
-	stall_json_u64(j, "ctl_stall_ns", res->ctl_gap_ns);
-	stall_json_u64(j, "base_stall_ns", res->base_gap_ns);
-	stall_json_str(j, "rule", stall_rule_names[r->v.rule]);
-	stall_json_u64(j, "budget_ns", r->v.stall_limit_ns);
-	stall_json_obj(j, "tiers");
-	stall_json_str(j, stall_tier_names[p->budget.tier], stall_class_names[res->cls]);
-	stall_json_str(j, stall_tier_names[!p->budget.tier], stall_class_names[res->alt_cls]);
-	stall_json_end(j);
-	json_kernel(p, res);
-	stall_json_arr(j, "reps");
-	for (i = 0; i < res->nr_reps; i++)
-		json_rep(&res->rep[i]);
-	stall_json_end(j);
-	stall_json_arr(j, "loads");
-}
-
-void stall_results_point_end(void)
-{
-	if (!results_path)
-		return;
-	stall_json_end(&results);
-	stall_json_end(&results);
 }
 
 /* a repetition's throughput over time (the median has none) */
@@ -278,27 +225,78 @@ static void json_load_result(const char *key, const struct stall_load_result *m)
 	stall_json_end(j);
 }
 
-void stall_results_load(const struct stall_load *l, const char *name, const char *result,
-			const char *reason, const struct stall_result *res, int i,
-			const struct stall_load_result *m, const struct stall_load_verdict *v)
+static const char *json_code(int code)
+{
+	return code == KSFT_SKIP ? "skip" : code == KSFT_PASS ? "pass" : "fail";
+}
+
+static void json_load(const struct stall_load *l, const struct stall_result *res, int i)
 {
 	struct stall_json *j = &results;
+	char lname[192];
 	int rep;
 
-	if (!json_result(name, result, reason))
-		return;
+	snprintf(lname, sizeof(lname), "%s load=%s", res->name, l->spec);
+	json_result(lname, json_code(res->load_code[i]), res->load_reason[i]);
 	stall_json_str(j, "spec", l->spec);
 	stall_json_str(j, "unit", l->kind->unit);
-	if (m) {
-		json_load_result("median", m);
-		stall_json_double(j, "dip", v->dip);
-		stall_json_double(j, "rate_floor", v->rate_floor);
-		stall_json_u64(j, "op_budget_ns", v->lat_limit_ns);
+	/* a load's figures where it was judged */
+	if (res->load_code[i] != KSFT_SKIP) {
+		json_load_result("median", &res->load_med[i]);
+		stall_json_double(j, "dip", res->load_v[i].dip);
+		stall_json_double(j, "rate_floor", res->load_v[i].rate_floor);
+		stall_json_u64(j, "op_budget_ns", res->load_v[i].lat_limit_ns);
 		stall_json_arr(j, "reps");
 		for (rep = 0; rep < res->nr_reps; rep++)
 			json_load_result(NULL, &res->load[i][rep]);
 		stall_json_end(j);
 	}
+	stall_json_end(j);
+}
+
+/* A point's result, its figures and repetitions, and its loads' results. */
+void stall_results_point(struct stall_params *p, const struct stall_mode *mode,
+			 const struct stall_result *res, u64 best_time_ns)
+{
+	const struct stall_rep *r = &res->rep[res->worst];
+	struct stall_json *j = &results;
+	char bs[16];
+	int i;
+
+	if (!results_path)
+		return;
+	json_result(res->name, json_code(res->code), res->reason);
+	stall_json_str(j, "mode", mode->name);
+	stall_json_str(j, "batch",
+		       mode->batched ? stall_fmt_size(res->batch, bs, sizeof(bs)) : NULL);
+	if (!res->skip) {
+		stall_json_str(j, "verdict", stall_class_names[res->cls]);
+		stall_json_s64(j, "judged", res->judged);
+		stall_json_s64(j, "reps_run", res->nr_reps);
+		stall_json_u64(j, "time_ns", res->time_ns);
+		stall_json_double(j, "time_x",
+				  best_time_ns ? (double)res->time_ns / best_time_ns : 0.0);
+		stall_json_u64(j, "stall_ns", res->gap_ns);
+		json_ns("held_ns", res->held_ns);
+		stall_json_u64(j, "ctl_stall_ns", res->ctl_gap_ns);
+		stall_json_u64(j, "base_stall_ns", res->base_gap_ns);
+		stall_json_str(j, "rule", stall_rule_names[r->v.rule]);
+		stall_json_u64(j, "budget_ns", r->v.stall_limit_ns);
+		stall_json_obj(j, "tiers");
+		stall_json_str(j, stall_tier_names[p->budget.tier], stall_class_names[res->cls]);
+		stall_json_str(j, stall_tier_names[!p->budget.tier],
+			       stall_class_names[res->alt_cls]);
+		stall_json_end(j);
+		json_kernel(p, res);
+		stall_json_arr(j, "reps");
+		for (i = 0; i < res->nr_reps; i++)
+			json_rep(&res->rep[i]);
+		stall_json_end(j);
+	}
+	stall_json_arr(j, "loads");
+	for (i = 0; i < p->nr_loads; i++)
+		json_load(&p->loads[i], res, i);
+	stall_json_end(j);
 	stall_json_end(j);
 }
 

@@ -24,8 +24,9 @@ pkgs=()
 for what in "$@"; do
 	case $what in
 	build)
-		# e2fsprogs: make check's scratch-device check makes filesystems
-		pkgs+=(xz-utils perl libc6-dev e2fsprogs) ;;
+		# e2fsprogs: make check's scratch-device check makes filesystems;
+		# unifdef: make series leaves the lab kit's code out
+		pkgs+=(xz-utils perl libc6-dev e2fsprogs unifdef) ;;
 	arm64)
 		pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
 	testbed)

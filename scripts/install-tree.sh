@@ -81,6 +81,10 @@ link_rules() {
 	for t in "${tests[@]}"; do
 		link_rules "$t"
 	done
+	# the lab kit's code (-j), where its files are installed; never in the series
+	if [ -f "$root/lib/stall_results.c" ]; then
+		echo "\$(STALL_LIB_OBJS) $(printf '$(OUTPUT)/%s ' "${tests[@]}"): CPPFLAGS += -DSTALL_LAB"
+	fi
 	echo "\$(STALL_LIB_OBJS): \$(OUTPUT)/%.o: %.c \$(GEN_HDRS)"
 	printf '\t$(CC) $(CFLAGS) $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@\n'
 	echo "EXTRA_CLEAN += \$(STALL_LIB_OBJS)"

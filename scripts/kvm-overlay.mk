@@ -21,16 +21,22 @@ STALL_TEST_OBJ := $(patsubst %,$(OUTPUT)/stall/%.o,$(STALL_TESTS))
 STALL_VERSION := $(shell git -C $(STALL_ROOT) describe --always --dirty 2>/dev/null || echo unknown)
 $(OUTPUT)/stall/lib/stall_results.o: CPPFLAGS += -DSTALL_SUITE_VERSION='"$(STALL_VERSION)"'
 
+# The lab kit: what the series leaves out (mkseries.sh: unifdef -USTALL_LAB),
+# the -j results file. Objects are rebuilt when this file changes.
+STALL_LAB_CPPFLAGS := -DSTALL_LAB
+$(STALL_LIB_OBJ) $(STALL_TEST_OBJ) $(STALL_PROGS) $(STALL_FUZZ_OUT)/stall_fuzz_options: \
+	CPPFLAGS += $(STALL_LAB_CPPFLAGS)
+
 STALL_GUEST_OBJ := $(OUTPUT)/stall/lib/stall_vm.o
 $(filter-out $(STALL_GUEST_OBJ),$(STALL_LIB_OBJ)) $(STALL_TEST_OBJ): \
 	STALL_OBJ_CFLAGS := $(STALL_SAN_CFLAGS)
 
-$(OUTPUT)/stall/lib/%.o: $(STALL_ROOT)/lib/%.c $(GEN_HDRS)
+$(OUTPUT)/stall/lib/%.o: $(STALL_ROOT)/lib/%.c $(GEN_HDRS) $(STALL_ROOT)/scripts/kvm-overlay.mk
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(STALL_OBJ_CFLAGS) -I$(STALL_ROOT)/include $(CPPFLAGS) $(TARGET_ARCH) \
 		-c $< -o $@
 
-$(OUTPUT)/stall/%.o: $(STALL_ROOT)/selftests/%.c $(GEN_HDRS)
+$(OUTPUT)/stall/%.o: $(STALL_ROOT)/selftests/%.c $(GEN_HDRS) $(STALL_ROOT)/scripts/kvm-overlay.mk
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(STALL_OBJ_CFLAGS) -I$(STALL_ROOT)/include $(CPPFLAGS) $(TARGET_ARCH) \
 		-c $< -o $@

@@ -12,6 +12,9 @@
 # library files present into the suite's programs. The lab kit (results
 # reader, schema, testbed) is not part of the series.
 #
+# The lab kit's code (#ifdef STALL_LAB: the -j results file, the testbed's
+# knob) is left out with unifdef, and its own files are in no Files: line.
+#
 # The kernel tree is only read: the series is made in a scratch git
 # repository holding a copy of its kvm selftests directory. A Debian
 # source tree is no git repository, so no base-commit can be named: the
@@ -134,7 +137,17 @@ for msg in "$series"/[0-9]*-*.txt; do
 		for f in $files; do
 			[ -f "$root/$f" ] || { echo "mkseries: $msg: no $f" >&2; exit 1; }
 			mkdir -p "$stage/$(dirname "$f")"
-			cp "$root/$f" "$stage/$f"
+			case $f in
+			*.[ch])
+				# the lab kit's code stays here (status 1: lines removed)
+				unifdef -USTALL_LAB -o "$stage/$f.tmp" "$root/$f" && rc=0 || rc=$?
+				[ $rc -le 1 ] || { echo "mkseries: unifdef failed on $f" >&2; exit 1; }
+				# nor the blank line a block at the end leaves
+				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" > "$stage/$f"
+				rm "$stage/$f.tmp" ;;
+			*)
+				cp "$root/$f" "$stage/$f" ;;
+			esac
 		done
 		# each stage installs onto the base's Makefile and config
 		git -C "$repo" checkout -q "$base" -- "$mk" "$kvmrel/config" "$kvmrel/.gitignore"

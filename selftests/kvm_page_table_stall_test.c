@@ -36,11 +36,8 @@
 #include "kvm_util.h"
 #include "test_util.h"
 #include "guest_modes.h"
-#include "stall_blkdev.h"
 #include "stall_budget.h"
-#include "stall_env.h"
 #include "stall_irq.h"
-#include "stall_json.h"
 #include "stall_load.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
@@ -49,6 +46,10 @@
 #include "stall_teardown.h"
 #include "stall_trace.h"
 #include "stall_result.h"
+#ifdef STALL_LAB
+#include "stall_blkdev.h"
+#include "stall_json.h"
+#endif
 
 #define DEFAULT_TEST_MEM_SIZE	(512ULL << 20)
 #define DEFAULT_BASELINE_NS	(200ULL * 1000 * 1000)
@@ -70,8 +71,13 @@
 	"%s: %d of %d judged repetitions held, stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
 
 static struct stall_probe probe;
-/* -j: the results file */
+#ifdef STALL_LAB
+/* -j: the results file, the lab kit's (docs/results-file.md) */
 static const char *results_path;
+#define OPTSTRING	":hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:Q:W:d:D:j:"
+#else
+#define OPTSTRING	":hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:Q:W:d:"
+#endif
 
 /*
  * Progress on stderr, outside the KTAP, where KVM_STALL_PROGRESS is set:
@@ -325,48 +331,59 @@ static int count_held(const struct stall_result *res)
 	return n;
 }
 
-/* One KTAP result per load of a point: its throughput dip and operation latency. */
-static void report_load(struct stall_params *p, const char *name, struct stall_result *res,
-			int i)
+/* A load's medians against its budget, and the diagnostic line saying so. */
+static void judge_load(struct stall_params *p, const struct stall_load *l,
+		       const struct stall_load_result *m, struct stall_load_verdict *v)
 {
-	struct stall_load *l = &p->loads[i];
-	struct stall_load_verdict v;
-	struct stall_load_result m;
-	const char *reason;
-	char lname[192], why[128];
-
-	snprintf(lname, sizeof(lname), "%s load=%s", name, l->spec);
-	if (res->skip || res->load_skip[i][0]) {
-		reason = res->skip ? res->skip : res->load_skip[i];
-		ksft_test_result_code(KSFT_SKIP, lname, "%s", reason);
-		stall_results_load(l, lname, "skip", reason, res, i, NULL, NULL);
-		return;
-	}
-	stall_load_medians(res->nr_reps, res->load[i], &m);
-	/* a load that moved nothing has nothing to lose: no verdict, and why */
-	if (!(m.base_median > 0.0)) {
-		snprintf(why, sizeof(why), "the load did nothing in the baseline (rate 0): %s%s",
-			 l->io_errno ? "its operations failed: " : "it does not run here",
-			 l->io_errno ? strerror(l->io_errno) : "");
-		reason = why;
-		ksft_test_result_code(KSFT_SKIP, lname, "%s", reason);
-		stall_results_load(l, lname, "skip", reason, res, i, NULL, NULL);
-		return;
-	}
-	stall_budget_judge_load(&p->budget, m.base_median, m.base_worst, m.meas_worst,
-				m.base_max_ns, m.meas_max_ns, &v);
+	stall_budget_judge_load(&p->budget, m->base_median, m->base_worst, m->meas_worst,
+				m->base_max_ns, m->meas_max_ns, v);
 	/* one diagnostic line, written in two parts */
 	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f",
-		       l->spec, l->kind->unit, m.base_median, m.base_worst, m.meas_worst,
-		       v.rate_floor);
-	printf(" dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu", 100.0 * v.dip, US(m.meas_p50_ns),
-	       US(m.meas_p99_ns), US(m.meas_max_ns));
-	printf(" base_max=%lu budget=%lu load_cpu_pct=%.1f\n", US(m.base_max_ns),
-	       US(v.lat_limit_ns), m.cpu_pct);
-	ksft_test_result(v.rate_ok && v.lat_ok, "%s\n", lname);
-	stall_results_load(l, lname, v.rate_ok && v.lat_ok ? "pass" : "fail",
-			   !v.rate_ok ? "throughput dip over budget" :
-			   !v.lat_ok ? "operation latency over budget" : NULL, res, i, &m, &v);
+		       l->spec, l->kind->unit, m->base_median, m->base_worst, m->meas_worst,
+		       v->rate_floor);
+	printf(" dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu", 100.0 * v->dip,
+	       US(m->meas_p50_ns), US(m->meas_p99_ns), US(m->meas_max_ns));
+	printf(" base_max=%lu budget=%lu load_cpu_pct=%.1f\n", US(m->base_max_ns),
+	       US(v->lat_limit_ns), m->cpu_pct);
+}
+
+/* A KTAP result, kept with its reason in the point's results. */
+static void ktap_result(int code, const char *name, const char *reason)
+{
+	if (code == KSFT_SKIP)
+		ksft_test_result_code(KSFT_SKIP, name, "%s", reason);
+	else
+		ksft_test_result(code == KSFT_PASS, "%s\n", name);
+}
+
+/* One KTAP result per load of a point: its throughput dip and operation latency. */
+static void report_load(struct stall_params *p, struct stall_result *res, int i)
+{
+	struct stall_load_result *m = &res->load_med[i];
+	struct stall_load_verdict *v = &res->load_v[i];
+	struct stall_load *l = &p->loads[i];
+	char lname[192];
+
+	snprintf(lname, sizeof(lname), "%s load=%s", res->name, l->spec);
+	res->load_code[i] = KSFT_SKIP;
+	res->load_reason[i] = res->skip ? res->skip : res->load_skip[i];
+	if (!res->skip && !res->load_skip[i][0]) {
+		stall_load_medians(res->nr_reps, res->load[i], m);
+		/* a load that moved nothing has nothing to lose: no verdict, and why */
+		if (!(m->base_median > 0.0)) {
+			snprintf(res->load_why[i], sizeof(res->load_why[i]),
+				 "the load did nothing in the baseline (rate 0): %s%s",
+				 l->io_errno ? "its operations failed: " : "it does not run here",
+				 l->io_errno ? strerror(l->io_errno) : "");
+			res->load_reason[i] = res->load_why[i];
+		} else {
+			judge_load(p, l, m, v);
+			res->load_code[i] = v->rate_ok && v->lat_ok ? KSFT_PASS : KSFT_FAIL;
+			res->load_reason[i] = !v->rate_ok ? "throughput dip over budget" :
+					      !v->lat_ok ? "operation latency over budget" : NULL;
+		}
+	}
+	ktap_result(res->load_code[i], lname, res->load_reason[i]);
 }
 
 /* What a point took of the run's time budget; for one that did not fit, why. */
@@ -384,59 +401,76 @@ static void print_run_time(struct stall_params *p, const char *name,
 			       SEC(res->run_ns), SEC(res->est_ns));
 }
 
-static void report_point(struct stall_params *p, const struct stall_mode *mode,
-			 struct stall_result *res, u64 best_time_ns)
+/*
+ * A point the machine's noise left unjudged: the figures and which noise
+ * on diagnostic lines, a skip with fixed words (CI folds a skip's reason
+ * into the result's name).
+ */
+static void report_noisy(struct stall_result *res)
 {
-	char bs[16], gs[16], ss[16], name[128], reason[256];
+	struct stall_rep *r = &res->rep[res->worst];
+
+	ksft_print_msg(NOISY_FIGURES "\n", res->name, count_held(res), res->judged,
+		       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
+		       US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns : r->ctl.held_ns),
+		       res->judged ? res->nr_reps : STALL_NOISY_RETRIES + 1);
+	if (res->judged)
+		snprintf(res->why, sizeof(res->why), NOISY_UNCONFIRMED);
+	else
+		snprintf(res->why, sizeof(res->why), NOISY_CONTROL, r->v.why);
+	/* which noise it was varies from run to run: not in the name */
+	ksft_print_msg("%s: %s\n", res->name, res->why);
+	res->reason = res->why;
+	ksft_test_result_code(KSFT_SKIP, res->name, "%s", NOISY_SKIP);
+}
+
+/* A judged point's figures, what held the CPU, and its result. */
+static void report_judged(struct stall_params *p, const struct stall_mode *mode,
+			  struct stall_result *res, u64 best_time_ns)
+{
 	struct stall_rep *r = &res->rep[res->worst];
 	u64 time_limit;
 	bool time_ok;
-	int i;
 
-	snprintf(name, sizeof(name), "%s batch=%s granule=%s backing=%s%s", mode->name,
-		 mode->batched ? fmt_size(res->batch, bs) : "n/a",
-		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss),
-		 p->guest_mode_tag);
-	print_run_time(p, name, res);
-	if (res->skip) {
-		ksft_test_result_code(KSFT_SKIP, name, "%s", res->skip);
-		stall_results_point(p, mode, res, name, "skip", res->skip, best_time_ns);
-		for (i = 0; i < p->nr_loads; i++)
-			report_load(p, name, res, i);
-		stall_results_point_end();
-		return;
-	}
 	time_ok = stall_budget_time_ok(&p->budget, res->time_ns, best_time_ns, &time_limit);
 	stall_report_figures(p, mode, res, best_time_ns);
 	if (!time_ok)
 		ksft_print_msg("%s: teardown %lu us is over %.2fx the fastest batch (%lu us)\n",
-			       name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
+			       res->name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
 	if (res->cls == STALL_HELD)
-		stall_report_attribution(p, name, res);
+		stall_report_attribution(p, res->name, res);
 	if (res->cls == STALL_NOISY) {
-		ksft_print_msg(NOISY_FIGURES "\n", name, count_held(res), res->judged,
-			       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
-			       US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns :
-				  r->ctl.held_ns),
-			       res->judged ? res->nr_reps : STALL_NOISY_RETRIES + 1);
-		if (res->judged)
-			snprintf(reason, sizeof(reason), NOISY_UNCONFIRMED);
-		else
-			snprintf(reason, sizeof(reason), NOISY_CONTROL, r->v.why);
-		/* which noise it was varies from run to run: not in the name */
-		ksft_print_msg("%s: %s\n", name, reason);
-		ksft_test_result_code(KSFT_SKIP, name, "%s", NOISY_SKIP);
-		stall_results_point(p, mode, res, name, "skip", reason, best_time_ns);
-	} else {
-		ksft_test_result(res->cls == STALL_OK && time_ok, "%s\n", name);
-		stall_results_point(p, mode, res, name,
-				    res->cls == STALL_OK && time_ok ? "pass" : "fail",
-				    res->cls != STALL_OK ? r->v.why :
-				    time_ok ? NULL : "teardown time over budget", best_time_ns);
+		report_noisy(res);
+		return;
 	}
+	res->code = res->cls == STALL_OK && time_ok ? KSFT_PASS : KSFT_FAIL;
+	res->reason = res->cls != STALL_OK ? r->v.why :
+		      time_ok ? NULL : "teardown time over budget";
+	ktap_result(res->code, res->name, res->reason);
+}
+
+static void report_point(struct stall_params *p, const struct stall_mode *mode,
+			 struct stall_result *res, u64 best_time_ns)
+{
+	char bs[16], gs[16], ss[16];
+	int i;
+
+	snprintf(res->name, sizeof(res->name), "%s batch=%s granule=%s backing=%s%s",
+		 mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
+		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss),
+		 p->guest_mode_tag);
+	print_run_time(p, res->name, res);
+	res->code = KSFT_SKIP;
+	res->reason = res->skip;
+	if (res->skip)
+		ktap_result(res->code, res->name, res->reason);
+	else
+		report_judged(p, mode, res, best_time_ns);
 	for (i = 0; i < p->nr_loads; i++)
-		report_load(p, name, res, i);
-	stall_results_point_end();
+		report_load(p, res, i);
+#ifdef STALL_LAB
+	stall_results_point(p, mode, res, best_time_ns);
+#endif
 }
 
 /*
@@ -524,8 +558,11 @@ static void help(char *name)
 	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
 	       "          [-c cpu] [-t modes] [-B batches] [-i period] [-w baseline]\n"
 	       "          [-r reps] [-l allowance] [-S tier] [-R ratio] [-T ratio] [-n node]\n"
-	       "          [-L loads] [-P cpu|irq] [-D dir] [-Q dip] [-W window]\n"
-	       "          [-j results.json] [-d time-budget]\n", name);
+	       "          [-L loads] [-P cpu|irq] [-Q dip] [-W window] [-d time-budget]\n",
+	       name);
+#ifdef STALL_LAB
+	printf("          [-D dir] [-j results.json]\n");
+#endif
 	puts("");
 	printf("Sizes take a unit (%s), durations one of %s: a bare\n"
 	       "number is refused.\n", STALL_SIZE_UNITS, STALL_DURATION_UNITS);
@@ -563,14 +600,18 @@ static void help(char *name)
 		printf("     %-12s %s\n", stall_load_kind_at(i)->name, stall_load_kind_at(i)->help);
 	printf(" -P: load placement: cpu (threads on the test CPU) or irq (device\n"
 	       "     interrupts steered to the test CPU, threads elsewhere) (default: cpu)\n");
+#ifdef STALL_LAB
 	printf(" -D: directory for the blk load's file, on the disk to load (default: .)\n");
+#endif
 	printf(" -Q: throughput dip budget, percent below the baseline median (default: 90)\n");
 	printf(" -W: throughput window, e.g. 10ms (default: 10ms)\n");
-	printf(" -j: also write every point and repetition, with the environment, as JSON\n"
-	       "     (schema: docs/results-file.md), once the run ends\n");
 	printf(" -d: time budget of the whole run, e.g. 300s; points that would not fit\n"
 	       "     are skipped; 0 = none (default: the kselftest timeout, from the\n"
 	       "     runner or the settings file next to the test, else 120s)\n");
+#ifdef STALL_LAB
+	printf(" -j: also write every point and repetition, with the environment, as JSON\n"
+	       "     (schema: docs/results-file.md), once the run ends\n");
+#endif
 	puts("");
 }
 
@@ -650,7 +691,7 @@ static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (p->nr_loads == STALL_LOAD_MAX)
 			usage_error(prog, "load list (-L, 4 loads at most)", arg);
-		ret = stall_load_parse(&p->loads[p->nr_loads], tok, p->blk_dir);
+		ret = stall_load_parse(&p->loads[p->nr_loads], tok);
 		usage_check(prog, "load (-L)", tok, ret, STALL_SIZE_UNITS);
 		p->nr_loads++;
 	}
@@ -680,7 +721,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 		names[i] = stall_modes[i].name;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, ":hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:D:Q:W:j:d:")) != -1) {
+	while ((opt = getopt(argc, argv, OPTSTRING)) != -1) {
 		switch (opt) {
 		case 'm':
 			parse_guest_mode(argv[0], optarg, p);
@@ -771,12 +812,16 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 				usage_error(argv[0], "load placement (-P cpu|irq)", optarg);
 			p->where = strcmp(optarg, "irq") ? STALL_LOAD_ON_CPU : STALL_LOAD_IRQ;
 			break;
+#ifdef STALL_LAB
 		case 'D':
 			p->blk_dir = optarg;
 			break;
+#endif
+#ifdef STALL_LAB
 		case 'j':
 			results_path = optarg;
 			break;
+#endif
 		case 'd':
 			if (stall_run_parse(optarg, &p->run.limit_ns))
 				usage_error(argv[0],
@@ -849,15 +894,19 @@ static void check_requirements(struct stall_params *p)
 static void claim_cpu_and_disk(struct stall_params *p)
 {
 	char name[64];
+	int ret;
+#ifdef STALL_LAB
 	struct stat st;
-	int i, ret;
 	dev_t dev;
+	int i;
+#endif
 
 	snprintf(name, sizeof(name), "kvm-stall-cpu-%d", p->test_cpu);
 	ret = stall_sys_claim(name);
 	__TEST_REQUIRE(ret != -EADDRINUSE,
 		       "another run uses test CPU %d: run them one after another, or on another -c",
 		       p->test_cpu);
+#ifdef STALL_LAB
 	for (i = 0; i < p->nr_loads; i++) {
 		if (strcmp(p->loads[i].kind->name, "blk") || stat(p->blk_dir, &st))
 			continue;
@@ -867,6 +916,7 @@ static void claim_cpu_and_disk(struct stall_params *p)
 			       "another run's blk load uses the disk under %s", p->blk_dir);
 		break;
 	}
+#endif
 }
 
 /*
@@ -1042,11 +1092,14 @@ static void init_params(struct stall_params *p)
 	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
 	p->budget.tier = STALL_TIER_REGRESSION;
 	p->budget.max_dip = STALL_DEFAULT_MAX_DIP;
+#ifdef STALL_LAB
 	p->blk_dir = ".";
+#endif
 	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
 	p->modes = (1ULL << stall_nr_modes) - 1;
 }
 
+#ifdef STALL_LAB
 /*
  * A block device for the blk load is refused before anything runs when
  * something else may be using it, or it carries a signature the user did
@@ -1065,7 +1118,9 @@ static void check_scratch_device(char *prog, struct stall_load *l)
 		exit(KSFT_FAIL);
 	}
 }
+#endif
 
+#ifdef STALL_LAB
 static void check_results_path(char *prog, const char *path)
 {
 	struct stat st;
@@ -1080,12 +1135,15 @@ static void check_results_path(char *prog, const char *path)
 		exit(KSFT_FAIL);
 	}
 }
+#endif
 
 /* Defaults that depend on other options, and checks across options. */
 static void finish_params(char *prog, struct stall_params *p)
 {
 	char vcpus[16];
+#ifdef STALL_LAB
 	struct stat st;
+#endif
 	int i;
 
 	if (!p->mode_given)
@@ -1099,8 +1157,10 @@ static void finish_params(char *prog, struct stall_params *p)
 		default_batches(p);
 	if (!p->run_given)
 		p->run.limit_ns = stall_run_default(&p->run_from);
+#ifdef STALL_LAB
 	if (stat(p->blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
 		usage_error(prog, "directory or block device (-D)", p->blk_dir);
+#endif
 	/* a region the backing cannot tile is a typo, not a missing environment */
 	if (p->size % get_backing_src_pagesz(p->src))
 		usage_error(prog, "memory size (-b, a multiple of the backing page size)",
@@ -1111,13 +1171,17 @@ static void finish_params(char *prog, struct stall_params *p)
 		usage_error(prog, "vCPU count (-v, a divisor of -b in 64K pages)", vcpus);
 	}
 	for (i = 0; i < p->nr_loads; i++) {
-		p->loads[i].dir = p->blk_dir;
 		p->loads[i].window_ns = p->window_ns;
+#ifdef STALL_LAB
+		p->loads[i].dir = p->blk_dir;
 		check_scratch_device(prog, &p->loads[i]);
+#endif
 	}
+#ifdef STALL_LAB
 	/* found out now, not after an hour of sweep */
 	if (results_path)
 		check_results_path(prog, results_path);
+#endif
 	/* a baseline shorter than the probe's period measures no gap at all */
 	if (p->period_ns * 10 > p->baseline_ns)
 		usage_error(prog, "probe period (-i, at most a tenth of the -w baseline)",
@@ -1134,7 +1198,9 @@ int main(int argc, char *argv[])
 	struct stall_params *p = calloc(1, sizeof(*p));
 	/* the runner's timeout counts from the exec, the KVM library's constructor included */
 	u64 start_ns = stall_run_process_start_ns();
+#ifdef STALL_LAB
 	int ret;
+#endif
 
 	stall_sys_catch_signals();
 	TEST_ASSERT(p, "calloc() of the parameters");
@@ -1159,7 +1225,9 @@ int main(int argc, char *argv[])
 	start_probe(p);
 	start_trace(p);
 	print_setup(p);
+#ifdef STALL_LAB
 	stall_results_begin(results_path, p, stall_probe_sees_held(&probe));
+#endif
 	ksft_set_plan(count_points(p));
 	progress_points = count_points(p) / (1 + p->nr_loads);
 
@@ -1168,11 +1236,13 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
 	stall_trace_stop();
 	stall_irq_restore_all();
+#ifdef STALL_LAB
 	ret = stall_results_finish(ksft_get_pass_cnt(), ksft_get_fail_cnt(),
 				   ksft_get_xskip_cnt());
 	if (ret)
 		/* a file that cannot be written fails the run */
 		ksft_exit_fail_msg("results file %s: %s\n", results_path, strerror(-ret));
+#endif
 	print_run_end(p);
 	/* results lost on a full or closed stdout are a failure, not a pass */
 	if (fflush(stdout) || ferror(stdout)) {

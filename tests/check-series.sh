@@ -144,7 +144,9 @@ build_each() {	# build_each DIR HDR OUT
 		echo "== $(git -C "$1" log -1 --format=%s "$c"): ${progs[*]##*/}"
 		rm -f "$3"/lib/stall_*.o "${progs[@]}"
 		make -C "$1/$kvmrel" ARCH="$karch" OUTPUT="$3" KHDR_INCLUDES="-isystem $2/usr/include" \
-			-j"$(nproc)" "${progs[@]}" || { rc=1; break; }
+			-j"$(nproc)" "${progs[@]}" > "$3.log" 2>&1 || { cat "$3.log"; rc=1; break; }
+		# the tree's own flags: a warning is a maintainer's first remark
+		! grep -E '(stall_|_stall_test).*warning:' "$3.log" || { rc=1; break; }
 	done
 	git -C "$1" checkout -q work
 	return $rc

@@ -107,7 +107,7 @@ static void fuzz_load(const char *s)
 {
 	struct stall_load *l = calloc(1, sizeof(*l));
 
-	if (!l || stall_load_parse(l, s, ".")) {
+	if (!l || stall_load_parse(l, s)) {
 		free(l);
 		return;
 	}
