@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A guest with a fully populated stage-2, for the stall tests: memstress's
- * VM and vCPU threads, run one pass at a time.
+ * VM, run one pass at a time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <semaphore.h>
+#include <pthread.h>
 #include <time.h>
 #include <linux/types.h>
 
@@ -23,8 +23,6 @@
 #define STALL_VM_PASS_BASE_S	120
 #define STALL_VM_PASS_PER_GIB_S	240
 
-/* vCPUs that finished this pass: waited for with a bound, unlike a join */
-static sem_t stall_vm_done;
 static u64 stall_vm_pass;
 
 /*
@@ -46,12 +44,20 @@ static void stall_guest_code(u32 vcpu_idx)
 	}
 }
 
-/* One pass: every page of the vCPU's share written once. */
-static void stall_vm_vcpu_pass(struct memstress_vcpu_args *args)
+/*
+ * One pass of one vCPU: every page of its share written once. The threads
+ * are the suite's, not memstress_start_vcpu_threads()': those spin until
+ * every vCPU thread runs, which on one CPU (the testbed's) lasts until a
+ * tick preempts them, and their join has no bound.
+ */
+static void *stall_vm_vcpu_pass(void *data)
 {
+	struct memstress_vcpu_args *args = data;
 	struct kvm_vcpu *vcpu = args->vcpu;
 	struct ucall uc;
+	int cpu = memstress_args.vcpu_to_pcpu[args->vcpu_idx];
 
+	TEST_ASSERT(!stall_sys_pin_self(cpu), "pinning vCPU %d to CPU %d", args->vcpu_idx, cpu);
 	vcpu_run(vcpu);
 	switch (get_ucall(vcpu, &uc)) {
 	case UCALL_SYNC:
@@ -66,32 +72,32 @@ static void stall_vm_vcpu_pass(struct memstress_vcpu_args *args)
 		TEST_FAIL("vCPU %d: unexpected exit %s", args->vcpu_idx,
 			  exit_reason_str(vcpu->run->exit_reason));
 	}
-	sem_post(&stall_vm_done);
+	return NULL;
 }
 
 /* One pass of every vCPU over its share of the region; returns its wall time. */
 u64 stall_vm_run_pass(struct stall_vm *v)
 {
 	u64 gib = (v->cfg.size + (1ULL << 30) - 1) >> 30;
+	pthread_t th[STALL_VM_MAX_VCPUS];
 	struct timespec t0, t1, bound;
-	int i;
+	int i, ret;
 
 	stall_vm_pass = ++v->pass;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memstress_start_vcpu_threads(v->cfg.nr_vcpus, stall_vm_vcpu_pass);
+	for (i = 0; i < v->cfg.nr_vcpus; i++) {
+		ret = pthread_create(&th[i], NULL, stall_vm_vcpu_pass,
+				     &memstress_args.vcpu_args[i]);
+		TEST_ASSERT(!ret, "pthread_create() for vCPU %d: %s", i, strerror(ret));
+	}
 	clock_gettime(CLOCK_REALTIME, &bound);
 	bound.tv_sec += STALL_VM_PASS_BASE_S + STALL_VM_PASS_PER_GIB_S * gib;
 	for (i = 0; i < v->cfg.nr_vcpus; i++) {
-		while (sem_timedwait(&stall_vm_done, &bound) && errno == EINTR)
-			;
-		TEST_ASSERT(errno != ETIMEDOUT,
-			    "%d of %d vCPUs did not finish pass %lu of %lu MiB in time",
-			    v->cfg.nr_vcpus - i, v->cfg.nr_vcpus, (unsigned long)v->pass,
-			    (unsigned long)(v->cfg.size >> 20));
-		errno = 0;
+		ret = pthread_timedjoin_np(th[i], NULL, &bound);
+		TEST_ASSERT(!ret, "vCPU %d did not finish pass %lu of %lu MiB in time: %s",
+			    i, (unsigned long)v->pass, (unsigned long)(v->cfg.size >> 20),
+			    strerror(ret));
 	}
-	/* every thread has returned from the pass: the join does not wait */
-	memstress_join_vcpu_threads(v->cfg.nr_vcpus);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
 }
@@ -137,11 +143,9 @@ struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg)
 	TEST_ASSERT(v, "calloc() of the stall VM");
 	v->cfg = *cfg;
 	v->slot_size = cfg->size / cfg->nr_slots;
-	TEST_ASSERT(!sem_init(&stall_vm_done, 0, 0), "sem_init(): %s", strerror(errno));
 
 	/* vCPUs run off the test CPU, so that only the teardown is timed there */
 	stall_sys_pick_cpus(cfg->test_cpu, cpus, cfg->nr_vcpus);
-	memstress_args.pin_vcpus = true;
 	for (i = 0; i < cfg->nr_vcpus; i++)
 		memstress_args.vcpu_to_pcpu[i] = cpus[i];
 
@@ -161,7 +165,6 @@ struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg)
 void stall_vm_free(struct stall_vm *v)
 {
 	memstress_destroy_vm(v->vm);
-	sem_destroy(&stall_vm_done);
 	free(v);
 }
 
@@ -190,6 +193,5 @@ void stall_vm_forget(struct stall_vm *v)
 	sparsebit_free(&v->vm->vpages_valid);
 	sparsebit_free(&v->vm->vpages_mapped);
 	free(v->vm);
-	sem_destroy(&stall_vm_done);
 	free(v);
 }
