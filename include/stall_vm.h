@@ -2,11 +2,11 @@
 /*
  * A guest whose stage-2 is fully populated, for the stall tests to tear down.
  *
- * memstress builds it: the test region at the top of guest physical
- * memory, split into equal memslots, each vCPU writing every guest page of
- * its share. A pass is one memstress iteration of every vCPU, so after the
- * first pass stage-2 maps the whole region at the granule the backing
- * allows, and a later pass dirties every page again.
+ * The test region sits at the top of guest physical memory, as memstress
+ * puts it, split into equal memslots. Every vCPU writes each guest page of
+ * its share of the region once per pass, so after the first pass stage-2
+ * maps the whole region at the granule the backing allows, and a later
+ * pass dirties every page again.
  */
 #ifndef SELFTEST_KVM_STALL_VM_H
 #define SELFTEST_KVM_STALL_VM_H
@@ -16,9 +16,10 @@
 #include <linux/types.h>
 
 #include "kvm_util.h"
-#include "memstress.h"
 
+#define STALL_VM_SLOT0		1
 #define STALL_VM_MAX_VCPUS	64
+#define STALL_VM_GVA		0xc0000000UL
 
 struct stall_vm_cfg {
 	enum vm_guest_mode mode;
@@ -34,6 +35,8 @@ struct stall_vm_cfg {
 struct stall_vm {
 	struct stall_vm_cfg cfg;
 	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpus[STALL_VM_MAX_VCPUS];
+	int vcpu_cpu[STALL_VM_MAX_VCPUS];
 	u64 gpa;
 	u64 slot_size;
 	u64 pass;

@@ -146,7 +146,7 @@ static void stall_run_memslot_delete(struct stall_point *pt)
 
 	/* as a VMM unplugs RAM: delete the slot, then free its memory */
 	for (i = 0; i < pt->cfg.nr_slots; i++) {
-		vm_mem_region_delete(pt->v->vm, MEMSTRESS_MEM_SLOT_INDEX + i);
+		vm_mem_region_delete(pt->v->vm, STALL_VM_SLOT0 + i);
 		pt->nr_ops++;
 	}
 }
@@ -284,7 +284,7 @@ static void stall_cleanup_process_exit(struct stall_point *pt)
 
 static void stall_run_dirty_log_enable(struct stall_point *pt)
 {
-	vm_mem_region_set_flags(pt->v->vm, MEMSTRESS_MEM_SLOT_INDEX, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_set_flags(pt->v->vm, STALL_VM_SLOT0, KVM_MEM_LOG_DIRTY_PAGES);
 	pt->nr_ops = 1;
 }
 
@@ -307,7 +307,7 @@ static void stall_setup_dirty_log_clear(struct stall_point *pt)
 	pt->cfg.manual_protect = true;
 	stall_setup_vm(pt);
 	pages = stall_vm_slot_host_pages(pt->v);
-	vm_mem_region_set_flags(pt->v->vm, MEMSTRESS_MEM_SLOT_INDEX, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_set_flags(pt->v->vm, STALL_VM_SLOT0, KVM_MEM_LOG_DIRTY_PAGES);
 	/* dirty every page again, so that each clear has work to do */
 	stall_vm_run_pass(pt->v);
 	pt->bitmap = bitmap_zalloc(pages);
@@ -323,7 +323,7 @@ static void stall_run_dirty_log_clear(struct stall_point *pt)
 
 	for (first = 0; first < pages; first += n) {
 		n = pages - first < batch ? pages - first : batch;
-		kvm_vm_clear_dirty_log(pt->v->vm, MEMSTRESS_MEM_SLOT_INDEX, pt->bitmap, first, n);
+		kvm_vm_clear_dirty_log(pt->v->vm, STALL_VM_SLOT0, pt->bitmap, first, n);
 		pt->nr_ops++;
 	}
 }

@@ -30,7 +30,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include "kvm_util.h"
@@ -1140,7 +1139,6 @@ static void check_results_path(char *prog, const char *path)
 /* Defaults that depend on other options, and checks across options. */
 static void finish_params(char *prog, struct stall_params *p)
 {
-	char vcpus[16];
 #ifdef STALL_LAB
 	struct stat st;
 #endif
@@ -1165,11 +1163,6 @@ static void finish_params(char *prog, struct stall_params *p)
 	if (p->size % get_backing_src_pagesz(p->src))
 		usage_error(prog, "memory size (-b, a multiple of the backing page size)",
 			    size_arg ? size_arg : "");
-	/* memstress gives each vCPU an equal share of whole guest pages */
-	if (p->size % (p->nr_vcpus * SZ_64K)) {
-		snprintf(vcpus, sizeof(vcpus), "%d", p->nr_vcpus);
-		usage_error(prog, "vCPU count (-v, a divisor of -b in 64K pages)", vcpus);
-	}
 	for (i = 0; i < p->nr_loads; i++) {
 		p->loads[i].window_ns = p->window_ns;
 #ifdef STALL_LAB
