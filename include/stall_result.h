@@ -108,7 +108,7 @@ struct stall_result {
 	u64 ctl_gap_ns;
 	u64 base_gap_ns;
 	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
-	char load_skip[STALL_LOAD_MAX][128];
+	char load_skip[STALL_LOAD_MAX][128];	/* why a load has no verdict */
 	u64 run_ns;			/* what the point took, all repetitions */
 	u64 est_ns;			/* what the time budget expected it to take */
 	u64 left_ns;			/* what was left of the budget when it was to start */
@@ -120,7 +120,6 @@ struct stall_result {
 	char why[256];			/* a reason composed for this point */
 	int load_code[STALL_LOAD_MAX];
 	const char *load_reason[STALL_LOAD_MAX];
-	char load_why[STALL_LOAD_MAX][128];
 	struct stall_load_result load_med[STALL_LOAD_MAX];	/* over the repetitions */
 	struct stall_load_verdict load_v[STALL_LOAD_MAX];
 };

@@ -370,11 +370,10 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 		stall_load_medians(res->nr_reps, res->load[i], m);
 		/* a load that moved nothing has nothing to lose: no verdict, and why */
 		if (!(m->base_median > 0.0)) {
-			snprintf(res->load_why[i], sizeof(res->load_why[i]),
+			snprintf(res->load_skip[i], sizeof(res->load_skip[i]),
 				 "the load did nothing in the baseline (rate 0): %s%s",
 				 l->io_errno ? "its operations failed: " : "it does not run here",
 				 l->io_errno ? strerror(l->io_errno) : "");
-			res->load_reason[i] = res->load_why[i];
 		} else {
 			judge_load(p, l, m, v);
 			res->load_code[i] = v->rate_ok && v->lat_ok ? KSFT_PASS : KSFT_FAIL;
