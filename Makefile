@@ -122,7 +122,8 @@ run: all
 # Unit tests of the library's arithmetic: no KVM and no kernel tree needed.
 UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
 UNIT_OBJ := $(addprefix $(UNIT_OUT)/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
-	stall_sys.o stall_irq.o stall_json.o stall_blkdev.o)
+	stall_sys.o stall_irq.o stall_json.o stall_blkdev.o stall_probe.o stall_load.o stall_load_net.o \
+	stall_load_blk.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
 	-DSTALL_LAB -Iinclude -Itests/include $(SAN_CFLAGS)
 
@@ -136,7 +137,7 @@ HOSTCC ?= gcc
 $(UNIT_OUT)/stall_irq.o: UNIT_CFLAGS += -DSTALL_IRQ_STATE_DIR='"."'
 
 $(UNIT_OUT)/stall_unit_test: tests/stall_unit_test.c $(UNIT_OBJ) include/*.h
-	$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_OBJ) -lm -o $@
+	$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_OBJ) -lm -lpthread -o $@
 
 unit: $(UNIT_OUT)/stall_unit_test
 

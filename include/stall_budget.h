@@ -26,15 +26,14 @@
 #include "stall_probe.h"
 
 #define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
-#define STALL_DEFAULT_MAX_DIP		0.9		/* IO keeps a tenth of its rate */
 #define STALL_DEFAULT_STEP_RATIO	8.0		/* x one step's typical time */
-
-#define STALL_MAX_WINDOWS		8192	/* 82 s of 10 ms windows */
 
 struct stall_budget {
 	u64 stall_allow_ns;
 	double time_ratio;
-	double max_dip;
+#ifndef STALL_NO_LOADS
+	double max_dip;		/* of a load's throughput */
+#endif
 	double step_ratio;	/* a hold's time over one step's; 0: work alone */
 	int tier;		/* enum stall_tier that judges */
 };
@@ -66,15 +65,6 @@ struct stall_hold {
 	u64 calls;		/* per-batch or walk calls in it */
 	bool stage2;		/* it lay in stage-2 functions at all */
 	u64 rate_ns_per_mib;	/* a typical per-batch call's; 0: no time rule */
-};
-
-/* A load's throughput and operation latency, baseline against teardown. */
-struct stall_load_verdict {
-	double dip;		/* 1 - worst teardown window / baseline median */
-	double rate_floor;	/* the lowest window rate that passes */
-	u64 lat_limit_ns;
-	bool rate_ok;
-	bool lat_ok;
 };
 
 /* A duration that could not be measured here (no schedstat, no kprobes). */
@@ -112,14 +102,5 @@ bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_ti
 			  u64 *limit_ns);
 enum stall_class stall_budget_majority(const enum stall_class *cls, int n);
 enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n);
-void stall_budget_judge_load(const struct stall_budget *b, double base_median, double base_worst,
-			     double meas_worst, u64 base_max_ns, u64 meas_max_ns,
-			     struct stall_load_verdict *v);
-
-int stall_window_rates(const u64 *units, u64 phase_ns, u64 window_ns,
-		       double *rates, int max);
-int stall_merge_rates(const double *rates, int n, int f, int keep, float *out);
-double stall_median_double(const double *v, int n);
-double stall_min_double(const double *v, int n);
 
 #endif /* SELFTEST_KVM_STALL_BUDGET_H */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * IO load generators that run on (or steer their interrupts to) the test
- * CPU while a teardown runs there, as in the 2024 report: TCP stream,
- * request/response and connect loops, and O_DIRECT random writes through
- * native AIO. Each load records its operation latency in a histogram and
- * the units it moved (bytes, or operations) in 10 ms windows, separately
- * for the baseline and the teardown phase, and the CPU time its threads
- * used, so that its own overhead is known.
+ * IO load generators that run on the test CPU while a teardown runs
+ * there, as in the 2024 report: TCP stream, request/response and connect
+ * loops (and, in the lab kit, O_DIRECT random writes through native
+ * AIO). Each load records its operation latency in a histogram and the
+ * units it moved (bytes, or operations) in 10 ms windows, separately for
+ * the baseline and the teardown phase, and the CPU time its threads used,
+ * so that its own overhead is known.
  */
 #ifndef SELFTEST_KVM_STALL_LOAD_H
 #define SELFTEST_KVM_STALL_LOAD_H
@@ -20,10 +20,12 @@
 #include "stall_hist.h"
 
 #define STALL_LOAD_DEFAULT_WINDOW_NS	(10ULL * 1000 * 1000)
+#define STALL_DEFAULT_MAX_DIP		0.9	/* IO keeps a tenth of its rate */
+#define STALL_MAX_WINDOWS		8192	/* 82 s of 10 ms windows */
 #define STALL_LOAD_MAX		4
 #define STALL_LOAD_MAX_THREADS	2
-#define STALL_LOAD_MAX_IRQS	8
 #ifdef STALL_LAB
+#define STALL_LOAD_MAX_IRQS	8
 /* the blk load's buffer, bs x qd, touched and resident for the run */
 #define STALL_LOAD_BLK_MAX_BUF	(256ULL << 20)
 #endif
@@ -57,7 +59,9 @@ struct stall_load_kind {
 	int nr_threads;
 	int (*setup)(struct stall_load *l);
 	void (*teardown)(struct stall_load *l);
+#ifdef STALL_LAB
 	int (*find_irqs)(struct stall_load *l);	/* device interrupts, for -P irq */
+#endif
 
 	/* the generator's threads, nr_threads of them */
 	void *(*thread[STALL_LOAD_MAX_THREADS])(void *arg);
@@ -81,18 +85,16 @@ struct stall_load {
 	struct stall_load_phase_stats ph[STALL_LOAD_NR_PHASES];
 	pthread_t thread[STALL_LOAD_MAX_THREADS];
 	int nr_running;
+#ifdef STALL_LAB
+	bool steer;		/* -P irq: interrupts here, threads on the other CPUs */
 	int irq[STALL_LOAD_MAX_IRQS];
 	int nr_irqs;
+#endif
 	int fd[4];
 	void *priv;
 	bool skipped;		/* could not run in this placement: err says why */
 	int io_errno;		/* the first failed operation's error, 0 for none */
 	char err[128];
-};
-
-enum stall_load_placement {
-	STALL_LOAD_ON_CPU,	/* the load's threads on the test CPU */
-	STALL_LOAD_IRQ,		/* its device interrupts there, its threads elsewhere */
 };
 
 /* What one repetition of a point measured on one load. */
@@ -117,6 +119,15 @@ struct stall_load_result {
 	u64 series_window_ns;
 };
 
+/* A load's throughput and operation latency, baseline against teardown. */
+struct stall_load_verdict {
+	double dip;		/* 1 - worst teardown window / baseline median */
+	double rate_floor;	/* the lowest window rate that passes */
+	u64 lat_limit_ns;
+	bool rate_ok;
+	bool lat_ok;
+};
+
 extern const struct stall_load_kind stall_load_net_kinds[3];
 #ifdef STALL_LAB
 extern const struct stall_load_kind stall_load_blk_kind;
@@ -130,12 +141,23 @@ int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus);
 void stall_load_stop(struct stall_load *l);
 void stall_load_set_phase(struct stall_load *l, enum stall_load_phase phase);
 void stall_load_summarize(struct stall_load *l, struct stall_load_result *r);
+#ifdef STALL_LAB
 int stall_load_virtio_irqs(struct stall_load *l, const char *virtio);
+#endif
 
-int stall_loads_start(struct stall_load *loads, int n, int test_cpu,
-		      enum stall_load_placement where);
+int stall_loads_start(struct stall_load *loads, int n, int test_cpu);
 void stall_loads_phase(struct stall_load *loads, int n, enum stall_load_phase phase);
 void stall_loads_stop(struct stall_load *loads, int n);
+
+void stall_load_judge(const struct stall_budget *b, double base_median, double base_worst,
+		      double meas_worst, u64 base_max_ns, u64 meas_max_ns,
+		      struct stall_load_verdict *v);
+void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m);
+int stall_load_window_rates(const u64 *units, u64 phase_ns, u64 window_ns, double *rates,
+			    int max);
+int stall_load_merge_rates(const double *rates, int n, int f, int keep, float *out);
+double stall_median_double(const double *v, int n);
+double stall_min_double(const double *v, int n);
 
 /* Called by the generators' recording thread: one per load, lock-free. */
 static inline void stall_load_record(struct stall_load *l, u64 now, u64 lat_ns,

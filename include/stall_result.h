@@ -15,7 +15,9 @@
 #include "kvm_util.h"
 #include "stall_budget.h"
 #include "stall_hist.h"
+#ifndef STALL_NO_LOADS
 #include "stall_load.h"
+#endif
 #include "stall_parse.h"
 #include "stall_probe.h"
 #include "stall_run.h"
@@ -42,13 +44,15 @@ struct stall_params {
 	int reps;
 	struct stall_budget budget;
 	bool mode_given;
+#ifndef STALL_NO_LOADS
 	struct stall_load loads[STALL_LOAD_MAX];
 	int nr_loads;
-	enum stall_load_placement where;
+	u64 window_ns;		/* their throughput window */
+#endif
 #ifdef STALL_LAB
+	bool steer;		/* -P irq */
 	const char *blk_dir;	/* -D */
 #endif
-	u64 window_ns;
 	/* the run's time budget (-d), and where its default came from */
 	struct stall_run_budget run;
 	bool run_given;
@@ -107,8 +111,6 @@ struct stall_result {
 	u64 held_ns;
 	u64 ctl_gap_ns;
 	u64 base_gap_ns;
-	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
-	char load_skip[STALL_LOAD_MAX][128];	/* why a load has no verdict */
 	u64 run_ns;			/* what the point took, all repetitions */
 	u64 est_ns;			/* what the time budget expected it to take */
 	u64 left_ns;			/* what was left of the budget when it was to start */
@@ -118,10 +120,15 @@ struct stall_result {
 	int code;			/* KSFT_PASS, KSFT_FAIL or KSFT_SKIP */
 	const char *reason;		/* NULL for a pass */
 	char why[256];			/* a reason composed for this point */
+#ifndef STALL_NO_LOADS
+	/* each load's, and its KTAP result */
+	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
+	char load_skip[STALL_LOAD_MAX][128];	/* why a load has no verdict */
 	int load_code[STALL_LOAD_MAX];
 	const char *load_reason[STALL_LOAD_MAX];
 	struct stall_load_result load_med[STALL_LOAD_MAX];	/* over the repetitions */
 	struct stall_load_verdict load_v[STALL_LOAD_MAX];
+#endif
 };
 
 extern const char *const stall_class_names[];
@@ -141,7 +148,6 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns);
 void stall_report_attribution(struct stall_params *p, const char *name,
 			      struct stall_result *res);
-void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m);
 
 #ifdef STALL_LAB
 int stall_results_check(const char *path);

@@ -20,21 +20,28 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
-int stall_sys_cpu_node(int cpu);
-int stall_sys_nr_nodes(void);
-int stall_sys_bind(void *addr, size_t len, int node);
 int stall_sys_pin_self(int cpu);
 bool stall_sys_cpu_allowed(int cpu);
 int stall_sys_pick_cpus(int avoid, int *cpus, int nr);
+int stall_sys_hold_dma_latency(void);
+
+#ifndef STALL_NO_TRACE
+void stall_sys_catch_signals(void);
+void stall_sys_on_exit(void (*undo)(void));
+void stall_sys_forget_undo(void);
+#endif
+#ifndef STALL_NO_TEST
+int stall_sys_read_line(const char *path, char *buf, size_t len);
+int stall_sys_cpu_node(int cpu);
+int stall_sys_nr_nodes(void);
+int stall_sys_bind(void *addr, size_t len, int node);
 u64 stall_sys_mem_available(void);
 u64 stall_sys_free_hugepages(u64 page_size);
 bool stall_sys_thp_enabled(void);
-int stall_sys_hold_dma_latency(void);
-int stall_sys_read_line(const char *path, char *buf, size_t len);
-int stall_sys_write(const char *path, const char *val, size_t len, int flags);
-void stall_sys_catch_signals(void);
 int stall_sys_claim(const char *name);
-void stall_sys_on_exit(void (*undo)(void));
-void stall_sys_forget_undo(void);
+#endif
+#ifdef STALL_LAB
+int stall_sys_write(const char *path, const char *val, size_t len, int flags);
+#endif
 
 #endif /* SELFTEST_KVM_STALL_SYS_H */

@@ -15,7 +15,9 @@
 
 #include "stall_load.h"
 #include "stall_parse.h"
+#ifdef STALL_LAB
 #include "stall_irq.h"
+#endif
 #include "stall_probe.h"
 #include "stall_sys.h"
 
@@ -165,7 +167,7 @@ static u64 stall_load_cpu_ns(struct stall_load *l)
 	return sum;
 }
 
-/* Threads go round-robin onto @cpus: the test CPU, or the others for -P irq. */
+/* Threads go round-robin onto @cpus. */
 int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus)
 {
 	pthread_attr_t attr;
@@ -235,7 +237,7 @@ static int stall_load_rates(struct stall_load *l, enum stall_load_phase phase, d
 {
 	struct stall_load_phase_stats *s = &l->ph[phase];
 
-	return stall_window_rates(s->units, s->end_ns - s->start_ns, l->window_ns, rates,
+	return stall_load_window_rates(s->units, s->end_ns - s->start_ns, l->window_ns, rates,
 				  STALL_MAX_WINDOWS);
 }
 
@@ -251,8 +253,8 @@ static void stall_load_series(struct stall_load *l, struct stall_load_result *r,
 	int f = nm > meas_max ? (nm + meas_max - 1) / meas_max : 1;
 
 	r->series_window_ns = l->window_ns * f;
-	r->nr_base = stall_merge_rates(base, nb, f, STALL_LOAD_SERIES_BASE, r->series);
-	r->nr_meas = stall_merge_rates(meas, nm, f, meas_max, r->series + r->nr_base);
+	r->nr_base = stall_load_merge_rates(base, nb, f, STALL_LOAD_SERIES_BASE, r->series);
+	r->nr_meas = stall_load_merge_rates(meas, nm, f, meas_max, r->series + r->nr_base);
 }
 
 /* After a baseline and a teardown phase, with the load back in IDLE. */
@@ -279,6 +281,7 @@ void stall_load_summarize(struct stall_load *l, struct stall_load_result *r)
 		r->cpu_pct = 100.0 * base->cpu_ns / (base->end_ns - base->start_ns);
 }
 
+#ifdef STALL_LAB
 /*
  * Interrupts of a virtio device, by the names its transport gives them in
  * /proc/interrupts: "virtio1-req.0" over PCI, "virtio1" over MMIO. The
@@ -325,34 +328,33 @@ static void stall_load_place_irqs(struct stall_load *l, int test_cpu)
 		}
 	}
 }
+#endif
 
 /*
  * Start every load of the set for one repetition. A load that cannot run
  * here (no interrupt to steer, no O_DIRECT, no memory) is marked skipped
  * with its reason, and the others go on.
  */
-int stall_loads_start(struct stall_load *loads, int n, int test_cpu,
-		      enum stall_load_placement where)
+int stall_loads_start(struct stall_load *loads, int n, int test_cpu)
 {
-	int cpus[64], nr = 1, i, ret;
+	int cpus[64], nr, i, ret;
 
-	/* the reasons of the previous repetition are stale */
-	for (i = 0; i < n; i++)
-		loads[i].err[0] = '\0';
-
-	cpus[0] = test_cpu;
-	if (where == STALL_LOAD_IRQ) {
-		nr = stall_sys_pick_cpus(test_cpu, cpus, 64);
-		if (nr > 64)
-			nr = 64;
-	}
 	for (i = 0; i < n; i++) {
 		struct stall_load *l = &loads[i];
 
+		/* the reasons of the previous repetition are stale */
+		l->err[0] = '\0';
 		l->stop = false;
 		l->phase = STALL_LOAD_IDLE;
-		l->nr_irqs = 0;
 		l->skipped = false;
+		cpus[0] = test_cpu;
+		nr = 1;
+#ifdef STALL_LAB
+		l->nr_irqs = 0;
+		/* -P irq: the threads on the other CPUs, at most 64 of them */
+		if (l->steer && stall_sys_pick_cpus(test_cpu, cpus, 64) > 0)
+			nr = 64;
+#endif
 		ret = stall_load_start(l, cpus, nr);
 		if (ret) {
 			if (!l->err[0])
@@ -360,8 +362,10 @@ int stall_loads_start(struct stall_load *loads, int n, int test_cpu,
 			l->skipped = true;
 			continue;
 		}
-		if (where == STALL_LOAD_IRQ)
+#ifdef STALL_LAB
+		if (l->steer)
 			stall_load_place_irqs(l, test_cpu);
+#endif
 	}
 	return 0;
 }
@@ -382,4 +386,131 @@ void stall_loads_stop(struct stall_load *loads, int n)
 	for (i = 0; i < n; i++)
 		if (loads[i].nr_running || loads[i].priv)
 			stall_load_stop(&loads[i]);
+}
+
+/*
+ * A teardown window fails the rate budget only when it is below both the
+ * budget's floor (baseline median x (1 - max_dip)) and the baseline's own
+ * worst window: a dip the machine showed without any teardown is noise.
+ * Operation latency gets the stall allowance on top of the baseline's worst.
+ */
+void stall_load_judge(const struct stall_budget *b, double base_median, double base_worst,
+		      double meas_worst, u64 base_max_ns, u64 meas_max_ns,
+		      struct stall_load_verdict *v)
+{
+	double floor = base_median * (1.0 - b->max_dip);
+
+	memset(v, 0, sizeof(*v));
+	v->rate_floor = base_worst < floor ? base_worst : floor;
+	v->dip = base_median > 0.0 ? 1.0 - meas_worst / base_median : 0.0;
+	v->rate_ok = meas_worst >= v->rate_floor;
+	v->lat_limit_ns = stall_budget_stall_limit(b, base_max_ns);
+	v->lat_ok = meas_max_ns <= v->lat_limit_ns;
+}
+
+/*
+ * Units (bytes or operations) per second in each window of a phase of
+ * @phase_ns: every full window, and a last partial one if it covers at
+ * least half a window (a sliver would be all noise). Returns the count.
+ */
+int stall_load_window_rates(const u64 *units, u64 phase_ns, u64 window_ns, double *rates,
+			    int max)
+{
+	u64 full = phase_ns / window_ns, rest = phase_ns % window_ns;
+	int i, n = 0;
+
+	for (i = 0; i < (int)full && n < max; i++)
+		rates[n++] = (double)units[i] * 1e9 / (double)window_ns;
+	if (rest * 2 >= window_ns && n < max) {
+		rates[n] = (double)units[n] * 1e9 / (double)rest;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * For a plot of throughput over time: the rates of n windows, merged f
+ * at a time (their mean; a last, partial group is the mean of what it
+ * has), keeping the last "keep" merged values (the baseline's end, just
+ * before the operation) or, with keep < 0, all of them (out sized for
+ * (n + f - 1) / f). Returns how many it wrote to out.
+ */
+int stall_load_merge_rates(const double *rates, int n, int f, int keep, float *out)
+{
+	int groups, first = 0, g, i, k, w;
+	double sum;
+
+	if (f < 1 || n <= 0)
+		return 0;
+	groups = (n + f - 1) / f;
+	if (keep >= 0 && groups > keep)
+		first = groups - keep;
+	for (g = first, k = 0; g < groups; g++, k++) {
+		sum = 0.0;
+		for (i = g * f, w = 0; i < n && w < f; i++, w++)
+			sum += rates[i];
+		out[k] = sum / w;
+	}
+	return k;
+}
+
+static int stall_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of up to STALL_MAX_WINDOWS values, the lower middle one when even. */
+double stall_median_double(const double *v, int n)
+{
+	static double tmp[STALL_MAX_WINDOWS];
+
+	if (n <= 0)
+		return 0.0;
+	if (n > STALL_MAX_WINDOWS)
+		n = STALL_MAX_WINDOWS;
+	memcpy(tmp, v, n * sizeof(*tmp));
+	qsort(tmp, n, sizeof(*tmp), stall_cmp_double);
+	return tmp[(n - 1) / 2];
+}
+
+double stall_min_double(const double *v, int n)
+{
+	double m = n > 0 ? v[0] : 0.0;
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
+}
+
+/* Medians over repetitions of one load's results. */
+void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m)
+{
+	double d[5][STALL_MAX_REPS];
+	u64 u[5][STALL_MAX_REPS];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		d[0][i] = rep[i].base_median;
+		d[1][i] = rep[i].base_worst;
+		d[2][i] = rep[i].meas_worst;
+		d[3][i] = rep[i].cpu_pct;
+		u[0][i] = rep[i].base_max_ns;
+		u[1][i] = rep[i].meas_p50_ns;
+		u[2][i] = rep[i].meas_p99_ns;
+		u[3][i] = rep[i].meas_max_ns;
+		u[4][i] = rep[i].ops;
+	}
+	m->base_median = stall_median_double(d[0], n);
+	m->base_worst = stall_median_double(d[1], n);
+	m->meas_worst = stall_median_double(d[2], n);
+	m->cpu_pct = stall_median_double(d[3], n);
+	m->base_max_ns = stall_median_u64(u[0], n);
+	m->meas_p50_ns = stall_median_u64(u[1], n);
+	m->meas_p99_ns = stall_median_u64(u[2], n);
+	m->meas_max_ns = stall_median_u64(u[3], n);
+	m->ops = stall_median_u64(u[4], n);
 }

@@ -285,6 +285,7 @@ static void *net_connect_loop(void *arg)
 	return NULL;
 }
 
+#ifdef STALL_LAB
 /*
  * The interrupts of the virtio NICs in this namespace: with a peer in
  * another namespace, the traffic crosses them. Loopback has none.
@@ -315,6 +316,7 @@ static int net_find_irqs(struct stall_load *l)
 	snprintf(l->err, sizeof(l->err), "no virtio NIC interrupts in this namespace");
 	return -ENODEV;
 }
+#endif
 
 const struct stall_load_kind stall_load_net_kinds[] = {
 	{
@@ -325,7 +327,9 @@ const struct stall_load_kind stall_load_net_kinds[] = {
 		.setup = net_setup_pair,
 		.thread = { net_stream_send, net_stream_recv },
 		.teardown = net_teardown,
+#ifdef STALL_LAB
 		.find_irqs = net_find_irqs,
+#endif
 	},
 	{
 		.name = "tcp-rr",
@@ -335,7 +339,9 @@ const struct stall_load_kind stall_load_net_kinds[] = {
 		.setup = net_setup_pair,
 		.thread = { net_rr_server, net_rr_client },
 		.teardown = net_teardown,
+#ifdef STALL_LAB
 		.find_irqs = net_find_irqs,
+#endif
 	},
 	{
 		.name = "tcp-connect",
@@ -345,6 +351,8 @@ const struct stall_load_kind stall_load_net_kinds[] = {
 		.setup = net_setup_listener,
 		.thread = { net_accept_loop, net_connect_loop },
 		.teardown = net_teardown,
+#ifdef STALL_LAB
 		.find_irqs = net_find_irqs,
+#endif
 	},
 };

@@ -20,6 +20,124 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
+static int stall_unit_ns(const char *s, u64 *unit)
+{
+	static const struct {
+		const char *name;
+		u64 ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+	};
+	size_t i;
+
+	if (!*s)
+		return -ENODATA;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (!strcmp(s, units[i].name)) {
+			*unit = units[i].ns;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * A non-negative decimal number at the start of @str: digits and one point
+ * at most ("1.5", ".5", "2."), @end set after it. strtod() alone would take
+ * blanks, a sign, hex ("0x10"), exponents, "nan" and "inf".
+ */
+int stall_parse_decimal(const char *str, double *v, const char **end)
+{
+	size_t n = str ? strspn(str, "0123456789.") : 0;
+	char *e;
+
+	/* ".5" is refused too: numbers start with a digit (found by the fuzzer) */
+	if (!n || !isdigit((unsigned char)*str) || memchr(str, '.', n) != memrchr(str, '.', n))
+		return -EINVAL;
+	errno = 0;
+	*v = strtod(str, &e);
+	if (errno || e != str + n)
+		return -EINVAL;
+	*end = e;
+	return 0;
+}
+
+/*
+ * A non-negative duration with its unit, decimal allowed: 250us, 1.5ms,
+ * 2s. A bare number is -ENODATA: "-l 1" meant 1 ms and read as 1 us.
+ */
+int stall_parse_duration(const char *str, u64 *ns)
+{
+	const char *end;
+	u64 unit;
+	double v;
+	int ret;
+
+	if (stall_parse_decimal(str, &v, &end))
+		return -EINVAL;
+	ret = stall_unit_ns(end, &unit);
+	if (ret)
+		return ret;
+	if (v * (double)unit > 1e18)
+		return -EINVAL;
+	*ns = (u64)(v * (double)unit + 0.5);
+	return 0;
+}
+
+/* A count or number from 0 to @max, digits only: no sign, blank or unit. */
+int stall_parse_count(const char *str, long max, long *v)
+{
+	char *end;
+
+	if (!str || !isdigit((unsigned char)*str))
+		return -EINVAL;
+	errno = 0;
+	*v = strtol(str, &end, 10);
+	if (errno || *end || *v < 0 || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
+int stall_parse_cpu(const char *str, long *cpu)
+{
+	return stall_parse_count(str, 4095, cpu);
+}
+
+/*
+ * getopt()'s own message is off in the tests (opterr = 0): one line naming
+ * the bad option, not the whole -h. "--size" reaches getopt() as an
+ * unknown option '-', so the word is found in @argv.
+ */
+void stall_parse_option_msg(int argc, char *argv[], int opt)
+{
+	int i;
+
+	if (opt == ':') {
+		fprintf(stderr, "%s: option '-%c' needs a value (see -h)\n", argv[0], optopt);
+	} else if (optopt == '-') {
+		for (i = 1; i < argc - 1 && (strncmp(argv[i], "--", 2) || !argv[i][2]); i++)
+			;
+		fprintf(stderr, "%s: unknown option '%s': options are one letter (see -h)\n",
+			argv[0], argv[i]);
+	} else {
+		fprintf(stderr, "%s: unknown option '-%c' (see -h)\n", argv[0], optopt);
+	}
+}
+
+/*
+ * The one line a test prints for a bad option value: a bare number
+ * (@ret -ENODATA) is told the @units it lacks, anything else to see -h.
+ */
+void stall_parse_value_msg(const char *prog, const char *what, const char *val, int ret,
+			   const char *units)
+{
+	if (ret == -ENODATA && units)
+		fprintf(stderr, "%s: invalid %s '%s': no unit (%s)\n", prog, what, val, units);
+	else
+		fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", prog, what, val);
+}
+
+#ifndef STALL_NO_TEST
 /* Bad tokens are copied here so that callers can name them after strtok. */
 static char stall_bad_token[64];
 
@@ -79,76 +197,12 @@ int stall_parse_size(const char *str, u64 *bytes)
 	return 0;
 }
 
-static int stall_unit_ns(const char *s, u64 *unit)
-{
-	static const struct {
-		const char *name;
-		u64 ns;
-	} units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
-	};
-	size_t i;
-
-	if (!*s)
-		return -ENODATA;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (!strcmp(s, units[i].name)) {
-			*unit = units[i].ns;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/*
- * A non-negative decimal number at the start of @str: digits and one point
- * at most ("1.5", ".5", "2."), @end set after it. strtod() alone would take
- * blanks, a sign, hex ("0x10"), exponents, "nan" and "inf".
- */
-int stall_parse_decimal(const char *str, double *v, const char **end)
-{
-	size_t n = str ? strspn(str, "0123456789.") : 0;
-	char *e;
-
-	/* ".5" is refused too: numbers start with a digit (found by the fuzzer) */
-	if (!n || !isdigit((unsigned char)*str) || memchr(str, '.', n) != memrchr(str, '.', n))
-		return -EINVAL;
-	errno = 0;
-	*v = strtod(str, &e);
-	if (errno || e != str + n)
-		return -EINVAL;
-	*end = e;
-	return 0;
-}
-
 /* A ratio or percentage, a decimal number alone, at most @max. */
 int stall_parse_ratio(const char *str, double max, double *v)
 {
 	const char *end;
 
 	return stall_parse_decimal(str, v, &end) || *end || *v > max ? -EINVAL : 0;
-}
-
-/*
- * A non-negative duration with its unit, decimal allowed: 250us, 1.5ms,
- * 2s. A bare number is -ENODATA: "-l 1" meant 1 ms and read as 1 us.
- */
-int stall_parse_duration(const char *str, u64 *ns)
-{
-	const char *end;
-	u64 unit;
-	double v;
-	int ret;
-
-	if (stall_parse_decimal(str, &v, &end))
-		return -EINVAL;
-	ret = stall_unit_ns(end, &unit);
-	if (ret)
-		return ret;
-	if (v * (double)unit > 1e18)
-		return -EINVAL;
-	*ns = (u64)(v * (double)unit + 0.5);
-	return 0;
 }
 
 /*
@@ -266,25 +320,6 @@ int stall_parse_name_list(const char *str, const char *const *names, int nr_name
 	return ret;
 }
 
-/* A count or number from 0 to @max, digits only: no sign, blank or unit. */
-int stall_parse_count(const char *str, long max, long *v)
-{
-	char *end;
-
-	if (!str || !isdigit((unsigned char)*str))
-		return -EINVAL;
-	errno = 0;
-	*v = strtol(str, &end, 10);
-	if (errno || *end || *v < 0 || *v > max)
-		return -EINVAL;
-	return 0;
-}
-
-int stall_parse_cpu(const char *str, long *cpu)
-{
-	return stall_parse_count(str, 4095, cpu);
-}
-
 /* "4K", "2M", "1G", "1536K", "1000B", "all": the shortest exact unit, read back alike. */
 const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
 {
@@ -305,37 +340,4 @@ const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
 		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
 	return buf;
 }
-
-/*
- * getopt()'s own message is off in the tests (opterr = 0): one line naming
- * the bad option, not the whole -h. "--size" reaches getopt() as an
- * unknown option '-', so the word is found in @argv.
- */
-void stall_parse_option_msg(int argc, char *argv[], int opt)
-{
-	int i;
-
-	if (opt == ':') {
-		fprintf(stderr, "%s: option '-%c' needs a value (see -h)\n", argv[0], optopt);
-	} else if (optopt == '-') {
-		for (i = 1; i < argc - 1 && (strncmp(argv[i], "--", 2) || !argv[i][2]); i++)
-			;
-		fprintf(stderr, "%s: unknown option '%s': options are one letter (see -h)\n",
-			argv[0], argv[i]);
-	} else {
-		fprintf(stderr, "%s: unknown option '-%c' (see -h)\n", argv[0], optopt);
-	}
-}
-
-/*
- * The one line a test prints for a bad option value: a bare number
- * (@ret -ENODATA) is told the @units it lacks, anything else to see -h.
- */
-void stall_parse_value_msg(const char *prog, const char *what, const char *val, int ret,
-			   const char *units)
-{
-	if (ret == -ENODATA && units)
-		fprintf(stderr, "%s: invalid %s '%s': no unit (%s)\n", prog, what, val, units);
-	else
-		fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", prog, what, val);
-}
+#endif

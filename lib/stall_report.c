@@ -219,32 +219,3 @@ void stall_report_attribution(struct stall_params *p, const char *name,
 		ksft_print_msg("%s: call stack: %s\n", name, c->stack);
 }
 
-/* Medians over repetitions of one load's results. */
-void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m)
-{
-	double d[5][STALL_MAX_REPS];
-	u64 u[5][STALL_MAX_REPS];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		d[0][i] = rep[i].base_median;
-		d[1][i] = rep[i].base_worst;
-		d[2][i] = rep[i].meas_worst;
-		d[3][i] = rep[i].cpu_pct;
-		u[0][i] = rep[i].base_max_ns;
-		u[1][i] = rep[i].meas_p50_ns;
-		u[2][i] = rep[i].meas_p99_ns;
-		u[3][i] = rep[i].meas_max_ns;
-		u[4][i] = rep[i].ops;
-	}
-	m->base_median = stall_median_double(d[0], n);
-	m->base_worst = stall_median_double(d[1], n);
-	m->meas_worst = stall_median_double(d[2], n);
-	m->cpu_pct = stall_median_double(d[3], n);
-	m->base_max_ns = stall_median_u64(u[0], n);
-	m->meas_p50_ns = stall_median_u64(u[1], n);
-	m->meas_p99_ns = stall_median_u64(u[2], n);
-	m->meas_max_ns = stall_median_u64(u[3], n);
-	m->ops = stall_median_u64(u[4], n);
-}
-

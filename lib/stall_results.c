@@ -67,7 +67,7 @@ static void json_options(struct stall_params *p)
 	for (i = 0; i < p->nr_loads; i++)
 		stall_json_str(j, NULL, p->loads[i].spec);
 	stall_json_end(j);
-	stall_json_str(j, "placement", p->where == STALL_LOAD_IRQ ? "irq" : "cpu");
+	stall_json_str(j, "placement", p->steer ? "irq" : "cpu");
 	stall_json_u64(j, "load_window_ns", p->window_ns);
 	stall_json_end(j);
 }

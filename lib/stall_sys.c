@@ -21,6 +21,68 @@
 
 #include "stall_sys.h"
 
+/* Pin the calling thread; the KVM library's own helper was renamed in 6.14. */
+int stall_sys_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+bool stall_sys_cpu_allowed(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(set), &set))
+		return false;
+	return CPU_ISSET(cpu, &set);
+}
+
+/*
+ * Fill @cpus with @nr allowed CPUs other than @avoid, round-robin; where
+ * @avoid is the only CPU allowed, use it. Returns how many distinct CPUs
+ * were available.
+ */
+int stall_sys_pick_cpus(int avoid, int *cpus, int nr)
+{
+	int avail[CPU_SETSIZE], n = 0, cpu, i;
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -errno;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && cpu != avoid)
+			avail[n++] = cpu;
+	if (!n)
+		avail[n++] = avoid;
+	for (i = 0; i < nr; i++)
+		cpus[i] = avail[i % n];
+	return n;
+}
+
+/*
+ * Ask the CPUs to stay out of deep idle states while the probe runs, as
+ * cyclictest does: a wake-up from a deep C-state is latency the teardown
+ * did not cause. The request lasts as long as the returned descriptor.
+ */
+int stall_sys_hold_dma_latency(void)
+{
+	s32 zero = 0;
+	int fd;
+
+	fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, &zero, sizeof(zero)) != sizeof(zero)) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+#ifndef STALL_NO_TRACE
 #define STALL_SYS_MAX_UNDO	4
 
 static void (*stall_sys_undo[STALL_SYS_MAX_UNDO])(void);
@@ -90,7 +152,10 @@ void stall_sys_forget_undo(void)
 {
 	stall_sys_nr_undo = 0;
 }
+#endif
 
+#ifndef STALL_NO_TEST
+#ifdef STALL_LAB
 /* Async-signal-safe (open, write, close): what the undo functions write with. */
 int stall_sys_write(const char *path, const char *val, size_t len, int flags)
 {
@@ -103,6 +168,7 @@ int stall_sys_write(const char *path, const char *val, size_t len, int flags)
 	close(fd);
 	return ret;
 }
+#endif
 
 int stall_sys_read_line(const char *path, char *buf, size_t len)
 {
@@ -172,47 +238,6 @@ int stall_sys_bind(void *addr, size_t len, int node)
 	if (syscall(__NR_mbind, addr, len, MPOL_BIND, mask, sizeof(mask) * 8, 0))
 		return -errno;
 	return 0;
-}
-
-/* Pin the calling thread; the KVM library's own helper was renamed in 6.14. */
-int stall_sys_pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
-bool stall_sys_cpu_allowed(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(set), &set))
-		return false;
-	return CPU_ISSET(cpu, &set);
-}
-
-/*
- * Fill @cpus with @nr allowed CPUs other than @avoid, round-robin; where
- * @avoid is the only CPU allowed, use it. Returns how many distinct CPUs
- * were available.
- */
-int stall_sys_pick_cpus(int avoid, int *cpus, int nr)
-{
-	int avail[CPU_SETSIZE], n = 0, cpu, i;
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -errno;
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &set) && cpu != avoid)
-			avail[n++] = cpu;
-	if (!n)
-		avail[n++] = avoid;
-	for (i = 0; i < nr; i++)
-		cpus[i] = avail[i % n];
-	return n;
 }
 
 static u64 stall_sys_meminfo_kb(const char *key)
@@ -324,26 +349,6 @@ bool stall_sys_thp_enabled(void)
 }
 
 /*
- * Ask the CPUs to stay out of deep idle states while the probe runs, as
- * cyclictest does: a wake-up from a deep C-state is latency the teardown
- * did not cause. The request lasts as long as the returned descriptor.
- */
-int stall_sys_hold_dma_latency(void)
-{
-	s32 zero = 0;
-	int fd;
-
-	fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, &zero, sizeof(zero)) != sizeof(zero)) {
-		close(fd);
-		return -EIO;
-	}
-	return fd;
-}
-
-/*
  * Claim @name among the runs on this machine: an abstract UNIX socket
  * bound to it, which no file stands for and the kernel releases when the
  * process ends, however it ends. Returns the descriptor to keep, or
@@ -367,4 +372,4 @@ int stall_sys_claim(const char *name)
 	}
 	return fd;
 }
-
+#endif

@@ -14,6 +14,11 @@
 #
 # The lab kit's code (#ifdef STALL_LAB: the -j results file, the testbed's
 # knob) is left out with unifdef, and its own files are in no Files: line.
+# A patch's "Unifdef:" line stages what a later patch adds: every file of
+# the series so far is passed through unifdef with those flags again at
+# each patch, so that a patch adds the code its own change uses
+# (#ifndef STALL_NO_TEST, STALL_NO_TRACE, STALL_NO_LOADS: docs/series.md).
+# The last patch must leave no such macro behind.
 #
 # The kernel tree is only read: the series is made in a scratch git
 # repository holding a copy of its kvm selftests directory. A Debian
@@ -125,22 +130,27 @@ cc() {
 }
 
 stage=$work/stage
+staged=
 for msg in "$series"/[0-9]*-*.txt; do
 	kpatch=$(sed -n '1s/^Patch: //p' "$msg")
 	files=$(sed -n '1s/^Files: //p' "$msg")
+	flags=$(sed -n '2s/^Unifdef: //p' "$msg")
 	if [ -n "$kpatch" ]; then
 		# a kernel change: the patch's diff, its own header left out
 		git -C "$repo" apply --whitespace=error-all "$root/$kpatch" ||
 			{ echo "mkseries: $kpatch does not apply to $tag" >&2; exit 1; }
 	else
 		[ -n "$files" ] || { echo "mkseries: $msg has no Files: or Patch: line" >&2; exit 1; }
-		for f in $files; do
+		staged="$staged $files"
+		for f in $staged; do
 			[ -f "$root/$f" ] || { echo "mkseries: $msg: no $f" >&2; exit 1; }
 			mkdir -p "$stage/$(dirname "$f")"
 			case $f in
 			*.[ch])
 				# the lab kit's code stays here (status 1: lines removed)
-				unifdef -USTALL_LAB -o "$stage/$f.tmp" "$root/$f" && rc=0 || rc=$?
+				# shellcheck disable=SC2086 # $flags: several words
+				unifdef -USTALL_LAB $flags -o "$stage/$f.tmp" "$root/$f" && rc=0 ||
+					rc=$?
 				[ $rc -le 1 ] || { echo "mkseries: unifdef failed on $f" >&2; exit 1; }
 				# nor the blank line a block at the end leaves
 				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" > "$stage/$f"
@@ -156,7 +166,7 @@ for msg in "$series"/[0-9]*-*.txt; do
 	fi
 	git -C "$repo" add -A
 	{
-		sed -e '1,2d' "$msg"
+		sed -e '1,/^$/d' "$msg"
 		echo
 		echo "Link: $THREAD"
 		echo "Signed-off-by: $author"
@@ -169,6 +179,12 @@ for msg in "$series"/[0-9]*-*.txt; do
 	cat "$work/message" "$work/cc" > "$work/message.cc"
 	git -C "$repo" commit -q --amend -F "$work/message.cc"
 done
+
+# the series' last tree is the code itself, no staging macro left in it
+if grep -rlE 'STALL_(LAB|NO_[A-Z]+)' "$repo/$kvmrel" >&2; then
+	echo "mkseries: staging macros left in the files above: the last Unifdef: line" >&2
+	exit 1
+fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -36,8 +36,6 @@
 #include "test_util.h"
 #include "guest_modes.h"
 #include "stall_budget.h"
-#include "stall_irq.h"
-#include "stall_load.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
 #include "stall_run.h"
@@ -47,6 +45,7 @@
 #include "stall_result.h"
 #ifdef STALL_LAB
 #include "stall_blkdev.h"
+#include "stall_irq.h"
 #include "stall_json.h"
 #endif
 
@@ -54,8 +53,10 @@
 #define DEFAULT_BASELINE_NS	(200ULL * 1000 * 1000)
 #define DEFAULT_BATCHES		"granule,2M,32M,512M,1G,all"
 #define OP_TIMEOUT_S		(10 * 60)
+#ifndef STALL_NO_LOADS
 /* loads warm up before the baseline, and are watched for 5 windows at least */
 #define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
+#endif
 #define US(ns)			STALL_US(ns)
 #define SEC(ns)			STALL_SEC(ns)
 /*
@@ -73,9 +74,9 @@ static struct stall_probe probe;
 #ifdef STALL_LAB
 /* -j: the results file, the lab kit's (docs/results-file.md) */
 static const char *results_path;
-#define OPTSTRING	":hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:Q:W:d:D:j:"
+#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:S:R:T:L:d:i:w:n:P:Q:W:D:j:"
 #else
-#define OPTSTRING	":hm:b:v:s:c:t:B:i:w:r:l:S:R:T:n:L:P:Q:W:d:"
+#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:S:R:T:L:d:"
 #endif
 
 /*
@@ -146,13 +147,14 @@ static void switch_window(struct stall_window *w)
 	TEST_ASSERT(!ret, "stall probe on CPU %d did not wake up for 2 s", probe.cpu);
 }
 
+#ifndef STALL_NO_LOADS
 static void start_loads(struct stall_params *p)
 {
 	int ret;
 
 	if (!p->nr_loads)
 		return;
-	ret = stall_loads_start(p->loads, p->nr_loads, p->test_cpu, p->where);
+	ret = stall_loads_start(p->loads, p->nr_loads, p->test_cpu);
 	TEST_ASSERT(!ret, "starting the IO loads: %s", strerror(-ret));
 	stall_sleep_ns(LOAD_WARMUP_NS);
 }
@@ -172,6 +174,7 @@ static void collect_loads(struct stall_params *p, struct stall_result *res, int 
 	stall_loads_stop(p->loads, p->nr_loads);
 }
 
+#endif
 static void observe(struct stall_window *w, struct stall_obs *o)
 {
 	o->gap_ns = w->max_gap_ns;
@@ -191,24 +194,32 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 
 	pt->nr_ops = 0;
 	pt->mode->setup(pt);
+#ifndef STALL_NO_LOADS
 	start_loads(p);
+#endif
 
 	stall_window_reset(&base_win);
 	stall_window_reset(&meas_win);
 	stall_window_reset(&ctl_win);
 	switch_window(&base_win);
+#ifndef STALL_NO_LOADS
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_BASE);
+#endif
 	stall_sleep_ns(p->baseline_ns);
 	TEST_ASSERT(!p->have_trace || !stall_trace_begin(), "enabling the kprobe events");
 	switch_window(&meas_win);
+#ifndef STALL_NO_LOADS
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_MEAS);
+#endif
 	t0 = stall_now_ns();
 	r->time_ns = run_op_on_test_cpu(pt);
 	/* let the probe's first wake-up after the operation land in the window */
 	stall_sleep_ns(2 * p->period_ns + 1000000);
+#ifndef STALL_NO_LOADS
 	if (p->nr_loads && stall_now_ns() - t0 < 5 * p->window_ns)
 		stall_sleep_ns(5 * p->window_ns - (stall_now_ns() - t0));
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_IDLE);
+#endif
 	switch_window(&ctl_win);
 	r->window_ns = stall_now_ns() - t0;
 	stall_sleep_ns(r->window_ns);
@@ -216,8 +227,9 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	/* read back outside the windows: parsing takes CPU time */
 	stall_judge_trace(p, res, rep, &meas_win,
 			  1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
-
+#ifndef STALL_NO_LOADS
 	collect_loads(p, res, rep);
+#endif
 	pt->mode->cleanup(pt);
 
 	r->base_gap_ns = base_win.max_gap_ns;
@@ -330,12 +342,13 @@ static int count_held(const struct stall_result *res)
 	return n;
 }
 
+#ifndef STALL_NO_LOADS
 /* A load's medians against its budget, and the diagnostic line saying so. */
 static void judge_load(struct stall_params *p, const struct stall_load *l,
 		       const struct stall_load_result *m, struct stall_load_verdict *v)
 {
-	stall_budget_judge_load(&p->budget, m->base_median, m->base_worst, m->meas_worst,
-				m->base_max_ns, m->meas_max_ns, v);
+	stall_load_judge(&p->budget, m->base_median, m->base_worst, m->meas_worst,
+			 m->base_max_ns, m->meas_max_ns, v);
 	/* one diagnostic line, written in two parts */
 	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f",
 		       l->spec, l->kind->unit, m->base_median, m->base_worst, m->meas_worst,
@@ -346,6 +359,7 @@ static void judge_load(struct stall_params *p, const struct stall_load *l,
 	       US(v->lat_limit_ns), m->cpu_pct);
 }
 
+#endif
 /* A KTAP result, kept with its reason in the point's results. */
 static void ktap_result(int code, const char *name, const char *reason)
 {
@@ -355,6 +369,7 @@ static void ktap_result(int code, const char *name, const char *reason)
 		ksft_test_result(code == KSFT_PASS, "%s\n", name);
 }
 
+#ifndef STALL_NO_LOADS
 /* One KTAP result per load of a point: its throughput dip and operation latency. */
 static void report_load(struct stall_params *p, struct stall_result *res, int i)
 {
@@ -384,6 +399,7 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 	ktap_result(res->load_code[i], lname, res->load_reason[i]);
 }
 
+#endif
 /* What a point took of the run's time budget; for one that did not fit, why. */
 static void print_run_time(struct stall_params *p, const char *name,
 			   const struct stall_result *res)
@@ -451,7 +467,6 @@ static void report_point(struct stall_params *p, const struct stall_mode *mode,
 			 struct stall_result *res, u64 best_time_ns)
 {
 	char bs[16], gs[16], ss[16];
-	int i;
 
 	snprintf(res->name, sizeof(res->name), "%s batch=%s granule=%s backing=%s%s",
 		 mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
@@ -464,8 +479,10 @@ static void report_point(struct stall_params *p, const struct stall_mode *mode,
 		ktap_result(res->code, res->name, res->reason);
 	else
 		report_judged(p, mode, res, best_time_ns);
-	for (i = 0; i < p->nr_loads; i++)
+#ifndef STALL_NO_LOADS
+	for (int i = 0; i < p->nr_loads; i++)
 		report_load(p, res, i);
+#endif
 #ifdef STALL_LAB
 	stall_results_point(p, mode, res, best_time_ns);
 #endif
@@ -545,7 +562,7 @@ static int count_points(struct stall_params *p)
 			n += stall_modes[i].batched ? p->nr_batch : 1;
 	for (i = 0; i < NUM_VM_MODES; i++)
 		gm += guest_modes[i].enabled && guest_modes[i].supported;
-	return n * gm * (1 + p->nr_loads);
+	return n * gm;
 }
 
 static void help(char *name)
@@ -554,12 +571,15 @@ static void help(char *name)
 
 	puts("");
 	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
-	       "          [-c cpu] [-t modes] [-B batches] [-i period] [-w baseline]\n"
-	       "          [-r reps] [-l allowance] [-S tier] [-R ratio] [-T ratio] [-n node]\n"
-	       "          [-L loads] [-P cpu|irq] [-Q dip] [-W window] [-d time-budget]\n",
+	       "          [-c cpu] [-t modes] [-B batches] [-r reps] [-l allowance]\n"
+	       "          [-S tier] [-R ratio] [-T ratio] [-d time-budget]\n",
 	       name);
+#ifndef STALL_NO_LOADS
+	printf("          [-L loads]\n");
+#endif
 #ifdef STALL_LAB
-	printf("          [-D dir] [-j results.json]\n");
+	printf("          [-i period] [-w baseline] [-n node] [-P cpu|irq] [-Q dip]\n"
+	       "          [-W window] [-D dir] [-j results.json]\n");
 #endif
 	puts("");
 	printf("Sizes take a unit (%s), durations one of %s: a bare\n"
@@ -577,8 +597,6 @@ static void help(char *name)
 	printf(" -B: comma-separated batch sizes, e.g. 2M; 'granule' is the host page size and\n"
 	       "     'all' the whole region in one operation (default: %s,\n"
 	       "     keeping those smaller than the region)\n", DEFAULT_BATCHES);
-	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
-	printf(" -w: baseline window before each operation, e.g. 200ms (default: 200ms)\n");
 	printf(" -r: repetitions of each point; the verdict is the majority of the judged\n"
 	       "     ones, the figures their medians (default: 1)\n");
 	printf(" -l: stall allowance: how long the test CPU may be held, e.g. 1ms\n"
@@ -591,22 +609,24 @@ static void help(char *name)
 	       "     time rule (default: 8)\n");
 	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
 	       "     (default: 0)\n");
-	printf(" -n: NUMA node for guest memory, -1 for no binding (default: the test CPU's)\n");
+#ifndef STALL_NO_LOADS
 	printf(" -L: IO loads run through each point, comma-separated,\n"
 	       "     each NAME[:key=value...]:\n");
 	for (i = 0; stall_load_kind_at(i); i++)
 		printf("     %-12s %s\n", stall_load_kind_at(i)->name, stall_load_kind_at(i)->help);
-	printf(" -P: load placement: cpu (threads on the test CPU) or irq (device\n"
-	       "     interrupts steered to the test CPU, threads elsewhere) (default: cpu)\n");
-#ifdef STALL_LAB
-	printf(" -D: directory for the blk load's file, on the disk to load (default: .)\n");
 #endif
-	printf(" -Q: throughput dip budget, percent below the baseline median (default: 90)\n");
-	printf(" -W: throughput window, e.g. 10ms (default: 10ms)\n");
 	printf(" -d: time budget of the whole run, e.g. 300s; points that would not fit\n"
 	       "     are skipped; 0 = none (default: the kselftest timeout, from the\n"
 	       "     runner or the settings file next to the test, else 120s)\n");
 #ifdef STALL_LAB
+	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
+	printf(" -w: baseline window before each operation, e.g. 200ms (default: 200ms)\n");
+	printf(" -n: NUMA node for guest memory, -1 for no binding (default: the test CPU's)\n");
+	printf(" -P: load placement: cpu (threads on the test CPU) or irq (device\n"
+	       "     interrupts steered to the test CPU, threads elsewhere) (default: cpu)\n");
+	printf(" -D: directory for the blk load's file, on the disk to load (default: .)\n");
+	printf(" -Q: throughput dip budget, percent below the baseline median (default: 90)\n");
+	printf(" -W: throughput window, e.g. 10ms (default: 10ms)\n");
 	printf(" -j: also write every point and repetition, with the environment, as JSON\n"
 	       "     (schema: docs/results-file.md), once the run ends\n");
 #endif
@@ -673,6 +693,7 @@ static void parse_guest_mode(char *prog, const char *arg, struct stall_params *p
 	p->mode_given = true;
 }
 
+#ifndef STALL_NO_LOADS
 /* "tcp-stream,blk:bs=64k:qd=32": each a generator spec (see -h). */
 static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 {
@@ -696,8 +717,12 @@ static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 	free(copy);
 }
 
-/* -b as given, for the usage error that names it */
-static const char *size_arg, *period_arg;
+#endif
+/* -b (and -i) as given, for the usage error that names it */
+static const char *size_arg;
+#ifdef STALL_LAB
+static const char *period_arg;
+#endif
 #define TIME_RATIO_WHAT	"time ratio (-T, 0 or 1-1000000)"
 
 static double parse_ratio(char *prog, const char *what, const char *arg, double max)
@@ -757,15 +782,6 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 			usage_check(argv[0], "batch size (-B)", bad ? bad : optarg, i,
 				    STALL_SIZE_UNITS);
 			break;
-		case 'i':
-			p->period_ns = parse_duration(argv[0], "probe period (-i, 10us-100ms)",
-						      optarg, 10000, 100000000);
-			period_arg = optarg;
-			break;
-		case 'w':
-			p->baseline_ns = parse_duration(argv[0], "baseline window (-w, 10ms-60s)",
-							optarg, 10000000, 60000000000ULL);
-			break;
 		case 'r':
 			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_MAX_REPS)
 				usage_error(argv[0], "repetitions (-r, 1-64)", optarg);
@@ -794,6 +810,21 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 			if (p->budget.time_ratio > 0.0 && p->budget.time_ratio < 1.0)
 				usage_error(argv[0], TIME_RATIO_WHAT, optarg);
 			break;
+#ifndef STALL_NO_LOADS
+		case 'L':
+			parse_loads(argv[0], optarg, p);
+			break;
+#endif
+#ifdef STALL_LAB
+		case 'i':
+			p->period_ns = parse_duration(argv[0], "probe period (-i, 10us-100ms)",
+						      optarg, 10000, 100000000);
+			period_arg = optarg;
+			break;
+		case 'w':
+			p->baseline_ns = parse_duration(argv[0], "baseline window (-w, 10ms-60s)",
+							optarg, 10000000, 60000000000ULL);
+			break;
 		case 'n':
 			/* -1, or a node number as strict as a CPU number */
 			l = -1;
@@ -802,20 +833,23 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 				usage_error(argv[0], "NUMA node (-n)", optarg);
 			p->node = l;
 			break;
-		case 'L':
-			parse_loads(argv[0], optarg, p);
+		case 'W':
+			p->window_ns = parse_duration(argv[0], "throughput window (-W, 1ms-10s)",
+						      optarg, 1000000, 10000000000ULL);
+			break;
+		case 'Q':
+			p->budget.max_dip = parse_ratio(argv[0],
+							"throughput dip (-Q, 0-100 percent)",
+							optarg, 100.0) / 100.0;
 			break;
 		case 'P':
 			if (strcmp(optarg, "cpu") && strcmp(optarg, "irq"))
 				usage_error(argv[0], "load placement (-P cpu|irq)", optarg);
-			p->where = strcmp(optarg, "irq") ? STALL_LOAD_ON_CPU : STALL_LOAD_IRQ;
+			p->steer = !strcmp(optarg, "irq");
 			break;
-#ifdef STALL_LAB
 		case 'D':
 			p->blk_dir = optarg;
 			break;
-#endif
-#ifdef STALL_LAB
 		case 'j':
 			results_path = optarg;
 			break;
@@ -827,15 +861,6 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 					    optarg);
 			p->run_given = true;
 			p->run_from = "-d";
-			break;
-		case 'W':
-			p->window_ns = parse_duration(argv[0], "throughput window (-W, 1ms-10s)",
-						      optarg, 1000000, 10000000000ULL);
-			break;
-		case 'Q':
-			p->budget.max_dip = parse_ratio(argv[0],
-							"throughput dip (-Q, 0-100 percent)",
-							optarg, 100.0) / 100.0;
 			break;
 		case 'h':
 			help(argv[0]);
@@ -917,6 +942,7 @@ static void claim_cpu_and_disk(struct stall_params *p)
 #endif
 }
 
+#ifdef STALL_LAB
 /*
  * Every run repairs what a killed run left steered, whatever its own
  * options; only a -P irq run steers, and only one at a time.
@@ -927,13 +953,14 @@ static void claim_irqs(struct stall_params *p)
 
 	if (stall_irq_recover_stale())
 		ksft_print_msg("restored IRQ affinities left by an interrupted run\n");
-	if (p->where != STALL_LOAD_IRQ)
+	if (!p->steer)
 		return;
 	ret = stall_irq_claim();
 	__TEST_REQUIRE(ret != -EBUSY,
 		       "another run steers interrupts (-P irq); run them one after another");
 	__TEST_REQUIRE(!ret, "IRQ state file: %s", strerror(-ret));
 }
+#endif
 
 /* ASan's shadow is terabytes of reserved memory that mlockall would fault in */
 #if defined(__SANITIZE_ADDRESS__)
@@ -1089,11 +1116,13 @@ static void init_params(struct stall_params *p)
 	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
 	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
 	p->budget.tier = STALL_TIER_REGRESSION;
+#ifndef STALL_NO_LOADS
 	p->budget.max_dip = STALL_DEFAULT_MAX_DIP;
+	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
+#endif
 #ifdef STALL_LAB
 	p->blk_dir = ".";
 #endif
-	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
 	p->modes = (1ULL << stall_nr_modes) - 1;
 }
 
@@ -1162,22 +1191,25 @@ static void finish_params(char *prog, struct stall_params *p)
 	if (p->size % get_backing_src_pagesz(p->src))
 		usage_error(prog, "memory size (-b, a multiple of the backing page size)",
 			    size_arg ? size_arg : "");
+#ifndef STALL_NO_LOADS
 	for (i = 0; i < p->nr_loads; i++) {
 		p->loads[i].window_ns = p->window_ns;
 #ifdef STALL_LAB
 		p->loads[i].dir = p->blk_dir;
+		p->loads[i].steer = p->steer;
 		check_scratch_device(prog, &p->loads[i]);
 #endif
 	}
+#endif
 #ifdef STALL_LAB
 	/* found out now, not after an hour of sweep */
 	if (results_path)
 		check_results_path(prog, results_path);
-#endif
 	/* a baseline shorter than the probe's period measures no gap at all */
 	if (p->period_ns * 10 > p->baseline_ns)
 		usage_error(prog, "probe period (-i, at most a tenth of the -w baseline)",
 			    period_arg ? period_arg : "");
+#endif
 }
 
 int main(int argc, char *argv[])
@@ -1213,22 +1245,29 @@ int main(int argc, char *argv[])
 	ksft_print_header();
 	check_requirements(p);
 	claim_cpu_and_disk(p);
+#ifdef STALL_LAB
 	claim_irqs(p);
+#endif
 	start_probe(p);
 	start_trace(p);
 	print_setup(p);
 #ifdef STALL_LAB
 	stall_results_begin(results_path, p, stall_probe_sees_held(&probe));
 #endif
-	ksft_set_plan(count_points(p));
-	progress_points = count_points(p) / (1 + p->nr_loads);
+	progress_points = count_points(p);
+#ifndef STALL_NO_LOADS
+	/* a result for each load of each point too */
+	ksft_set_plan(progress_points * (1 + p->nr_loads));
+#else
+	ksft_set_plan(progress_points);
+#endif
 
 	for_each_guest_mode(run_test, p);
 
 	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
 	stall_trace_stop();
-	stall_irq_restore_all();
 #ifdef STALL_LAB
+	stall_irq_restore_all();
 	ret = stall_results_finish(ksft_get_pass_cnt(), ksft_get_fail_cnt(),
 				   ksft_get_xskip_cnt());
 	if (ret)

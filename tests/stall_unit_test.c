@@ -19,6 +19,7 @@
 #include "stall_hist.h"
 #include "stall_irq.h"
 #include "stall_json.h"
+#include "stall_load.h"
 #include "stall_parse.h"
 #include "stall_sys.h"
 #include "stall_trace.h"
@@ -236,32 +237,33 @@ static void test_load_budget(void)
 	int n;
 
 	/* 10 ms windows: 35 ms is 3 full ones and a half window, kept */
-	n = stall_window_rates(units, 35000000, 10000000, rates, 8);
+	n = stall_load_window_rates(units, 35000000, 10000000, rates, 8);
 	UNIT_CHECK(n == 4 && rates[0] == 10000.0 && rates[3] == 80000.0,
 		   "windows: full ones plus a last one of at least half a window");
-	n = stall_window_rates(units, 34000000, 10000000, rates, 8);
+	n = stall_load_window_rates(units, 34000000, 10000000, rates, 8);
 	UNIT_CHECK(n == 3, "windows: a sliver under half a window is dropped");
-	UNIT_CHECK(stall_window_rates(units, 40000000, 10000000, rates, 2) == 2,
+	UNIT_CHECK(stall_load_window_rates(units, 40000000, 10000000, rates, 2) == 2,
 		   "windows: capped at the caller's room");
 	UNIT_CHECK(stall_median_double(vals, 4) == 2.0 && stall_min_double(vals, 4) == 1.0,
 		   "windows: median and minimum");
-	UNIT_CHECK(stall_merge_rates(vals, 4, 3, -1, series) == 2 && series[0] == 2.0f &&
+	UNIT_CHECK(stall_load_merge_rates(vals, 4, 3, -1, series) == 2 && series[0] == 2.0f &&
 		   series[1] == 5.0f, "series: merged by 3, the partial last group its own mean");
-	UNIT_CHECK(stall_merge_rates(vals, 4, 1, 2, series) == 2 && series[0] == 2.0f &&
+	UNIT_CHECK(stall_load_merge_rates(vals, 4, 1, 2, series) == 2 && series[0] == 2.0f &&
 		   series[1] == 5.0f, "series: the last windows kept");
-	UNIT_CHECK(stall_merge_rates(vals, 0, 1, 2, series) == 0 &&
-		   stall_merge_rates(vals, 4, 0, 2, series) == 0, "series: nothing, or no factor");
+	UNIT_CHECK(stall_load_merge_rates(vals, 0, 1, 2, series) == 0 &&
+		   stall_load_merge_rates(vals, 4, 0, 2, series) == 0,
+		   "series: nothing, or no factor");
 
-	stall_budget_judge_load(&b, 1000.0, 900.0, 150.0, 2000, 2500, &v);
+	stall_load_judge(&b, 1000.0, 900.0, 150.0, 2000, 2500, &v);
 	UNIT_CHECK(v.rate_ok && v.lat_ok && v.rate_floor > 99.999 && v.rate_floor < 100.001 &&
 		   v.dip > 0.849 && v.dip < 0.851,
 		   "load: an 85 %% dip passes a 90 %% budget");
-	stall_budget_judge_load(&b, 1000.0, 900.0, 0.0, 2000, 2500, &v);
+	stall_load_judge(&b, 1000.0, 900.0, 0.0, 2000, 2500, &v);
 	UNIT_CHECK(!v.rate_ok && v.dip == 1.0, "load: a window with no IO at all fails");
-	stall_budget_judge_load(&b, 1000.0, 50.0, 60.0, 2000, 2500, &v);
+	stall_load_judge(&b, 1000.0, 50.0, 60.0, 2000, 2500, &v);
 	UNIT_CHECK(v.rate_ok && v.rate_floor == 50.0,
 		   "load: a dip the baseline showed too is noise, not a failure");
-	stall_budget_judge_load(&b, 1000.0, 900.0, 500.0, 2000, 3000001, &v);
+	stall_load_judge(&b, 1000.0, 900.0, 500.0, 2000, 3000001, &v);
 	UNIT_CHECK(v.rate_ok && !v.lat_ok && v.lat_limit_ns == 1002000,
 		   "load: operation latency over baseline max + allowance fails");
 }
