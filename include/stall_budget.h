@@ -26,7 +26,9 @@
 #include "stall_probe.h"
 
 #define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
+#ifndef STALL_NO_TRACE
 #define STALL_DEFAULT_STEP_RATIO	8.0		/* x one step's typical time */
+#endif
 
 struct stall_budget {
 	u64 stall_allow_ns;
@@ -34,10 +36,13 @@ struct stall_budget {
 #ifndef STALL_NO_LOADS
 	double max_dip;		/* of a load's throughput */
 #endif
+#ifndef STALL_NO_TRACE
 	double step_ratio;	/* a hold's time over one step's; 0: work alone */
 	int tier;		/* enum stall_tier that judges */
+#endif
 };
 
+#ifndef STALL_NO_TRACE
 /*
  * Budget tiers: how much stage-2 work one hold of the CPU may cover.
  * regression: what mainline promises, mmu_lock given back at least once
@@ -53,11 +58,6 @@ enum stall_tier {
 
 extern const char *const stall_tier_names[STALL_NR_TIERS];
 
-enum stall_rule {
-	STALL_RULE_ABS,		/* the probe's wait against the allowance */
-	STALL_RULE_HOLD,	/* the wait's stage-2 work and time against one step */
-};
-
 /* The probe's longest wait, as the kernel-side measurement attributes it. */
 struct stall_hold {
 	u64 held_ns;		/* the wait, the softirqs inside it taken out */
@@ -65,6 +65,12 @@ struct stall_hold {
 	u64 calls;		/* per-batch or walk calls in it */
 	bool stage2;		/* it lay in stage-2 functions at all */
 	u64 rate_ns_per_mib;	/* a typical per-batch call's; 0: no time rule */
+};
+#endif
+
+enum stall_rule {
+	STALL_RULE_ABS,		/* the probe's wait against the allowance */
+	STALL_RULE_HOLD,	/* the wait's stage-2 work and time against one step */
 };
 
 /* A duration that could not be measured here (no schedstat, no kprobes). */
@@ -86,18 +92,22 @@ struct stall_verdict {
 	enum stall_class cls;
 	const char *why;	/* a phrase for the output, never NULL */
 	u64 stall_limit_ns;	/* the time rule's limit, 0 for none */
-	u64 work_limit;		/* the hold rule's, bytes */
 	enum stall_rule rule;
+#ifndef STALL_NO_TRACE
+	u64 work_limit;		/* the hold rule's, bytes */
 	bool confirm;		/* time alone: repetitions must confirm it */
+#endif
 };
 
 u64 stall_budget_stall_limit(const struct stall_budget *b, u64 baseline_ns);
 void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
 			const struct stall_obs *ctl, u64 kcall_ns, struct stall_verdict *v);
+#ifndef STALL_NO_TRACE
 u64 stall_tier_step(enum stall_tier t, u64 page_size);
 int stall_tier_parse(const char *s);
 void stall_budget_judge_hold(const struct stall_budget *b, u64 step, const struct stall_hold *h,
 			     struct stall_verdict *v);
+#endif
 bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_time_ns,
 			  u64 *limit_ns);
 enum stall_class stall_budget_majority(const enum stall_class *cls, int n);

@@ -22,7 +22,9 @@
 #include "stall_probe.h"
 #include "stall_run.h"
 #include "stall_teardown.h"
+#ifndef STALL_NO_TRACE
 #include "stall_trace.h"
+#endif
 
 /* a repetition the machine's own noise made unjudgeable is run again, twice at most */
 #define STALL_NOISY_RETRIES	2
@@ -57,9 +59,11 @@ struct stall_params {
 	struct stall_run_budget run;
 	bool run_given;
 	const char *run_from;
+#ifndef STALL_NO_TRACE
 	/* what the run found out, for its results and its last words */
 	bool have_trace;	/* kprobe events time the stage-2 calls */
 	char trace_why[128];	/* why not */
+#endif
 	/* " guest_mode=N" in result names when more than one -m mode runs */
 	char guest_mode_tag[24];
 	int rules_used[STALL_RULE_HOLD + 1];	/* points judged by each rule */
@@ -71,6 +75,9 @@ struct stall_rep {
 	struct stall_obs meas;		/* the teardown's window */
 	struct stall_obs ctl;		/* the control window of the same length after it */
 	u64 window_ns;
+	struct stall_verdict v;		/* under the budget tier that judges */
+#ifndef STALL_NO_TRACE
+	struct stall_verdict alt;	/* under the other tier, reported */
 	u64 kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
 	bool kmatch;			/* that call overlaps the probe's longest gap */
 	u64 kcalls;			/* stage-2 calls the kernel-side measurement saw */
@@ -79,8 +86,7 @@ struct stall_rep {
 	int hold_fns[STALL_TRACE_HOLDS];	/* the stage-2 function around each, or -1 */
 	int nr_holds;
 	int pick;
-	struct stall_verdict v;		/* under the budget tier that judges */
-	struct stall_verdict alt;	/* under the other tier, reported */
+#endif
 	u64 p50_ns;
 	u64 p99_ns;
 	u64 p999_ns;
@@ -103,9 +109,11 @@ struct stall_result {
 	int nr_reps;			/* the -r repetitions and any confirming ones */
 	int judged;			/* repetitions that were not noisy */
 	int worst;			/* the judged repetition with the longest hold */
+#ifndef STALL_NO_TRACE
 	struct stall_trace_result k;	/* the kernel's calls in the repetition krep */
 	int krep;			/* the repetition with the longest stage-2 call */
 	enum stall_class alt_cls;	/* the verdict under the other tier */
+#endif
 	u64 time_ns;
 	u64 gap_ns;
 	u64 held_ns;
@@ -135,12 +143,14 @@ extern const char *const stall_class_names[];
 extern const char *const stall_rule_names[];
 
 u64 stall_rep_hold(const struct stall_rep *r);
-void stall_judge_trace(struct stall_params *p, struct stall_result *res, int rep,
-		       const struct stall_window *w, u64 table_bytes);
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r);
 void stall_judge_point(struct stall_params *p, struct stall_result *res);
 bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result *res);
+#ifndef STALL_NO_TRACE
+void stall_judge_trace(struct stall_params *p, struct stall_result *res, int rep,
+		       const struct stall_window *w, u64 table_bytes);
 bool stall_kernel_matches(const struct stall_result *res);
+#endif
 
 u64 stall_report_expected_batch(void);
 const char *stall_report_expected_batch_source(void);

@@ -25,12 +25,10 @@ bool stall_sys_cpu_allowed(int cpu);
 int stall_sys_pick_cpus(int avoid, int *cpus, int nr);
 int stall_sys_hold_dma_latency(void);
 
-#ifndef STALL_NO_TRACE
+#ifndef STALL_NO_TEST
 void stall_sys_catch_signals(void);
 void stall_sys_on_exit(void (*undo)(void));
 void stall_sys_forget_undo(void);
-#endif
-#ifndef STALL_NO_TEST
 int stall_sys_read_line(const char *path, char *buf, size_t len);
 int stall_sys_cpu_node(int cpu);
 int stall_sys_nr_nodes(void);

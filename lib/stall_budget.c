@@ -45,6 +45,7 @@ static void stall_verdict_set(struct stall_verdict *v, enum stall_class cls, con
 	v->why = why;
 }
 
+#ifndef STALL_NO_TRACE
 const char *const stall_tier_names[STALL_NR_TIERS] = {
 	[STALL_TIER_REGRESSION] = "regression",
 	[STALL_TIER_TARGET] = "target",
@@ -105,6 +106,7 @@ void stall_budget_judge_hold(const struct stall_budget *b, u64 step, const struc
 		stall_verdict_set(v, STALL_OK, "within one step's work and time");
 	}
 }
+#endif
 
 /*
  * A hold no stage-2 call explains: @meas is the teardown's window, @ctl

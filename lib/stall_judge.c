@@ -11,6 +11,7 @@
 
 #include "stall_result.h"
 
+#ifndef STALL_NO_TRACE
 /* The probe's longest waits (its longest gap without schedstat), for the trace. */
 static int holds_of(const struct stall_window *w, u64 table_bytes, struct stall_trace_hold *in)
 {
@@ -119,6 +120,7 @@ static int judge_holds(struct stall_params *p, const struct stall_rep *r, int t,
 	}
 	return pick;
 }
+#endif
 
 /*
  * A repetition under both tiers: where the kernel-side measurement saw
@@ -128,14 +130,18 @@ static int judge_holds(struct stall_params *p, const struct stall_rep *r, int t,
  */
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r)
 {
-	if (!r->kcalls) {
-		stall_budget_judge(&p->budget, &r->meas, &r->ctl, r->kcall_ns, &r->v);
-		r->alt = r->v;
-		r->pick = -1;
+#ifndef STALL_NO_TRACE
+	if (r->kcalls) {
+		r->pick = judge_holds(p, r, p->budget.tier, &r->v);
+		judge_holds(p, r, !p->budget.tier, &r->alt);
 		return;
 	}
-	r->pick = judge_holds(p, r, p->budget.tier, &r->v);
-	judge_holds(p, r, !p->budget.tier, &r->alt);
+	stall_budget_judge(&p->budget, &r->meas, &r->ctl, r->kcall_ns, &r->v);
+	r->alt = r->v;
+	r->pick = -1;
+#else
+	stall_budget_judge(&p->budget, &r->meas, &r->ctl, STALL_NS_UNKNOWN, &r->v);
+#endif
 }
 
 /* Hold of a repetition: run-queue wait where known, else the gap. */
@@ -152,7 +158,10 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 {
 	u64 t[STALL_MAX_REPS], g[STALL_MAX_REPS], h[STALL_MAX_REPS], c[STALL_MAX_REPS];
 	u64 b[STALL_MAX_REPS];
-	enum stall_class cls[STALL_MAX_REPS], alt[STALL_MAX_REPS];
+	enum stall_class cls[STALL_MAX_REPS];
+#ifndef STALL_NO_TRACE
+	enum stall_class alt[STALL_MAX_REPS];
+#endif
 	int i, n = 0;
 
 	res->worst = 0;
@@ -161,7 +170,9 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 
 		t[i] = r->time_ns;
 		cls[i] = r->v.cls;
+#ifndef STALL_NO_TRACE
 		alt[i] = r->alt.cls;
+#endif
 		if (cls[i] == STALL_NOISY)
 			continue;
 		if (!n || stall_rep_hold(r) > stall_rep_hold(&res->rep[res->worst]))
@@ -181,8 +192,10 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 	}
 	res->cls = res->nr_reps > p->reps ? stall_budget_unanimous(cls, res->nr_reps) :
 		   stall_budget_majority(cls, res->nr_reps);
+#ifndef STALL_NO_TRACE
 	res->alt_cls = res->nr_reps > p->reps ? stall_budget_unanimous(alt, res->nr_reps) :
 		       stall_budget_majority(alt, res->nr_reps);
+#endif
 	res->time_ns = stall_median_u64(t, res->nr_reps);
 	res->gap_ns = stall_median_u64(g, n);
 	res->held_ns = stall_median_u64(h, n);
@@ -203,9 +216,13 @@ static bool rep_unexplained(struct stall_params *p, const struct stall_rep *r)
 {
 	if (r->v.cls != STALL_HELD)
 		return false;
+#ifndef STALL_NO_TRACE
 	if (r->v.rule == STALL_RULE_HOLD)
 		return r->v.confirm;
 	return r->kcall_ns == STALL_NS_UNKNOWN || r->kcall_ns <= p->budget.stall_allow_ns;
+#else
+	return true;
+#endif
 }
 
 bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result *res)
@@ -221,8 +238,10 @@ bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result 
 	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;
 }
 
+#ifndef STALL_NO_TRACE
 /* Whether the kept kernel call overlaps its repetition's longest probe gap. */
 bool stall_kernel_matches(const struct stall_result *res)
 {
 	return res->k.longest.fn >= 0 && res->rep[res->krep].kmatch;
 }
+#endif

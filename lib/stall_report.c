@@ -74,6 +74,7 @@ static double gibps(u64 bytes, u64 ns)
 	return ns ? (double)bytes / (1 << 30) / ((double)ns / 1e9) : 0.0;
 }
 
+#ifndef STALL_NO_TRACE
 static int print_kernel(const struct stall_result *res, char *line, size_t len)
 {
 	const struct stall_trace_call *c = &res->k.longest;
@@ -104,7 +105,6 @@ static int print_kernel(const struct stall_result *res, char *line, size_t len)
 			    US(bns));
 }
 
-/* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
 /* The range function around the judged wait, or "none". */
 static const char *hold_fn_name(const struct stall_rep *r)
 {
@@ -146,7 +146,9 @@ static int print_hold(struct stall_params *p, const struct stall_result *res, ch
 			stall_tier_names[t], stall_class_names[res->cls],
 			stall_tier_names[!t], stall_class_names[res->alt_cls]);
 }
+#endif
 
+/* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
 void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns)
 {
@@ -177,34 +179,31 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 		      US(res->gap_ns), US(stall_max_u64(gaps, res->nr_reps)),
 		      res->held_ns == STALL_NS_UNKNOWN ? "n/a" : held, US(res->ctl_gap_ns),
 		      US(res->base_gap_ns));
+#ifndef STALL_NO_TRACE
+	n += snprintf(line + n, sizeof(line) - n, " tier=%s", stall_tier_names[p->budget.tier]);
+#endif
 	n += snprintf(line + n, sizeof(line) - n,
-		      " tier=%s rule=%s budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",
-		      stall_tier_names[p->budget.tier], stall_rule_names[r->v.rule],
-		      US(r->v.stall_limit_ns), US(r->window_ns),
+		      " rule=%s budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",
+		      stall_rule_names[r->v.rule], US(r->v.stall_limit_ns), US(r->window_ns),
 		      best_time_ns ? (double)res->time_ns / best_time_ns : 0.0,
 		      stall_class_names[res->cls], res->judged, res->nr_reps);
+#ifndef STALL_NO_TRACE
 	n += print_hold(p, res, line + n, sizeof(line) - n);
 	if (p->have_trace && n < sizeof(line))
 		print_kernel(res, line + n, sizeof(line) - n);
+#endif
 	ksft_print_msg("%s\n", line);
 	p->rules_used[r->v.rule]++;
 }
 
-/* What held the CPU, for a point over budget: the kernel's call and its stack. */
-void stall_report_attribution(struct stall_params *p, const char *name,
-			      struct stall_result *res)
+#ifndef STALL_NO_TRACE
+/* The kernel's longest stage-2 call on the test CPU, and its stack. */
+static void print_kernel_call(struct stall_params *p, const char *name,
+			      const struct stall_result *res)
 {
 	const struct stall_trace_call *c = &res->k.longest;
-	struct stall_rep *r = &res->rep[res->worst];
-	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
-	char cs[16], ws[16];
+	char cs[16];
 
-	if (h)
-		ksft_print_msg("%s: CPU held %lu us across %s of stage-2 work in %lu %s %s (%s)\n",
-			       name, US(h->held_ns), fmt_work(h->work, ws), (unsigned long)h->calls,
-			       "call(s) under", hold_fn_name(r), r->v.why);
-	else
-		ksft_print_msg("%s: CPU held %lu us (%s)\n", name, US(stall_rep_hold(r)), r->v.why);
 	if (!p->have_trace)
 		return;
 	if (c->fn < 0) {
@@ -218,4 +217,27 @@ void stall_report_attribution(struct stall_params *p, const char *name,
 	if (c->stack[0])
 		ksft_print_msg("%s: call stack: %s\n", name, c->stack);
 }
+#endif
 
+/* What held the CPU, for a point over budget: the kernel's call and its stack. */
+void stall_report_attribution(struct stall_params *p, const char *name,
+			      struct stall_result *res)
+{
+	struct stall_rep *r = &res->rep[res->worst];
+#ifndef STALL_NO_TRACE
+	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
+	char ws[16];
+
+	if (h) {
+		ksft_print_msg("%s: CPU held %lu us across %s of stage-2 work in %lu %s %s (%s)\n",
+			       name, US(h->held_ns), fmt_work(h->work, ws), (unsigned long)h->calls,
+			       "call(s) under", hold_fn_name(r), r->v.why);
+		print_kernel_call(p, name, res);
+		return;
+	}
+#endif
+	ksft_print_msg("%s: CPU held %lu us (%s)\n", name, US(stall_rep_hold(r)), r->v.why);
+#ifndef STALL_NO_TRACE
+	print_kernel_call(p, name, res);
+#endif
+}

@@ -82,7 +82,7 @@ int stall_sys_hold_dma_latency(void)
 	return fd;
 }
 
-#ifndef STALL_NO_TRACE
+#ifndef STALL_NO_TEST
 #define STALL_SYS_MAX_UNDO	4
 
 static void (*stall_sys_undo[STALL_SYS_MAX_UNDO])(void);
@@ -152,9 +152,7 @@ void stall_sys_forget_undo(void)
 {
 	stall_sys_nr_undo = 0;
 }
-#endif
 
-#ifndef STALL_NO_TEST
 #ifdef STALL_LAB
 /* Async-signal-safe (open, write, close): what the undo functions write with. */
 int stall_sys_write(const char *path, const char *val, size_t len, int flags)

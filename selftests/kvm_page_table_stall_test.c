@@ -41,7 +41,6 @@
 #include "stall_run.h"
 #include "stall_sys.h"
 #include "stall_teardown.h"
-#include "stall_trace.h"
 #include "stall_result.h"
 #ifdef STALL_LAB
 #include "stall_blkdev.h"
@@ -74,9 +73,15 @@ static struct stall_probe probe;
 #ifdef STALL_LAB
 /* -j: the results file, the lab kit's (docs/results-file.md) */
 static const char *results_path;
-#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:S:R:T:L:d:i:w:n:P:Q:W:D:j:"
+#endif
+#if defined(STALL_LAB)
+#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:S:R:L:i:w:n:P:Q:W:D:j:"
+#elif defined(STALL_NO_TRACE)
+#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:"
+#elif defined(STALL_NO_LOADS)
+#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:S:R:"
 #else
-#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:S:R:T:L:d:"
+#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:S:R:L:"
 #endif
 
 /*
@@ -206,7 +211,9 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_BASE);
 #endif
 	stall_sleep_ns(p->baseline_ns);
+#ifndef STALL_NO_TRACE
 	TEST_ASSERT(!p->have_trace || !stall_trace_begin(), "enabling the kprobe events");
+#endif
 	switch_window(&meas_win);
 #ifndef STALL_NO_LOADS
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_MEAS);
@@ -224,9 +231,11 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	r->window_ns = stall_now_ns() - t0;
 	stall_sleep_ns(r->window_ns);
 	switch_window(NULL);
+#ifndef STALL_NO_TRACE
 	/* read back outside the windows: parsing takes CPU time */
 	stall_judge_trace(p, res, rep, &meas_win,
 			  1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
+#endif
 #ifndef STALL_NO_LOADS
 	collect_loads(p, res, rep);
 #endif
@@ -309,7 +318,9 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	progress_point++;
 	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
+#ifndef STALL_NO_TRACE
 	res->k.longest.fn = -1;
+#endif
 	if (!res->skip && !point_fits(p, &pt, res)) {
 		res->skip = STALL_RUN_SKIP;
 		res->over_time = true;
@@ -572,8 +583,10 @@ static void help(char *name)
 	puts("");
 	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
 	       "          [-c cpu] [-t modes] [-B batches] [-r reps] [-l allowance]\n"
-	       "          [-S tier] [-R ratio] [-T ratio] [-d time-budget]\n",
-	       name);
+	       "          [-T ratio] [-d time-budget]\n", name);
+#ifndef STALL_NO_TRACE
+	printf("          [-S tier] [-R ratio]\n");
+#endif
 #ifndef STALL_NO_LOADS
 	printf("          [-L loads]\n");
 #endif
@@ -601,14 +614,16 @@ static void help(char *name)
 	       "     ones, the figures their medians (default: 1)\n");
 	printf(" -l: stall allowance: how long the test CPU may be held, e.g. 1ms\n"
 	       "     (default: 1ms)\n");
+	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
+	       "     (default: 0)\n");
+#ifndef STALL_NO_TRACE
 	printf(" -S: budget tier where the kernel is measured from the inside: regression\n"
 	       "     (one hold of the CPU may cover one largest-block step of stage-2 work,\n"
 	       "     as mainline promises: 1G with 4K pages) or target (one smallest-block\n"
 	       "     step, the 2024 proposal: 2M with 4K pages) (default: regression)\n");
 	printf(" -R: a hold may also last this many times one step's typical time, 0 = no\n"
 	       "     time rule (default: 8)\n");
-	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
-	       "     (default: 0)\n");
+#endif
 #ifndef STALL_NO_LOADS
 	printf(" -L: IO loads run through each point, comma-separated,\n"
 	       "     each NAME[:key=value...]:\n");
@@ -793,6 +808,13 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 								  "stall allowance (-l, more than 0)",
 								  optarg, 1, UINT64_MAX);
 			break;
+		case 'T':
+			/* below 1, even the fastest batch would be over its own budget */
+			p->budget.time_ratio = parse_ratio(argv[0], TIME_RATIO_WHAT, optarg, 1e6);
+			if (p->budget.time_ratio > 0.0 && p->budget.time_ratio < 1.0)
+				usage_error(argv[0], TIME_RATIO_WHAT, optarg);
+			break;
+#ifndef STALL_NO_TRACE
 		case 'S':
 			l = stall_tier_parse(optarg);
 			if (l < 0)
@@ -804,12 +826,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 			p->budget.step_ratio = parse_ratio(argv[0], "step ratio (-R, 0-1000000)",
 							   optarg, 1e6);
 			break;
-		case 'T':
-			/* below 1, even the fastest batch would be over its own budget */
-			p->budget.time_ratio = parse_ratio(argv[0], TIME_RATIO_WHAT, optarg, 1e6);
-			if (p->budget.time_ratio > 0.0 && p->budget.time_ratio < 1.0)
-				usage_error(argv[0], TIME_RATIO_WHAT, optarg);
-			break;
+#endif
 #ifndef STALL_NO_LOADS
 		case 'L':
 			parse_loads(argv[0], optarg, p);
@@ -993,6 +1010,7 @@ static void start_probe(struct stall_params *p)
 			    cpus[0]);
 }
 
+#ifndef STALL_NO_TRACE
 /*
  * Kernel-side measurement where tracefs has kprobe events; said once
  * where it does not, and the probe alone judges.
@@ -1023,10 +1041,12 @@ static void print_tiers(struct stall_params *p)
 		       stall_tier_names[t], fmt_size(stall_tier_step(t, getpagesize()), ts),
 		       "stage-2 work", stall_tier_names[!t],
 		       fmt_size(stall_tier_step(!t, getpagesize()), as));
+	ksft_print_msg("step time ratio %.1f\n", p->budget.step_ratio);
 	if (!p->have_trace)
 		ksft_print_msg("no kernel-side measurement: the tiers cannot apply, the %s\n",
 			       "allowance judges the probe's wait alone");
 }
+#endif
 
 static void print_setup(struct stall_params *p)
 {
@@ -1043,18 +1063,18 @@ static void print_setup(struct stall_params *p)
 		ksft_print_msg("host granule %s; not arm64: %s\n", fmt_size(getpagesize(), gs),
 			       "no stage2_apply_range() batch to expect");
 	else
-		ksft_print_msg("host granule %s, stage-2 unmap batch expected %s (%s); %s\n",
+		ksft_print_msg("host granule %s, stage-2 unmap batch expected %s (%s)\n",
 			       fmt_size(getpagesize(), gs), fmt_size(expect, ks),
-			       stall_report_expected_batch_source(), p->have_trace ?
-			       "the observed one is kbatch" : "not observed without the trace");
+			       stall_report_expected_batch_source());
 	ksft_print_msg("probe sees %s\n", stall_probe_sees_held(&probe) ?
 		       "how long it waited for the CPU (schedstat): held_us" :
 		       "no run-queue wait (no schedstat): the gap is judged");
-	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us,",
+	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us\n",
 		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
 		       US(p->budget.stall_allow_ns));
-	printf(" step time ratio %.1f\n", p->budget.step_ratio);
+#ifndef STALL_NO_TRACE
 	print_tiers(p);
+#endif
 	/* the start, the KVM library's guest mode probe included, counts too */
 	if (p->run.limit_ns)
 		ksft_print_msg("time budget %.0f s (%s), %.1f s gone, %.0f s kept for %s%s\n",
@@ -1073,14 +1093,16 @@ static void print_setup(struct stall_params *p)
  */
 static void print_verdict_basis(struct stall_params *p)
 {
-	ksft_print_msg("verdicts: %d point(s) by the hold rule (stage-2 work per hold, %s tier),",
+#ifndef STALL_NO_TRACE
+	ksft_print_msg("verdicts: %d point(s) by the hold rule (stage-2 work per hold, %s tier)\n",
 		       p->rules_used[STALL_RULE_HOLD], stall_tier_names[p->budget.tier]);
-	printf(" %d by the allowance (%lu us, the probe's wait alone)\n",
-	       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
 	if (!p->have_trace)
 		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", p->trace_why,
 			       "it needs kprobe events on an arm64 host, ",
 			       "or the arm64 testbed (make vm-run)");
+#endif
+	ksft_print_msg("verdicts: %d point(s) by the allowance (%lu us, the probe's wait alone)\n",
+		       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
 	if (!stall_report_expected_batch())
 		ksft_print_msg("not arm64: a pass says this host's KVM gave the CPU back %s\n",
 			       "in time, nothing about arm64's stage-2 batch");
@@ -1114,8 +1136,10 @@ static void init_params(struct stall_params *p)
 	p->reps = 1;
 	p->budget.stall_allow_ns = STALL_DEFAULT_ALLOW_NS;
 	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
+#ifndef STALL_NO_TRACE
 	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
 	p->budget.tier = STALL_TIER_REGRESSION;
+#endif
 #ifndef STALL_NO_LOADS
 	p->budget.max_dip = STALL_DEFAULT_MAX_DIP;
 	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
@@ -1249,7 +1273,9 @@ int main(int argc, char *argv[])
 	claim_irqs(p);
 #endif
 	start_probe(p);
+#ifndef STALL_NO_TRACE
 	start_trace(p);
+#endif
 	print_setup(p);
 #ifdef STALL_LAB
 	stall_results_begin(results_path, p, stall_probe_sees_held(&probe));
@@ -1265,7 +1291,9 @@ int main(int argc, char *argv[])
 	for_each_guest_mode(run_test, p);
 
 	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
+#ifndef STALL_NO_TRACE
 	stall_trace_stop();
+#endif
 #ifdef STALL_LAB
 	stall_irq_restore_all();
 	ret = stall_results_finish(ksft_get_pass_cnt(), ksft_get_fail_cnt(),
