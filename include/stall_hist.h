@@ -27,11 +27,13 @@ struct stall_hist {
 	u64 max_ns;
 };
 
-/* bins of stall_hist_log2(): up to 2^23 us (8 s) and beyond */
+#ifdef STALL_LAB
+/* bins of stall_hist_log2(), for the results file: up to 2^23 us (8 s) and beyond */
 #define STALL_HIST_LOG2_BINS	24
+int stall_hist_log2(const struct stall_hist *h, u64 *bins, int nr_bins);
+#endif
 
 int stall_hist_init(struct stall_hist *h, u32 nr_buckets);
-int stall_hist_log2(const struct stall_hist *h, u64 *bins, int nr_bins);
 void stall_hist_free(struct stall_hist *h);
 void stall_hist_reset(struct stall_hist *h);
 u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct);

@@ -87,18 +87,20 @@ struct stall_rep {
 	int nr_holds;
 	int pick;
 #endif
-	u64 p50_ns;
 	u64 p99_ns;
-	u64 p999_ns;
 	u64 lat_max_ns;
 	u64 missed;
 	u64 time_ns;
 	u64 populate_ns;
 	u64 nr_ops;
+#ifdef STALL_LAB
 	/* the probe's wake-up latencies in the teardown's window, for a report */
+	u64 p50_ns;
+	u64 p999_ns;
 	u64 hist[STALL_HIST_LOG2_BINS];
 	int nr_hist;
 	u64 hist_over;			/* past the histogram's range */
+#endif
 };
 
 struct stall_result {

@@ -72,6 +72,7 @@ u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct)
 	return h->max_ns;
 }
 
+#ifdef STALL_LAB
 /*
  * The histogram in power-of-two bins of microseconds, for a report's
  * plot: bin 0 holds the samples under 2 us, bin i those in [2^i, 2^(i+1))
@@ -99,6 +100,7 @@ int stall_hist_log2(const struct stall_hist *h, u64 *bins, int nr_bins)
 	}
 	return used;
 }
+#endif
 
 static int stall_cmp_u64(const void *a, const void *b)
 {

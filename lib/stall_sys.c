@@ -3,21 +3,23 @@
  * Host topology and resources for the stall tests.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/types.h>
+#ifndef STALL_NO_TEST
+#include <dirent.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <linux/mempolicy.h>
-#include <linux/types.h>
+#endif
 
 #include "stall_sys.h"
 

@@ -152,8 +152,9 @@ for msg in "$series"/[0-9]*-*.txt; do
 				unifdef -USTALL_LAB $flags -o "$stage/$f.tmp" "$root/$f" && rc=0 ||
 					rc=$?
 				[ $rc -le 1 ] || { echo "mkseries: unifdef failed on $f" >&2; exit 1; }
-				# nor the blank line a block at the end leaves
-				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" > "$stage/$f"
+				# nor the blank line a block at the end leaves, nor two
+				# blank lines where a block stood between them
+				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" | cat -s > "$stage/$f"
 				rm "$stage/$f.tmp" ;;
 			*)
 				cp "$root/$f" "$stage/$f" ;;

@@ -244,12 +244,14 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	r->base_gap_ns = base_win.max_gap_ns;
 	observe(&meas_win, &r->meas);
 	observe(&ctl_win, &r->ctl);
-	r->p50_ns = stall_hist_percentile_ns(&meas_win.lat, 50.0);
 	r->p99_ns = stall_hist_percentile_ns(&meas_win.lat, 99.0);
-	r->p999_ns = stall_hist_percentile_ns(&meas_win.lat, 99.9);
 	r->lat_max_ns = meas_win.lat.max_ns;
+#ifdef STALL_LAB
+	r->p50_ns = stall_hist_percentile_ns(&meas_win.lat, 50.0);
+	r->p999_ns = stall_hist_percentile_ns(&meas_win.lat, 99.9);
 	r->nr_hist = stall_hist_log2(&meas_win.lat, r->hist, STALL_HIST_LOG2_BINS);
 	r->hist_over = meas_win.lat.overflow;
+#endif
 	r->missed = meas_win.missed;
 	r->populate_ns = pt->populate_ns;
 	r->nr_ops = pt->nr_ops;

@@ -40,6 +40,11 @@
 /* stay well inside the default RT bandwidth (950 ms of every second) */
 #define MAX_STALL_NS		(200ULL * 1000 * 1000)
 #define SPIN_JOIN_MARGIN_S	5
+#ifdef STALL_LAB
+#define OPTSTRING		":hc:d:i:q:t:r:"
+#else
+#define OPTSTRING		":hc:d:"
+#endif
 /* a skip's reason is part of its name in CI (LKFT): no figures in it */
 #define QUIET_NOISY		"quiet window shows no stall: machine too noisy to judge\n"
 #define QUIET_NOISY_FIGURES	"no window of %d clean (best: gap %lu us, held %lu us)\n"
@@ -225,18 +230,23 @@ static void test_injected(struct probe_test *t, u64 ns)
 
 static void help(const char *name)
 {
-	printf("usage: %s [-h] [-c cpu] [-i period] [-d stalls] [-q quiet] [-t tolerance]\n"
-	       "          [-r reps]\n\n", name);
-	printf("Durations take a unit (%s): a bare number is refused.\n",
+	printf("usage: %s [-h] [-c cpu] [-d stalls]\n", name);
+#ifdef STALL_LAB
+	printf("          [-i period] [-q quiet] [-t tolerance] [-r reps]\n");
+#endif
+	printf("\nDurations take a unit (%s): a bare number is refused.\n",
 	       STALL_DURATION_UNITS);
 	printf(" -c: CPU to stall and probe (default: first allowed)\n");
-	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
 	printf(" -d: comma-separated stall lengths to inject, up to 200ms (default: %s)\n",
 	       DEFAULT_STALLS);
+#ifdef STALL_LAB
+	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
 	printf(" -q: quiet window length; 2 * reps + 1 of them (default: 200ms)\n");
 	printf(" -t: tolerance over one period for the measured gap (default: 250us)\n");
-	printf(" -r: reps; each stall runs 2 * reps + 1 times, the least judged (default: %d)\n\n",
+	printf(" -r: reps; each stall runs 2 * reps + 1 times, the least judged (default: %d)\n",
 	       DEFAULT_REPS);
+#endif
+	puts("");
 }
 
 static void __noreturn usage_error(const char *name, const char *what, const char *val)
@@ -261,6 +271,7 @@ static void __noreturn option_error(int argc, char *argv[], int opt)
 	exit(KSFT_FAIL);
 }
 
+#ifdef STALL_LAB
 /* A duration with its unit, from @min to @max ns. */
 static u64 parse_duration(const char *prog, const char *what, const char *arg,
 			  u64 min, u64 max)
@@ -272,6 +283,7 @@ static u64 parse_duration(const char *prog, const char *what, const char *arg,
 		usage_error(prog, what, arg);
 	return ns;
 }
+#endif
 
 /* -ENODATA when an item is a bare number, -EINVAL for any other bad item */
 static int parse_stalls(const char *arg, struct probe_test *t)
@@ -301,20 +313,21 @@ static void parse_args(int argc, char *argv[], struct probe_test *t)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, ":hc:i:d:q:t:r:")) != -1) {
+	while ((opt = getopt(argc, argv, OPTSTRING)) != -1) {
 		switch (opt) {
 		case 'c':
 			if (stall_parse_cpu(optarg, &l) || !stall_sys_cpu_allowed(l))
 				usage_error(argv[0], "or disallowed CPU (-c)", optarg);
 			t->cpu = l;
 			break;
-		case 'i':
-			t->period_ns = parse_duration(argv[0], "probe period (-i, 10us-100ms)",
-						      optarg, 10000, 100000000);
-			break;
 		case 'd':
 			usage_check(argv[0], "stall list (-d, each 1ns-200ms)", optarg,
 				    parse_stalls(optarg, t));
+			break;
+#ifdef STALL_LAB
+		case 'i':
+			t->period_ns = parse_duration(argv[0], "probe period (-i, 10us-100ms)",
+						      optarg, 10000, 100000000);
 			break;
 		case 'q':
 			t->quiet_ns = parse_duration(argv[0], "quiet window (-q, 10ms-60s)",
@@ -329,6 +342,7 @@ static void parse_args(int argc, char *argv[], struct probe_test *t)
 				usage_error(argv[0], "repetitions (-r, 1-31)", optarg);
 			t->reps = l;
 			break;
+#endif
 		case 'h':
 			help(argv[0]);
 			exit(KSFT_PASS);
