@@ -84,13 +84,18 @@ static const char *results_path;
 #define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:S:R:L:"
 #endif
 
+static const char *fmt_size(u64 bytes, char *buf)
+{
+	return stall_fmt_size(bytes, buf, 16);
+}
+
+#ifdef STALL_LAB
 /*
  * Progress on stderr, outside the KTAP, where KVM_STALL_PROGRESS is set:
  * the testbed sets it and shows these lines while the emulated machine
  * runs, for points that take minutes there.
  */
 static int progress_point, progress_points;
-static const char *fmt_size(u64 bytes, char *buf);
 
 static __printf(1, 2) void progress(const char *fmt, ...)
 {
@@ -107,6 +112,7 @@ static __printf(1, 2) void progress(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 }
+#endif
 
 static struct stall_window base_win, meas_win, ctl_win;
 
@@ -281,14 +287,18 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 {
 	struct stall_rep *r = &res->rep[i];
 	int runs = 0;
+#ifdef STALL_LAB
 	char bs[16];
+#endif
 	u64 t0;
 
 	do {
+#ifdef STALL_LAB
 		progress("point %d of %d: %s batch=%s, repetition %d of %d%s",
 			 progress_point, progress_points, pt->mode->name,
 			 pt->mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
 			 res->nr_reps, runs ? " (again: the machine was noisy)" : "");
+#endif
 		t0 = stall_now_ns();
 		run_rep(p, pt, res, i);
 		stall_run_rep(&p->run, pt->mode - stall_modes, r->nr_ops, stall_now_ns() - t0,
@@ -317,7 +327,9 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	u64 t0 = stall_now_ns();
 	int i, runs = 0;
 
+#ifdef STALL_LAB
 	progress_point++;
+#endif
 	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
 #ifndef STALL_NO_TRACE
@@ -339,11 +351,6 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	}
 	stall_run_point(&p->run, p->reps, runs);
 	res->run_ns = stall_now_ns() - t0;
-}
-
-static const char *fmt_size(u64 bytes, char *buf)
-{
-	return stall_fmt_size(bytes, buf, 16);
 }
 
 static int count_held(const struct stall_result *res)
@@ -981,6 +988,7 @@ static void claim_irqs(struct stall_params *p)
 }
 #endif
 
+#ifdef STALL_LAB
 /* ASan's shadow is terabytes of reserved memory that mlockall would fault in */
 #if defined(__SANITIZE_ADDRESS__)
 #define STALL_ASAN	1
@@ -992,6 +1000,7 @@ static void claim_irqs(struct stall_params *p)
 #ifndef STALL_ASAN
 #define STALL_ASAN	0
 #endif
+#endif
 
 static void start_probe(struct stall_params *p)
 {
@@ -1002,7 +1011,11 @@ static void start_probe(struct stall_params *p)
 	TEST_ASSERT(!stall_window_init(&base_win) && !stall_window_init(&meas_win) &&
 		    !stall_window_init(&ctl_win), "probe histograms");
 	/* no page fault in the probe's path; later guest memory stays unlocked */
+#ifdef STALL_LAB
 	if (!STALL_ASAN && mlockall(MCL_CURRENT))
+#else
+	if (mlockall(MCL_CURRENT))
+#endif
 		ksft_print_msg("mlockall: %s (continuing)\n", strerror(errno));
 	if (stall_sys_hold_dma_latency() < 0)
 		ksft_print_msg("/dev/cpu_dma_latency unavailable: deep C-states may add latency\n");
@@ -1282,12 +1295,14 @@ int main(int argc, char *argv[])
 #ifdef STALL_LAB
 	stall_results_begin(results_path, p, stall_probe_sees_held(&probe));
 #endif
+#ifdef STALL_LAB
 	progress_points = count_points(p);
+#endif
 #ifndef STALL_NO_LOADS
 	/* a result for each load of each point too */
-	ksft_set_plan(progress_points * (1 + p->nr_loads));
+	ksft_set_plan(count_points(p) * (1 + p->nr_loads));
 #else
-	ksft_set_plan(progress_points);
+	ksft_set_plan(count_points(p));
 #endif
 
 	for_each_guest_mode(run_test, p);
