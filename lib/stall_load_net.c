@@ -5,7 +5,7 @@
  * (new-connection latency), the three ways the 2024 report's users felt a
  * stalled CPU. Over loopback by default; with peer=ADDR:ns=NETNS the server
  * listens in another network namespace, so that the traffic crosses real
- * NICs (in the testbed, two virtio-net devices joined by a QEMU hub) and
+ * NICs (under QEMU, say, two virtio-net devices joined by a hub) and
  * their interrupts exist. Every socket has 200 ms send and receive
  * timeouts, so each loop sees the stop flag within that time.
  */

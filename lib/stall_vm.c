@@ -6,8 +6,9 @@
  * draws a random number per page, a pass six times slower (3.3 s against
  * 0.55 s for 256M on nested x86 KVM); its vCPU threads spin until all run
  * and are joined without a bound; and with its VM, even with this guest
- * code and these threads, two testbed boots under -icount disagreed by
- * 0.9-2.4 % on the 2M point's stall, against 0.02-0.3 % with this file.
+ * code and these threads, two boots of arm64 KVM in QEMU with -icount
+ * (virtual time) disagreed by 0.9-2.4 % on the 2M point's stall, against
+ * 0.02-0.3 % with this file.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1112,9 +1112,14 @@ static void print_verdict_basis(struct stall_params *p)
 	ksft_print_msg("verdicts: %d point(s) by the hold rule (stage-2 work per hold, %s tier)\n",
 		       p->rules_used[STALL_RULE_HOLD], stall_tier_names[p->budget.tier]);
 	if (!p->have_trace)
+#ifdef STALL_LAB
 		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", p->trace_why,
 			       "it needs kprobe events on an arm64 host, ",
 			       "or the arm64 testbed (make vm-run)");
+#else
+		ksft_print_msg("no kernel-side measurement (%s): %s\n", p->trace_why,
+			       "it needs kprobe events on an arm64 host");
+#endif
 #endif
 	ksft_print_msg("verdicts: %d point(s) by the allowance (%lu us, the probe's wait alone)\n",
 		       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
