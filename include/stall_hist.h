@@ -55,9 +55,11 @@ static inline void stall_hist_add(struct stall_hist *h, u64 ns)
 		h->max_ns = ns;
 }
 
+#ifdef STALL_LAB
 static inline u64 stall_hist_mean_ns(const struct stall_hist *h)
 {
 	return h->count ? h->sum_ns / h->count : 0;
 }
+#endif
 
 #endif /* SELFTEST_KVM_STALL_HIST_H */

@@ -2,9 +2,9 @@
 /*
  * A sweep point of kvm_page_table_stall_test: the test's parameters, what
  * each repetition measured and what the point concluded. lib/stall_judge.c
- * draws the verdict, lib/stall_report.c prints the figures under the
+ * draws the verdict and lib/stall_report.c prints the figures under the
  * KTAP result (kselftest.h's counters are the test's own: only the test
- * prints results) and lib/stall_results.c writes the -j results file.
+ * prints results).
  */
 #ifndef SELFTEST_KVM_STALL_RESULT_H
 #define SELFTEST_KVM_STALL_RESULT_H

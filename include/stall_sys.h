@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What the stall tests read from, and hold on, the host: CPU and NUMA
- * topology, free memory, huge pages, and the cpu_dma_latency request.
+ * What the stall tests read from, and hold on, the host: where they may
+ * run, what the host has for them, and the cpu_dma_latency request.
  *
  * Nothing here writes a system setting that outlives the process: the
  * cpu_dma_latency request is a file descriptor the kernel drops when the

@@ -17,7 +17,7 @@
  * changed: the probes are appended to kprobe_events and deleted as a group,
  * enabling, triggers and the buffer are the instance's. Everything is
  * undone when the test ends, however it ends: at exit and on SIGINT,
- * SIGTERM, SIGHUP and SIGQUIT. A run killed with SIGKILL is cleaned up by
+ * SIGTERM, SIGHUP, SIGQUIT and SIGPIPE. A run killed with SIGKILL is cleaned up by
  * the next one: the group and the instance are named after the process
  * (PID, start time, PID namespace), and removed only once that process is
  * gone.

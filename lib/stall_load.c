@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * IO load generators: parsing, threads, phases and windows. The generators
- * themselves are in stall_load_net.c (and the lab kit's stall_load_blk.c).
+ * themselves are in stall_load_net.c.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -89,8 +89,7 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 
 /*
  * "tcp-stream", "tcp-stream:msg=9001B", "tcp-rr:peer=192.0.2.2:ns=/run/netns/b".
- * Defaults follow the 2024 report: 9001-byte messages (the blk load: 4 KiB
- * writes at queue depth 128).
+ * Defaults follow the 2024 report: 9001-byte messages.
  */
 int stall_load_parse(struct stall_load *l, const char *spec)
 {
@@ -113,7 +112,7 @@ int stall_load_parse(struct stall_load *l, const char *spec)
 	l->depth = 128;
 #endif
 	if (colon) {
-		/* "tcp-rr:", "blk::qd=4": an empty parameter is a typo, not a default */
+		/* "tcp-rr:", "tcp-rr::msg=1K": an empty parameter is a typo, not a default */
 		if (!colon[1] || strstr(colon, "::") || spec[strlen(spec) - 1] == ':')
 			return -EINVAL;
 		snprintf(copy, sizeof(copy), "%s", colon + 1);
@@ -332,8 +331,8 @@ static void stall_load_place_irqs(struct stall_load *l, int test_cpu)
 
 /*
  * Start every load of the set for one repetition. A load that cannot run
- * here (no interrupt to steer, no O_DIRECT, no memory) is marked skipped
- * with its reason, and the others go on.
+ * here (no peer, no memory) is marked skipped with its reason, and the
+ * others go on.
  */
 int stall_loads_start(struct stall_load *loads, int n, int test_cpu)
 {

@@ -51,7 +51,7 @@ int stall_parse_decimal(const char *str, double *v, const char **end)
 	size_t n = str ? strspn(str, "0123456789.") : 0;
 	char *e;
 
-	/* ".5" is refused too: numbers start with a digit (found by the fuzzer) */
+	/* ".5" is refused too: numbers start with a digit */
 	if (!n || !isdigit((unsigned char)*str) || memchr(str, '.', n) != memrchr(str, '.', n))
 		return -EINVAL;
 	errno = 0;

@@ -138,6 +138,9 @@ static u64 stall_probe_held(struct stall_probe *p, struct stall_held *h, u64 lat
 		return 0;
 	}
 	delay = stall_probe_run_delay(p->sched_fd);
+	/* unreadable (0) or gone back: it says nothing, and no wait is claimed */
+	if (delay < h->last_delay)
+		return 0;
 	if (delay - h->last_delay > h->lat_sum)
 		held = delay - h->last_delay - h->lat_sum;
 	h->last_delay = delay;

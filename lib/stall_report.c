@@ -42,8 +42,9 @@ const char *stall_report_expected_batch_source(void)
 }
 
 /*
- * The batch stage2_apply_range() uses on 6.12 (the smallest block, the
- * level-1 block with 4K pages: arch/arm64/include/asm/kvm_pgtable.h): only
+ * The batch stage2_apply_range() uses on 6.12, the largest block mapping
+ * (KVM_PGTABLE_MIN_BLOCK_LEVEL: level 1, 1G, with 4K pages;
+ * arch/arm64/include/asm/kvm_pgtable.h): only
  * a label next to what the kernel-side measurement observed, since a
  * candidate fix or a later kernel may differ, and the output then says so.
  */
@@ -148,7 +149,7 @@ static int print_hold(struct stall_params *p, const struct stall_result *res, ch
 }
 #endif
 
-/* One "key=value" line per point, for people and for scripts/matrix.sh alike. */
+/* One "key=value" line per point, for people and for scripts alike. */
 void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns)
 {

@@ -487,6 +487,9 @@ static void report_point(struct stall_params *p, const struct stall_mode *mode,
 			 struct stall_result *res, u64 best_time_ns)
 {
 	char bs[16], gs[16], ss[16];
+#ifndef STALL_NO_LOADS
+	int i;
+#endif
 
 	snprintf(res->name, sizeof(res->name), "%s batch=%s granule=%s backing=%s%s",
 		 mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
@@ -500,7 +503,7 @@ static void report_point(struct stall_params *p, const struct stall_mode *mode,
 	else
 		report_judged(p, mode, res, best_time_ns);
 #ifndef STALL_NO_LOADS
-	for (int i = 0; i < p->nr_loads; i++)
+	for (i = 0; i < p->nr_loads; i++)
 		report_load(p, res, i);
 #endif
 #ifdef STALL_LAB
@@ -711,14 +714,14 @@ static void parse_guest_mode(char *prog, const char *arg, struct stall_params *p
 
 	if (*arg < '0' || *arg > '9' || *end || m >= NUM_VM_MODES || !guest_modes[m].supported)
 		usage_error(prog, "or unsupported guest mode", arg);
-	/* the library reads "09" as bad octal and asserts (found by the fuzzer) */
+	/* the library reads "09" as bad octal, and asserts */
 	snprintf(mode, sizeof(mode), "%ld", m);
 	guest_modes_cmdline(mode);
 	p->mode_given = true;
 }
 
 #ifndef STALL_NO_LOADS
-/* "tcp-stream,blk:bs=64k:qd=32": each a generator spec (see -h). */
+/* "tcp-stream,tcp-rr:msg=1K": each a generator spec (see -h). */
 static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 {
 	char *copy, *tok, *save;
@@ -742,7 +745,7 @@ static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 }
 
 #endif
-/* -b (and -i) as given, for the usage error that names it */
+/* -b as given, for the usage error that names it */
 static const char *size_arg;
 #ifdef STALL_LAB
 static const char *period_arg;
@@ -937,10 +940,10 @@ static void check_requirements(struct stall_params *p)
 }
 
 /*
- * One run per test CPU, and one blk load per disk: two would measure
- * each other and pass or fail without saying why.
+ * One run per test CPU (and in the lab kit, one blk load per disk): two
+ * would measure each other and pass or fail without saying why.
  */
-static void claim_cpu_and_disk(struct stall_params *p)
+static void claim_resources(struct stall_params *p)
 {
 	char name[64];
 	int ret;
@@ -1288,7 +1291,7 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	check_requirements(p);
-	claim_cpu_and_disk(p);
+	claim_resources(p);
 #ifdef STALL_LAB
 	claim_irqs(p);
 #endif
