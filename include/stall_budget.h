@@ -2,19 +2,13 @@
 /*
  * Latency budgets of the stall tests and the verdicts drawn from them.
  *
- * Where the kernel is measured from the inside, the probe's longest wait
- * (the CPU held) is judged by the stage-2 work the CPU did during it: more
- * than one step of the budget tier's (see stall_tier_step()) means mmu_lock
- * was not given back as promised, however short each call was; and by its
- * time against one step's typical time on the same kernel, for a step
- * that is slow. Both are ratios of the same machine's own figures, so
- * emulation and hardware agree. Elsewhere (no kprobes, or a hold in no
- * stage-2 call) a point is not ok only when the probe waited longer than
- * the allowance and either a stage-2 call was over it too or a control
- * window of the same length, right after the teardown, stayed within it.
- * A machine that breaks the budget by itself (a held control window, or a
- * timer that fired late because the CPU was not running this kernel at
- * all) cannot be judged: a skip that says so.
+ * The allowance: a point is not ok when the probe waited longer than the
+ * allowance while a control window of the same length, right after the
+ * teardown, stayed within it (or a stage-2 call was over it too, where
+ * the kernel is measured from the inside). A machine that breaks the
+ * budget by itself (a held control window, or a timer that fired late
+ * because the CPU was not running this kernel at all) cannot be judged:
+ * a skip that says so.
  */
 #ifndef SELFTEST_KVM_STALL_BUDGET_H
 #define SELFTEST_KVM_STALL_BUDGET_H
@@ -44,6 +38,15 @@ struct stall_budget {
 
 #ifndef STALL_NO_TRACE
 /*
+ * The hold rule, where the kernel is measured from the inside: the
+ * probe's longest wait (the CPU held) is judged by the stage-2 work the
+ * CPU did during it: more than one step of the budget tier's (see
+ * stall_tier_step()) means mmu_lock was not given back as promised,
+ * however short each call was; and by its time against one step's
+ * typical time on the same kernel, for a step that is slow. Both are
+ * ratios of the same machine's own figures, so emulation and hardware
+ * agree.
+ *
  * Budget tiers: how much stage-2 work one hold of the CPU may cover.
  * regression: what mainline promises, mmu_lock given back at least once
  * per largest-block step (commit 5994bc9e05c2: 1G with 4K pages, 32M with
@@ -70,7 +73,10 @@ struct stall_hold {
 
 enum stall_rule {
 	STALL_RULE_ABS,		/* the probe's wait against the allowance */
+#ifndef STALL_NO_TRACE
 	STALL_RULE_HOLD,	/* the wait's stage-2 work and time against one step */
+#endif
+	STALL_NR_RULES,
 };
 
 /* A duration that could not be measured here (no schedstat, no kprobes). */

@@ -66,7 +66,7 @@ struct stall_params {
 #endif
 	/* " guest_mode=N" in result names when more than one -m mode runs */
 	char guest_mode_tag[24];
-	int rules_used[STALL_RULE_HOLD + 1];	/* points judged by each rule */
+	int rules_used[STALL_NR_RULES];	/* points judged by each rule */
 };
 
 /* One repetition of one sweep point. */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The verdict of a sweep point: each repetition judged by the hold rule
- * where the kernel-side measurement saw stage-2 calls, by the allowance
- * elsewhere, and the repetitions summed up.
+ * The verdict of a sweep point: each repetition judged against the
+ * budget (stall_budget.h), and the repetitions summed up.
  */
 #include <string.h>
 #include <unistd.h>
@@ -122,15 +121,16 @@ static int judge_holds(struct stall_params *p, const struct stall_rep *r, int t,
 }
 #endif
 
-/*
- * A repetition under both tiers: where the kernel-side measurement saw
- * stage-2 calls, by the hold rule on every one of the probe's longest
- * waits that they overlap (a longer wait in the host mm's part of an
- * munmap is not stage-2's); else by the allowance, the same for both.
- */
+/* A repetition's verdict. */
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r)
 {
 #ifndef STALL_NO_TRACE
+	/*
+	 * Under both tiers: where the kernel-side measurement saw stage-2
+	 * calls, by the hold rule on every one of the probe's longest waits
+	 * that they overlap (a longer wait in the host mm's part of an munmap
+	 * is not stage-2's); else by the allowance, the same for both.
+	 */
 	if (r->kcalls) {
 		r->pick = judge_holds(p, r, p->budget.tier, &r->v);
 		judge_holds(p, r, !p->budget.tier, &r->alt);

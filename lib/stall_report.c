@@ -28,7 +28,10 @@ const char *const stall_class_names[] = {
 };
 
 const char *const stall_rule_names[] = {
-	[STALL_RULE_ABS] = "abs", [STALL_RULE_HOLD] = "hold",
+	[STALL_RULE_ABS] = "abs",
+#ifndef STALL_NO_TRACE
+	[STALL_RULE_HOLD] = "hold",
+#endif
 };
 
 const char *stall_report_expected_batch_source(void)
