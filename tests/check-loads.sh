@@ -69,8 +69,12 @@ else
 	echo "ok $((n += 1)) # SKIP no movable virtio or nvme interrupt to steer"
 fi
 
-# one run steers at a time: a second -P irq run is a skip, not a second save
-timeout -s INT 20 "$bin" -b 64M -t madvise -B 2M -L blk -P irq -D "$dir" -w 30s > "$log" 2>&1 &
+# one run steers at a time: a second -P irq run is a skip, not a second save.
+# The log is emptied here, not by the background job's redirection: the
+# wait below would otherwise find the previous run's plan line first, and
+# start the second run before the first had claimed anything.
+: > "$log"
+timeout -s INT 20 "$bin" -b 64M -t madvise -B 2M -L blk -P irq -D "$dir" -w 30s >> "$log" 2>&1 &
 first=$!
 for _ in $(seq 50); do
 	grep -q '^1\.\.' "$log" && break
