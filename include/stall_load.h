@@ -86,7 +86,6 @@ struct stall_load {
 	pthread_t thread[STALL_LOAD_MAX_THREADS];
 	int nr_running;
 #ifdef STALL_LAB
-	bool steer;		/* -P irq: interrupts here, threads on the other CPUs */
 	int irq[STALL_LOAD_MAX_IRQS];
 	int nr_irqs;
 #endif
@@ -145,7 +144,10 @@ void stall_load_summarize(struct stall_load *l, struct stall_load_result *r);
 int stall_load_virtio_irqs(struct stall_load *l, const char *virtio);
 #endif
 
-int stall_loads_start(struct stall_load *loads, int n, int test_cpu);
+void stall_loads_start(struct stall_load *loads, int n, const int *cpus, int nr_cpus);
+#ifdef STALL_LAB
+void stall_loads_place_irqs(struct stall_load *loads, int n, int test_cpu);
+#endif
 void stall_loads_phase(struct stall_load *loads, int n, enum stall_load_phase phase);
 void stall_loads_stop(struct stall_load *loads, int n);
 

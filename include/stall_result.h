@@ -53,6 +53,8 @@ struct stall_params {
 #endif
 #ifdef STALL_LAB
 	bool steer;		/* -P irq */
+	int other_cpus[64];	/* where its loads' threads go */
+	int nr_other_cpus;
 	const char *blk_dir;	/* -D */
 #endif
 	/* the run's time budget (-d), and where its default came from */

@@ -237,7 +237,7 @@ static int stall_load_rates(struct stall_load *l, enum stall_load_phase phase, d
 	struct stall_load_phase_stats *s = &l->ph[phase];
 
 	return stall_load_window_rates(s->units, s->end_ns - s->start_ns, l->window_ns, rates,
-				  STALL_MAX_WINDOWS);
+				       STALL_MAX_WINDOWS);
 }
 
 /*
@@ -330,13 +330,13 @@ static void stall_load_place_irqs(struct stall_load *l, int test_cpu)
 #endif
 
 /*
- * Start every load of the set for one repetition. A load that cannot run
- * here (no peer, no memory) is marked skipped with its reason, and the
- * others go on.
+ * Start every load of the set for one repetition, their threads
+ * round-robin on @cpus. A load that cannot run here (no peer, no memory)
+ * is marked skipped with its reason, and the others go on.
  */
-int stall_loads_start(struct stall_load *loads, int n, int test_cpu)
+void stall_loads_start(struct stall_load *loads, int n, const int *cpus, int nr_cpus)
 {
-	int cpus[64], nr, i, ret;
+	int i, ret;
 
 	for (i = 0; i < n; i++) {
 		struct stall_load *l = &loads[i];
@@ -346,28 +346,28 @@ int stall_loads_start(struct stall_load *loads, int n, int test_cpu)
 		l->stop = false;
 		l->phase = STALL_LOAD_IDLE;
 		l->skipped = false;
-		cpus[0] = test_cpu;
-		nr = 1;
-#ifdef STALL_LAB
-		l->nr_irqs = 0;
-		/* -P irq: the threads on the other CPUs, at most 64 of them */
-		if (l->steer && stall_sys_pick_cpus(test_cpu, cpus, 64) > 0)
-			nr = 64;
-#endif
-		ret = stall_load_start(l, cpus, nr);
+		ret = stall_load_start(l, cpus, nr_cpus);
 		if (ret) {
 			if (!l->err[0])
 				snprintf(l->err, sizeof(l->err), "%s", strerror(-ret));
 			l->skipped = true;
-			continue;
 		}
-#ifdef STALL_LAB
-		if (l->steer)
-			stall_load_place_irqs(l, test_cpu);
-#endif
 	}
-	return 0;
 }
+
+#ifdef STALL_LAB
+/* -P irq: each running load's device interrupts onto the test CPU. */
+void stall_loads_place_irqs(struct stall_load *loads, int n, int test_cpu)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		loads[i].nr_irqs = 0;
+		if (!loads[i].skipped)
+			stall_load_place_irqs(&loads[i], test_cpu);
+	}
+}
+#endif
 
 void stall_loads_phase(struct stall_load *loads, int n, enum stall_load_phase phase)
 {

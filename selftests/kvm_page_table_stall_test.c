@@ -161,12 +161,23 @@ static void switch_window(struct stall_window *w)
 #ifndef STALL_NO_LOADS
 static void start_loads(struct stall_params *p)
 {
-	int ret;
+	const int *cpus = &p->test_cpu;
+	int nr_cpus = 1;
 
 	if (!p->nr_loads)
 		return;
-	ret = stall_loads_start(p->loads, p->nr_loads, p->test_cpu);
-	TEST_ASSERT(!ret, "starting the IO loads: %s", strerror(-ret));
+#ifdef STALL_LAB
+	/* -P irq: the threads on the other CPUs, the interrupts on the test CPU */
+	if (p->steer) {
+		cpus = p->other_cpus;
+		nr_cpus = p->nr_other_cpus;
+	}
+#endif
+	stall_loads_start(p->loads, p->nr_loads, cpus, nr_cpus);
+#ifdef STALL_LAB
+	if (p->steer)
+		stall_loads_place_irqs(p->loads, p->nr_loads, p->test_cpu);
+#endif
 	stall_sleep_ns(LOAD_WARMUP_NS);
 }
 
@@ -1228,6 +1239,16 @@ static void finish_params(char *prog, struct stall_params *p)
 		p->node = stall_sys_cpu_node(p->test_cpu);
 	if (!p->nr_batch)
 		default_batches(p);
+#ifdef STALL_LAB
+	/* -P irq: the loads' threads go round-robin on up to 64 other CPUs */
+	p->nr_other_cpus = p->steer ? stall_sys_pick_cpus(p->test_cpu, p->other_cpus, 64) : 0;
+	if (p->nr_other_cpus > 64)
+		p->nr_other_cpus = 64;
+	if (p->nr_other_cpus <= 0) {
+		p->other_cpus[0] = p->test_cpu;
+		p->nr_other_cpus = 1;
+	}
+#endif
 	if (!p->run_given)
 		p->run.limit_ns = stall_run_default(&p->run_from);
 #ifdef STALL_LAB
@@ -1243,7 +1264,6 @@ static void finish_params(char *prog, struct stall_params *p)
 		p->loads[i].window_ns = p->window_ns;
 #ifdef STALL_LAB
 		p->loads[i].dir = p->blk_dir;
-		p->loads[i].steer = p->steer;
 		check_scratch_device(prog, &p->loads[i]);
 #endif
 	}
