@@ -77,8 +77,8 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 		return 0;
 	}
 	if (!strncmp(kv, "qd=", 3)) {
-		/* a count, unlike bs=: no unit */
-		if (stall_parse_count(kv + 3, 1024, &n))
+		/* a count, unlike bs=: no unit; and no queue holds nothing */
+		if (stall_parse_count(kv + 3, 1024, &n) || !n)
 			return -EINVAL;
 		l->depth = n;
 		return 0;

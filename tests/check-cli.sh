@@ -101,6 +101,8 @@ bad_values() {
 -L	blk:bs=1
 -L	blk:bs=4M:qd=1024
 -L	blk::qd=4
+-L	blk:qd=0
+-L	tcp-rr:qd=0
 -L	tcp-rr:msg=0
 -L	tcp-rr,,blk
 -L	tcp-rr:peer=192.0.2.300
