@@ -29,7 +29,7 @@
 #define STALL_PROBE_DEFAULT_PERIOD_NS	100000ULL	/* 100 us */
 #define STALL_PROBE_DEFAULT_PRIO	90
 #define STALL_PROBE_HIST_US		20000		/* 20 ms of 1 us buckets */
-/* the longest waits of a window kept, for the kernel-side measurement to attribute */
+/* the longest waits of a window kept */
 #define STALL_PROBE_HOLDS		32
 
 /*
@@ -45,10 +45,11 @@ struct stall_window {
 	u64 max_gap_ns;
 	u64 max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
 	u64 missed;	/* periods that went by without a wake-up */
-	/* the longest waits, longest first: the wake-up ending each (CLOCK_MONOTONIC) */
+	/* the longest waits, longest first */
 	struct {
-		u64 end_ns;
+		u64 end_ns;	/* the wake-up ending it (CLOCK_MONOTONIC) */
 		u64 held_ns;
+		u64 slack_ns;	/* how much longer it may have been */
 	} holds[STALL_PROBE_HOLDS];
 	int nr_holds;
 };

@@ -87,7 +87,7 @@ void stall_window_free(struct stall_window *w)
 }
 
 /* Keep @held among the window's longest waits, sorted, if it is one. */
-static void stall_window_keep_hold(struct stall_window *w, u64 now, u64 held)
+static void stall_window_keep_hold(struct stall_window *w, u64 now, u64 held, u64 slack)
 {
 	int i = w->nr_holds < STALL_PROBE_HOLDS ? w->nr_holds++ : STALL_PROBE_HOLDS - 1;
 
@@ -97,10 +97,11 @@ static void stall_window_keep_hold(struct stall_window *w, u64 now, u64 held)
 		w->holds[i] = w->holds[i - 1];
 	w->holds[i].end_ns = now;
 	w->holds[i].held_ns = held;
+	w->holds[i].slack_ns = slack;
 }
 
 static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
-			     u64 held)
+			     u64 held, u64 slack)
 {
 	stall_hist_add(&w->lat, lat);
 	if (gap > w->max_gap_ns) {
@@ -108,7 +109,7 @@ static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
 		w->max_gap_end_ns = now;
 	}
 	if (held)
-		stall_window_keep_hold(w, now, held);
+		stall_window_keep_hold(w, now, held, slack);
 }
 
 /* run_delay from "sum_exec_runtime run_delay pcount"; 0 where unreadable. */
@@ -127,12 +128,14 @@ static u64 stall_probe_run_delay(int fd)
 /*
  * How long this wake-up waited on the run queue, as a lower bound: the
  * run_delay accrued since the last read, less the latencies of the
- * wake-ups in between (each waited at most its own latency).
+ * wake-ups in between (each waited at most its own latency): @slack.
  */
-static u64 stall_probe_held(struct stall_probe *p, struct stall_held *h, u64 lat, u64 gap)
+static u64 stall_probe_held(struct stall_probe *p, struct stall_held *h, u64 lat, u64 gap,
+			    u64 *slack)
 {
 	u64 delay, held = 0;
 
+	*slack = 0;
 	if (gap < 2 * p->period_ns && ++h->since < h->every) {
 		h->lat_sum += lat;
 		return 0;
@@ -143,6 +146,7 @@ static u64 stall_probe_held(struct stall_probe *p, struct stall_held *h, u64 lat
 		return 0;
 	if (delay - h->last_delay > h->lat_sum)
 		held = delay - h->last_delay - h->lat_sum;
+	*slack = h->lat_sum;
 	h->last_delay = delay;
 	h->lat_sum = 0;
 	h->since = 0;
@@ -188,7 +192,7 @@ static void *stall_probe_main(void *arg)
 {
 	struct stall_probe *p = arg;
 	struct stall_window *cur = NULL, *w;
-	u64 next = stall_now_ns() + p->period_ns, now, prev = 0, lat, gap, held = 0;
+	u64 next = stall_now_ns() + p->period_ns, now, prev = 0, lat, gap, held = 0, slack = 0;
 	struct stall_held hs = { 0 };
 	struct timespec ts;
 
@@ -212,9 +216,9 @@ static void *stall_probe_main(void *arg)
 		}
 		gap = prev ? now - prev : 0;
 		if (p->sched_fd >= 0)
-			held = stall_probe_held(p, &hs, lat, gap);
+			held = stall_probe_held(p, &hs, lat, gap, &slack);
 		if (cur)
-			stall_window_add(cur, now, lat, gap, held);
+			stall_window_add(cur, now, lat, gap, held, slack);
 		prev = now;
 
 		if (!cur) {
