@@ -20,7 +20,7 @@
 #include "stall_probe.h"
 
 #define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 #define STALL_DEFAULT_STEP_RATIO	8.0		/* x one step's typical time */
 #endif
 
@@ -30,13 +30,13 @@ struct stall_budget {
 #ifndef STALL_NO_LOADS
 	double max_dip;		/* of a load's throughput */
 #endif
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	double step_ratio;	/* a hold's time over one step's; 0: work alone */
 	int tier;		/* enum stall_tier that judges */
 #endif
 };
 
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 /*
  * The hold rule, where the kernel is measured from the inside: the
  * probe's longest wait (the CPU held) is judged by the stage-2 work the
@@ -73,13 +73,13 @@ struct stall_hold {
 
 enum stall_rule {
 	STALL_RULE_ABS,		/* the probe's wait against the allowance */
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	STALL_RULE_HOLD,	/* the wait's stage-2 work and time against one step */
 #endif
 	STALL_NR_RULES,
 };
 
-/* A duration that could not be measured here (no schedstat, no kprobes). */
+/* A duration that could not be measured here (no schedstat, no kernel trace). */
 #define STALL_NS_UNKNOWN		UINT64_MAX
 
 /* One window as the probe saw it. */
@@ -99,7 +99,7 @@ struct stall_verdict {
 	const char *why;	/* a phrase for the output, never NULL */
 	u64 stall_limit_ns;	/* the time rule's limit, 0 for none */
 	enum stall_rule rule;
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	u64 work_limit;		/* the hold rule's, bytes */
 	bool confirm;		/* time alone: repetitions must confirm it */
 #endif
@@ -107,8 +107,10 @@ struct stall_verdict {
 
 u64 stall_budget_stall_limit(const struct stall_budget *b, u64 baseline_ns);
 void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
-			const struct stall_obs *ctl, u64 kcall_ns, struct stall_verdict *v);
-#ifndef STALL_NO_TRACE
+			const struct stall_obs *ctl, struct stall_verdict *v);
+#ifdef STALL_LAB
+void stall_budget_judge_kcall(const struct stall_budget *b, const struct stall_obs *meas,
+			      const struct stall_obs *ctl, u64 kcall_ns, struct stall_verdict *v);
 u64 stall_tier_step(enum stall_tier t, u64 page_size);
 int stall_tier_parse(const char *s);
 void stall_budget_judge_hold(const struct stall_budget *b, u64 step, const struct stall_hold *h,

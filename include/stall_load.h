@@ -2,8 +2,7 @@
 /*
  * IO load generators that run on the test CPU while a teardown runs
  * there, as in the 2024 report: TCP stream, request/response and connect
- * loops (and, in the lab kit, O_DIRECT random writes through native
- * AIO). Each load records its operation latency in a histogram and the
+ * loops. Each load records its operation latency in a histogram and the
  * units it moved (bytes, or operations) in 10 ms windows, separately for
  * the baseline and the teardown phase, and the CPU time its threads used,
  * so that its own overhead is known.

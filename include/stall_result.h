@@ -22,7 +22,7 @@
 #include "stall_probe.h"
 #include "stall_run.h"
 #include "stall_teardown.h"
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 #include "stall_trace.h"
 #endif
 
@@ -37,7 +37,9 @@ struct stall_params {
 	int nr_vcpus;
 	enum vm_mem_backing_src_type src;
 	int test_cpu;
+#ifdef STALL_LAB
 	int node;
+#endif
 	u64 modes;
 	u64 batch[STALL_MAX_LIST];
 	int nr_batch;
@@ -61,7 +63,7 @@ struct stall_params {
 	struct stall_run_budget run;
 	bool run_given;
 	const char *run_from;
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	/* what the run found out, for its results and its last words */
 	bool have_trace;	/* kprobe events time the stage-2 calls */
 	char trace_why[128];	/* why not */
@@ -78,7 +80,7 @@ struct stall_rep {
 	struct stall_obs ctl;		/* the control window of the same length after it */
 	u64 window_ns;
 	struct stall_verdict v;		/* under the budget tier that judges */
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	struct stall_verdict alt;	/* under the other tier, reported */
 	u64 kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
 	bool kmatch;			/* that call overlaps the probe's longest gap */
@@ -113,7 +115,7 @@ struct stall_result {
 	int nr_reps;			/* the -r repetitions and any confirming ones */
 	int judged;			/* repetitions that were not noisy */
 	int worst;			/* the judged repetition with the longest hold */
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	struct stall_trace_result k;	/* the kernel's calls in the repetition krep */
 	int krep;			/* the repetition with the longest stage-2 call */
 	enum stall_class alt_cls;	/* the verdict under the other tier */
@@ -150,14 +152,14 @@ u64 stall_rep_hold(const struct stall_rep *r);
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r);
 void stall_judge_point(struct stall_params *p, struct stall_result *res);
 bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result *res);
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 void stall_judge_trace(struct stall_params *p, struct stall_result *res, int rep,
 		       const struct stall_window *w, u64 table_bytes);
 bool stall_kernel_matches(const struct stall_result *res);
-#endif
-
 u64 stall_report_expected_batch(void);
 const char *stall_report_expected_batch_source(void);
+#endif
+
 void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns);
 void stall_report_attribution(struct stall_params *p, const char *name,

@@ -30,15 +30,15 @@ void stall_sys_catch_signals(void);
 void stall_sys_on_exit(void (*undo)(void));
 void stall_sys_forget_undo(void);
 int stall_sys_read_line(const char *path, char *buf, size_t len);
-int stall_sys_cpu_node(int cpu);
-int stall_sys_nr_nodes(void);
-int stall_sys_bind(void *addr, size_t len, int node);
 u64 stall_sys_mem_available(void);
 u64 stall_sys_free_hugepages(u64 page_size);
 bool stall_sys_thp_enabled(void);
 int stall_sys_claim(const char *name);
 #endif
 #ifdef STALL_LAB
+int stall_sys_cpu_node(int cpu);
+int stall_sys_nr_nodes(void);
+int stall_sys_bind(void *addr, size_t len, int node);
 int stall_sys_write(const char *path, const char *val, size_t len, int flags);
 #endif
 

@@ -22,9 +22,11 @@ struct stall_point {
 	u64 populate_timeout_ns;
 
 	struct stall_vm *v;
-	pid_t child;
+#ifdef STALL_LAB
+	pid_t child;		/* process-exit */
 	int pidfd;
 	int go_fd;
+#endif
 	unsigned long *bitmap;
 
 	u64 populate_ns;

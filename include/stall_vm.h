@@ -27,7 +27,9 @@ struct stall_vm_cfg {
 	u64 size;
 	int nr_slots;
 	int nr_vcpus;
+#ifdef STALL_LAB
 	int node;		/* NUMA node for the test region, -1 for none */
+#endif
 	int test_cpu;		/* vCPUs run elsewhere where the host allows */
 	bool manual_protect;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 };

@@ -45,7 +45,7 @@ static void stall_verdict_set(struct stall_verdict *v, enum stall_class cls, con
 	v->why = why;
 }
 
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 const char *const stall_tier_names[STALL_NR_TIERS] = {
 	[STALL_TIER_REGRESSION] = "regression",
 	[STALL_TIER_TARGET] = "target",
@@ -109,18 +109,15 @@ void stall_budget_judge_hold(const struct stall_budget *b, u64 step, const struc
 #endif
 
 /*
- * A hold no stage-2 call explains: @meas is the teardown's window, @ctl
- * the control window of the same length right after it, @kcall_ns the
- * longest stage-2 call the kernel made on the test CPU meanwhile
- * (STALL_NS_UNKNOWN without kprobes). Without schedstat the gap stands
- * in for the held time, judged on top of the control window's gap as the
- * only reference there is.
+ * The probe's wait against the allowance: @meas is the teardown's window,
+ * @ctl the control window of the same length right after it. Without
+ * schedstat the gap stands in for the held time, judged on top of the
+ * control window's gap as the only reference there is.
  */
 void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *meas,
-			const struct stall_obs *ctl, u64 kcall_ns, struct stall_verdict *v)
+			const struct stall_obs *ctl, struct stall_verdict *v)
 {
 	bool held_known = meas->held_ns != STALL_NS_UNKNOWN;
-	bool kernel_known = kcall_ns != STALL_NS_UNKNOWN;
 	u64 gap_limit = stall_budget_stall_limit(b, ctl->gap_ns);
 	u64 hold_limit = held_known ? b->stall_allow_ns : gap_limit;
 
@@ -129,13 +126,9 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
 	if (stall_hold(meas) <= hold_limit) {
 		if (!held_known || meas->gap_ns <= gap_limit)
 			stall_verdict_set(v, STALL_OK, "within budget");
-		else if (kernel_known && kcall_ns <= b->stall_allow_ns)
-			stall_verdict_set(v, STALL_OK, "gap not held, no long kernel call");
 		else
 			stall_verdict_set(v, STALL_NOISY,
 					  "timer late, CPU not held (hypervisor steal or interrupts off)");
-	} else if (kernel_known && kcall_ns > b->stall_allow_ns) {
-		stall_verdict_set(v, STALL_HELD, "held by a stage-2 call over budget");
 	} else if (stall_hold(ctl) > b->stall_allow_ns) {
 		stall_verdict_set(v, STALL_NOISY,
 				  "control window held too: busy without any teardown");
@@ -143,6 +136,29 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
 		stall_verdict_set(v, STALL_HELD, "held during the teardown, control window clean");
 	}
 }
+
+#ifdef STALL_LAB
+/*
+ * The same, knowing @kcall_ns, the longest stage-2 call the kernel made
+ * on the test CPU meanwhile (STALL_NS_UNKNOWN where nothing traced it):
+ * a wait over the allowance in a call over it is held whatever the
+ * control window says, and a late timer with no long call is no noise.
+ */
+void stall_budget_judge_kcall(const struct stall_budget *b, const struct stall_obs *meas,
+			      const struct stall_obs *ctl, u64 kcall_ns, struct stall_verdict *v)
+{
+	bool over;
+
+	stall_budget_judge(b, meas, ctl, v);
+	over = stall_hold(meas) > v->stall_limit_ns;
+	if (kcall_ns == STALL_NS_UNKNOWN)
+		return;
+	if (over && kcall_ns > b->stall_allow_ns)
+		stall_verdict_set(v, STALL_HELD, "held by a stage-2 call over budget");
+	else if (!over && v->cls == STALL_NOISY && kcall_ns <= b->stall_allow_ns)
+		stall_verdict_set(v, STALL_OK, "gap not held, no long kernel call");
+}
+#endif
 
 /*
  * The verdict of a hold nothing attributes, after confirming repetitions:

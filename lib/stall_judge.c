@@ -10,7 +10,7 @@
 
 #include "stall_result.h"
 
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 /* The probe's longest waits (its longest gap without schedstat), for the trace. */
 static int holds_of(const struct stall_window *w, u64 table_bytes, struct stall_trace_hold *in)
 {
@@ -124,7 +124,7 @@ static int judge_holds(struct stall_params *p, const struct stall_rep *r, int t,
 /* A repetition's verdict. */
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r)
 {
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	/*
 	 * Under both tiers: where the kernel-side measurement saw stage-2
 	 * calls, by the hold rule on every one of the probe's longest waits
@@ -136,11 +136,11 @@ void stall_judge_rep(struct stall_params *p, struct stall_rep *r)
 		judge_holds(p, r, !p->budget.tier, &r->alt);
 		return;
 	}
-	stall_budget_judge(&p->budget, &r->meas, &r->ctl, r->kcall_ns, &r->v);
+	stall_budget_judge_kcall(&p->budget, &r->meas, &r->ctl, r->kcall_ns, &r->v);
 	r->alt = r->v;
 	r->pick = -1;
 #else
-	stall_budget_judge(&p->budget, &r->meas, &r->ctl, STALL_NS_UNKNOWN, &r->v);
+	stall_budget_judge(&p->budget, &r->meas, &r->ctl, &r->v);
 #endif
 }
 
@@ -159,7 +159,7 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 	u64 t[STALL_MAX_REPS], g[STALL_MAX_REPS], h[STALL_MAX_REPS], c[STALL_MAX_REPS];
 	u64 b[STALL_MAX_REPS];
 	enum stall_class cls[STALL_MAX_REPS];
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	enum stall_class alt[STALL_MAX_REPS];
 #endif
 	int i, n = 0;
@@ -170,7 +170,7 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 
 		t[i] = r->time_ns;
 		cls[i] = r->v.cls;
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 		alt[i] = r->alt.cls;
 #endif
 		if (cls[i] == STALL_NOISY)
@@ -192,7 +192,7 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 	}
 	res->cls = res->nr_reps > p->reps ? stall_budget_unanimous(cls, res->nr_reps) :
 		   stall_budget_majority(cls, res->nr_reps);
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	res->alt_cls = res->nr_reps > p->reps ? stall_budget_unanimous(alt, res->nr_reps) :
 		       stall_budget_majority(alt, res->nr_reps);
 #endif
@@ -204,10 +204,7 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 }
 
 /*
- * A hold that the kernel-side measurement does not put on stage-2 work
- * over budget (a hold over the allowance in no long stage-2 call, one
- * only longer than a step's time, or one nothing measures, as on a host
- * without kprobes) is confirmed by twice as many repetitions again, every
+ * A held repetition is confirmed by twice as many repetitions again, every
  * one of which must be held too: the kernel's batch holds the CPU every
  * time, another process's non-preemptible syscall or a hypervisor taking
  * the CPU from a waiting probe does not.
@@ -216,7 +213,8 @@ static bool rep_unexplained(struct stall_params *p, const struct stall_rep *r)
 {
 	if (r->v.cls != STALL_HELD)
 		return false;
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
+	/* a hold the kernel trace puts on stage-2 work over budget needs none */
 	if (r->v.rule == STALL_RULE_HOLD)
 		return r->v.confirm;
 	return r->kcall_ns == STALL_NS_UNKNOWN || r->kcall_ns <= p->budget.stall_allow_ns;
@@ -238,7 +236,7 @@ bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result 
 	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;
 }
 
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 /* Whether the kept kernel call overlaps its repetition's longest probe gap. */
 bool stall_kernel_matches(const struct stall_result *res)
 {

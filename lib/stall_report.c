@@ -29,18 +29,17 @@ const char *const stall_class_names[] = {
 
 const char *const stall_rule_names[] = {
 	[STALL_RULE_ABS] = "abs",
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	[STALL_RULE_HOLD] = "hold",
 #endif
 };
 
+#ifdef STALL_LAB
 const char *stall_report_expected_batch_source(void)
 {
-#ifdef STALL_LAB
 	/* the testbed's knob kernels (patches/knob/) */
 	if (stall_env_stage2_batch())
 		return "kvm.stage2_batch";
-#endif
 	return "6.12's";
 }
 
@@ -54,12 +53,10 @@ const char *stall_report_expected_batch_source(void)
 u64 stall_report_expected_batch(void)
 {
 #ifdef __aarch64__
-#ifdef STALL_LAB
 	u64 knob = stall_env_stage2_batch();
 
 	if (knob)
 		return knob;
-#endif
 	switch (getpagesize()) {
 	case 4096:
 		return 1ULL << 30;
@@ -72,13 +69,14 @@ u64 stall_report_expected_batch(void)
 	return 0;
 #endif
 }
+#endif
 
 static double gibps(u64 bytes, u64 ns)
 {
 	return ns ? (double)bytes / (1 << 30) / ((double)ns / 1e9) : 0.0;
 }
 
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 static int print_kernel(const struct stall_result *res, char *line, size_t len)
 {
 	const struct stall_trace_call *c = &res->k.longest;
@@ -183,7 +181,7 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 		      US(res->gap_ns), US(stall_max_u64(gaps, res->nr_reps)),
 		      res->held_ns == STALL_NS_UNKNOWN ? "n/a" : held, US(res->ctl_gap_ns),
 		      US(res->base_gap_ns));
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	n += snprintf(line + n, sizeof(line) - n, " tier=%s", stall_tier_names[p->budget.tier]);
 #endif
 	n += snprintf(line + n, sizeof(line) - n,
@@ -191,7 +189,7 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 		      stall_rule_names[r->v.rule], US(r->v.stall_limit_ns), US(r->window_ns),
 		      best_time_ns ? (double)res->time_ns / best_time_ns : 0.0,
 		      stall_class_names[res->cls], res->judged, res->nr_reps);
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	n += print_hold(p, res, line + n, sizeof(line) - n);
 	if (p->have_trace && n < sizeof(line))
 		print_kernel(res, line + n, sizeof(line) - n);
@@ -200,7 +198,7 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 	p->rules_used[r->v.rule]++;
 }
 
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 /* The kernel's longest stage-2 call on the test CPU, and its stack. */
 static void print_kernel_call(struct stall_params *p, const char *name,
 			      const struct stall_result *res)
@@ -223,25 +221,36 @@ static void print_kernel_call(struct stall_params *p, const char *name,
 }
 #endif
 
-/* What held the CPU, for a point over budget: the kernel's call and its stack. */
+#ifdef STALL_LAB
+/* The hold the kernel trace put on stage-2 work, if any: its work, calls and function. */
+static bool print_attributed_hold(const char *name, const struct stall_rep *r)
+{
+	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
+	char ws[16];
+
+	if (!h)
+		return false;
+	ksft_print_msg("%s: CPU held %lu us across %s of stage-2 work in %lu %s %s (%s)\n",
+		       name, US(h->held_ns), fmt_work(h->work, ws), (unsigned long)h->calls,
+		       "call(s) under", hold_fn_name(r), r->v.why);
+	return true;
+}
+#endif
+
+/* What held the CPU, for a point over budget. */
 void stall_report_attribution(struct stall_params *p, const char *name,
 			      struct stall_result *res)
 {
 	struct stall_rep *r = &res->rep[res->worst];
-#ifndef STALL_NO_TRACE
-	const struct stall_hold *h = r->pick >= 0 ? &r->holds[r->pick] : NULL;
-	char ws[16];
 
-	if (h) {
-		ksft_print_msg("%s: CPU held %lu us across %s of stage-2 work in %lu %s %s (%s)\n",
-			       name, US(h->held_ns), fmt_work(h->work, ws), (unsigned long)h->calls,
-			       "call(s) under", hold_fn_name(r), r->v.why);
+#ifdef STALL_LAB
+	if (print_attributed_hold(name, r)) {
 		print_kernel_call(p, name, res);
 		return;
 	}
 #endif
 	ksft_print_msg("%s: CPU held %lu us (%s)\n", name, US(stall_rep_hold(r)), r->v.why);
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	print_kernel_call(p, name, res);
 #endif
 }

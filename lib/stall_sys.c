@@ -184,6 +184,7 @@ int stall_sys_read_line(const char *path, char *buf, size_t len)
 	return ret;
 }
 
+#ifdef STALL_LAB
 /* The node a CPU belongs to: sysfs lists it as a "nodeN" link in the CPU's directory. */
 int stall_sys_cpu_node(int cpu)
 {
@@ -239,6 +240,7 @@ int stall_sys_bind(void *addr, size_t len, int node)
 		return -errno;
 	return 0;
 }
+#endif
 
 static u64 stall_sys_meminfo_kb(const char *key)
 {
@@ -260,6 +262,7 @@ static u64 stall_sys_meminfo_kb(const char *key)
 	return kb;
 }
 
+#ifdef STALL_LAB
 /* What a cgroup directory's limit leaves: limit less usage; UINT64_MAX for none. */
 static u64 stall_sys_cgroup_room(const char *dir, const char *max, const char *cur)
 {
@@ -326,6 +329,12 @@ u64 stall_sys_mem_available(void)
 
 	return cg < mem ? cg : mem;
 }
+#else
+u64 stall_sys_mem_available(void)
+{
+	return stall_sys_meminfo_kb("MemAvailable") * 1024;
+}
+#endif
 
 u64 stall_sys_free_hugepages(u64 page_size)
 {

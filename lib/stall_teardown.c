@@ -3,12 +3,11 @@
  * Teardown modes of kvm_page_table_stall_test.
  *
  * Which kernel path each mode drives (arch/arm64/kvm/mmu.c, 6.12):
- *   munmap, madvise, punch: MMU-notifier invalidation of the range, which
+ *   munmap, madvise: MMU-notifier invalidation of the range, which
  *	unmaps stage-2 through stage2_apply_range() with mmu_lock held;
  *   memslot-delete: kvm_arch_flush_shadow_memslot() per slot;
- *   vm-destroy, process-exit: kvm_pgtable_stage2_destroy() of the whole
- *	table, from the VM's last close or from the MMU notifier's release
- *	when the owning process exits;
+ *   vm-destroy: kvm_pgtable_stage2_destroy() of the whole table, from the
+ *	VM's last close (the MMU notifier's release, as at the VMM's exit);
  *   dirty-log-enable: kvm_mmu_wp_memory_region() write-protects the slot;
  *   dirty-log-clear: KVM_CLEAR_DIRTY_LOG write-protects what it clears,
  *	holding mmu_lock across the whole range of one call.
@@ -35,12 +34,14 @@
 #include "stall_sys.h"
 #include "stall_teardown.h"
 
+#ifdef STALL_LAB
 /* How long a process-exit child may take to exit once told to. */
 #define STALL_EXIT_TIMEOUT_MS	(10 * 60 * 1000)
 
 struct stall_child_report {
 	u64 populate_ns;
 };
+#endif
 
 u64 stall_point_batch_bytes(const struct stall_point *pt)
 {
@@ -108,6 +109,7 @@ static void stall_op_madvise(struct userspace_mem_region *r, u64 off, u64 len)
 	TEST_ASSERT(!ret, __KVM_SYSCALL_ERROR("madvise(MADV_DONTNEED)", ret));
 }
 
+#ifdef STALL_LAB
 static const char *stall_punch_unsupported(const struct stall_point *pt)
 {
 	if (!backing_src_is_shared(pt->cfg.src))
@@ -122,6 +124,7 @@ static void stall_op_punch(struct userspace_mem_region *r, u64 off, u64 len)
 
 	TEST_ASSERT(!ret, __KVM_SYSCALL_ERROR("fallocate(PUNCH_HOLE)", ret));
 }
+#endif
 
 static const char *stall_memslot_unsupported(const struct stall_point *pt)
 {
@@ -191,6 +194,8 @@ static void stall_cleanup_vm_destroy(struct stall_point *pt)
 	pt->v = NULL;
 }
 
+#ifdef STALL_LAB
+/* process-exit, the VMM's view of vm-destroy: the lab kit's */
 static int stall_wait_readable(int fd, u64 timeout_ns)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -281,6 +286,7 @@ static void stall_cleanup_process_exit(struct stall_point *pt)
 	close(pt->go_fd);
 	close(pt->pidfd);
 }
+#endif
 
 static void stall_run_dirty_log_enable(struct stall_point *pt)
 {
@@ -356,6 +362,7 @@ const struct stall_mode stall_modes[] = {
 		.chunk = stall_op_madvise,
 		.cleanup = stall_cleanup_vm,
 	},
+#ifdef STALL_LAB
 	{
 		.name = "punch",
 		.help = "fallocate(PUNCH_HOLE) the file backing in batches",
@@ -366,6 +373,7 @@ const struct stall_mode stall_modes[] = {
 		.chunk = stall_op_punch,
 		.cleanup = stall_cleanup_vm,
 	},
+#endif
 	{
 		.name = "memslot-delete",
 		.help = "delete batch-sized memslots one by one",
@@ -383,6 +391,7 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_vm_destroy,
 		.cleanup = stall_cleanup_vm_destroy,
 	},
+#ifdef STALL_LAB
 	{
 		.name = "process-exit",
 		.help = "a child process owning the VM exits (MMU notifier release)",
@@ -390,6 +399,7 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_process_exit,
 		.cleanup = stall_cleanup_process_exit,
 	},
+#endif
 	{
 		.name = "dirty-log-enable",
 		.help = "enable dirty logging, write-protecting stage-2",

@@ -111,21 +111,30 @@ u64 stall_vm_slot_host_pages(struct stall_vm *v)
 	return v->slot_size / getpagesize();
 }
 
+#ifdef STALL_LAB
+/* -n: the slot's memory on one node, bound before the guest faults it in */
+static void stall_vm_bind(struct stall_vm *v, int i)
+{
+	int ret;
+
+	if (v->cfg.node < 0)
+		return;
+	ret = stall_sys_bind(stall_vm_slot(v, i)->host_mem, v->slot_size, v->cfg.node);
+	TEST_ASSERT(!ret, "mbind() of slot %d to node %d: %s", i, v->cfg.node, strerror(-ret));
+}
+#endif
+
 static void stall_vm_add_slots(struct stall_vm *v, u64 guest_pages)
 {
 	u64 slot_pages = guest_pages / v->cfg.nr_slots;
-	struct userspace_mem_region *r;
-	int i, ret;
+	int i;
 
 	for (i = 0; i < v->cfg.nr_slots; i++) {
 		vm_userspace_mem_region_add(v->vm, v->cfg.src, v->gpa + i * v->slot_size,
 					    STALL_VM_SLOT0 + i, slot_pages, 0);
-		if (v->cfg.node < 0)
-			continue;
-		r = stall_vm_slot(v, i);
-		ret = stall_sys_bind(r->host_mem, v->slot_size, v->cfg.node);
-		TEST_ASSERT(!ret, "mbind() of slot %d to node %d: %s", i, v->cfg.node,
-			    strerror(-ret));
+#ifdef STALL_LAB
+		stall_vm_bind(v, i);
+#endif
 	}
 }
 

@@ -17,7 +17,7 @@
 # A patch's "Unifdef:" line stages what a later patch adds: every file of
 # the series so far is passed through unifdef with those flags again at
 # each patch, so that a patch adds the code its own change uses
-# (#ifndef STALL_NO_TEST, STALL_NO_TRACE, STALL_NO_LOADS: docs/series.md).
+# (#ifndef STALL_NO_TEST, STALL_NO_LOADS: docs/series.md).
 # The last patch must leave no such macro behind.
 #
 # The kernel tree is only read: the series is made in a scratch git
@@ -156,6 +156,9 @@ for msg in "$series"/[0-9]*-*.txt; do
 				# blank lines where a block stood between them
 				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" | cat -s > "$stage/$f"
 				rm "$stage/$f.tmp" ;;
+			*.config)
+				# the lab kit's options close the fragment
+				sed '/^# lab kit/,$d' "$root/$f" > "$stage/$f" ;;
 			*)
 				cp "$root/$f" "$stage/$f" ;;
 			esac

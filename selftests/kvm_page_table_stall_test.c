@@ -76,12 +76,10 @@ static const char *results_path;
 #endif
 #if defined(STALL_LAB)
 #define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:S:R:L:i:w:n:P:Q:W:D:j:"
-#elif defined(STALL_NO_TRACE)
-#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:"
 #elif defined(STALL_NO_LOADS)
-#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:S:R:"
+#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:"
 #else
-#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:S:R:L:"
+#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:L:"
 #endif
 
 static const char *fmt_size(u64 bytes, char *buf)
@@ -228,7 +226,7 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_BASE);
 #endif
 	stall_sleep_ns(p->baseline_ns);
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	TEST_ASSERT(!p->have_trace || !stall_trace_begin(), "enabling the kprobe events");
 #endif
 	switch_window(&meas_win);
@@ -248,7 +246,7 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	r->window_ns = stall_now_ns() - t0;
 	stall_sleep_ns(r->window_ns);
 	switch_window(NULL);
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	/* read back outside the windows: parsing takes CPU time */
 	stall_judge_trace(p, res, rep, &meas_win,
 			  1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
@@ -331,7 +329,9 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 			.src = p->src,
 			.size = p->size,
 			.nr_vcpus = p->nr_vcpus,
+#ifdef STALL_LAB
 			.node = p->node,
+#endif
 			.test_cpu = p->test_cpu,
 		},
 	};
@@ -343,7 +343,7 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 #endif
 	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	res->k.longest.fn = -1;
 #endif
 	if (!res->skip && !point_fits(p, &pt, res)) {
@@ -607,7 +607,7 @@ static void help(char *name)
 	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
 	       "          [-c cpu] [-t modes] [-B batches] [-r reps] [-l allowance]\n"
 	       "          [-T ratio] [-d time-budget]\n", name);
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	printf("          [-S tier] [-R ratio]\n");
 #endif
 #ifndef STALL_NO_LOADS
@@ -639,7 +639,7 @@ static void help(char *name)
 	       "     (default: 1ms)\n");
 	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
 	       "     (default: 0)\n");
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	printf(" -S: budget tier where the kernel is measured from the inside: regression\n"
 	       "     (one hold of the CPU may cover one largest-block step of stage-2 work,\n"
 	       "     as mainline promises: 1G with 4K pages) or target (one smallest-block\n"
@@ -837,7 +837,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 			if (p->budget.time_ratio > 0.0 && p->budget.time_ratio < 1.0)
 				usage_error(argv[0], TIME_RATIO_WHAT, optarg);
 			break;
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 		case 'S':
 			l = stall_tier_parse(optarg);
 			if (l < 0)
@@ -951,8 +951,8 @@ static void check_requirements(struct stall_params *p)
 }
 
 /*
- * One run per test CPU (and in the lab kit, one blk load per disk): two
- * would measure each other and pass or fail without saying why.
+ * One run per test CPU: two would measure each other and pass or fail
+ * without saying why.
  */
 static void claim_resources(struct stall_params *p)
 {
@@ -970,6 +970,7 @@ static void claim_resources(struct stall_params *p)
 		       "another run uses test CPU %d: run them one after another, or on another -c",
 		       p->test_cpu);
 #ifdef STALL_LAB
+	/* and one blk load per disk */
 	for (i = 0; i < p->nr_loads; i++) {
 		if (strcmp(p->loads[i].kind->name, "blk") || stat(p->blk_dir, &st))
 			continue;
@@ -1039,7 +1040,7 @@ static void start_probe(struct stall_params *p)
 			    cpus[0]);
 }
 
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 /*
  * Kernel-side measurement where tracefs has kprobe events; said once
  * where it does not, and the probe alone judges.
@@ -1079,15 +1080,23 @@ static void print_tiers(struct stall_params *p)
 
 static void print_setup(struct stall_params *p)
 {
-	char gs[16], ks[16], ss[16];
+	char gs[16], ss[16];
+#ifdef STALL_LAB
+	char ks[16];
 	u64 expect = stall_report_expected_batch();
+#endif
 
+#ifdef STALL_LAB
 	ksft_print_msg("test CPU %d on node %d of %d; guest memory %s;",
 		       p->test_cpu, stall_sys_cpu_node(p->test_cpu), stall_sys_nr_nodes(),
 		       p->node < 0 ? "not bound" : p->node == stall_sys_cpu_node(p->test_cpu) ?
 		       "bound to the test CPU's node" : "bound to another node");
+#else
+	ksft_print_msg("test CPU %d;", p->test_cpu);
+#endif
 	printf(" %s of %s backing, %d vCPU(s)\n",
 	       fmt_size(p->size, ss), vm_mem_backing_src_alias(p->src)->name, p->nr_vcpus);
+#ifdef STALL_LAB
 	if (!expect)
 		ksft_print_msg("host granule %s; not arm64: %s\n", fmt_size(getpagesize(), gs),
 			       "no stage2_apply_range() batch to expect");
@@ -1095,13 +1104,16 @@ static void print_setup(struct stall_params *p)
 		ksft_print_msg("host granule %s, stage-2 unmap batch expected %s (%s)\n",
 			       fmt_size(getpagesize(), gs), fmt_size(expect, ks),
 			       stall_report_expected_batch_source());
+#else
+	ksft_print_msg("host granule %s\n", fmt_size(getpagesize(), gs));
+#endif
 	ksft_print_msg("probe sees %s\n", stall_probe_sees_held(&probe) ?
 		       "how long it waited for the CPU (schedstat): held_us" :
 		       "no run-queue wait (no schedstat): the gap is judged");
 	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us\n",
 		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
 		       US(p->budget.stall_allow_ns));
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	print_tiers(p);
 #endif
 	/* the start, the KVM library's guest mode probe included, counts too */
@@ -1116,30 +1128,26 @@ static void print_setup(struct stall_params *p)
 }
 
 /*
- * What the verdicts rested on, and what a pass here does not say: without
- * the kernel-side measurement the allowance judged the probe's wait alone,
- * and a host that is not arm64 has no stage2_apply_range() batch at all.
+ * What the verdicts rested on, and what a pass here does not say: the
+ * allowance judges the probe's wait alone, and a host that is not arm64
+ * has no stage2_apply_range() batch at all.
  */
 static void print_verdict_basis(struct stall_params *p)
 {
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	ksft_print_msg("verdicts: %d point(s) by the hold rule (stage-2 work per hold, %s tier)\n",
 		       p->rules_used[STALL_RULE_HOLD], stall_tier_names[p->budget.tier]);
 	if (!p->have_trace)
-#ifdef STALL_LAB
 		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", p->trace_why,
 			       "it needs kprobe events on an arm64 host, ",
 			       "or the arm64 testbed (make vm-run)");
-#else
-		ksft_print_msg("no kernel-side measurement (%s): %s\n", p->trace_why,
-			       "it needs kprobe events on an arm64 host");
-#endif
 #endif
 	ksft_print_msg("verdicts: %d point(s) by the allowance (%lu us, the probe's wait alone)\n",
 		       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
-	if (!stall_report_expected_batch())
-		ksft_print_msg("not arm64: a pass says this host's KVM gave the CPU back %s\n",
-			       "in time, nothing about arm64's stage-2 batch");
+#ifndef __aarch64__
+	ksft_print_msg("not arm64: a pass says this host's KVM gave the CPU back %s\n",
+		       "in time, nothing about arm64's stage-2 batch");
+#endif
 }
 
 /* Where the run's time went, after its last point. */
@@ -1164,13 +1172,15 @@ static void init_params(struct stall_params *p)
 	p->nr_vcpus = 1;
 	p->src = DEFAULT_VM_MEM_SRC;
 	p->test_cpu = -1;
+#ifdef STALL_LAB
 	p->node = -2;
+#endif
 	p->period_ns = STALL_PROBE_DEFAULT_PERIOD_NS;
 	p->baseline_ns = DEFAULT_BASELINE_NS;
 	p->reps = 1;
 	p->budget.stall_allow_ns = STALL_DEFAULT_ALLOW_NS;
 	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
 	p->budget.tier = STALL_TIER_REGRESSION;
 #endif
@@ -1235,8 +1245,10 @@ static void finish_params(char *prog, struct stall_params *p)
 			guest_modes[i].enabled = i == VM_MODE_DEFAULT;
 	if (p->test_cpu < 0)
 		stall_sys_pick_cpus(-1, &p->test_cpu, 1);
+#ifdef STALL_LAB
 	if (p->node == -2)
 		p->node = stall_sys_cpu_node(p->test_cpu);
+#endif
 	if (!p->nr_batch)
 		default_batches(p);
 #ifdef STALL_LAB
@@ -1316,7 +1328,7 @@ int main(int argc, char *argv[])
 	claim_irqs(p);
 #endif
 	start_probe(p);
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	start_trace(p);
 #endif
 	print_setup(p);
@@ -1336,7 +1348,7 @@ int main(int argc, char *argv[])
 	for_each_guest_mode(run_test, p);
 
 	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
-#ifndef STALL_NO_TRACE
+#ifdef STALL_LAB
 	stall_trace_stop();
 #endif
 #ifdef STALL_LAB

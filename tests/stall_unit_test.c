@@ -100,7 +100,7 @@ static void judge(u64 gap, u64 held, u64 ctl_gap, u64 ctl_held,
 	struct stall_obs meas = { .gap_ns = gap, .held_ns = held };
 	struct stall_obs ctl = { .gap_ns = ctl_gap, .held_ns = ctl_held };
 
-	stall_budget_judge(&b, &meas, &ctl, kcall, v);
+	stall_budget_judge_kcall(&b, &meas, &ctl, kcall, v);
 }
 
 /* A hold of @held_us in which the CPU walked @work of stage-2, under tier @t at 4K. */
