@@ -4,11 +4,9 @@
  *
  * The allowance: a point is not ok when the probe waited longer than the
  * allowance while a control window of the same length, right after the
- * teardown, stayed within it (or a stage-2 call was over it too, where
- * the kernel is measured from the inside). A machine that breaks the
- * budget by itself (a held control window, or a timer that fired late
- * because the CPU was not running this kernel at all) cannot be judged:
- * a skip that says so.
+ * teardown, stayed within it. A machine that breaks the budget by itself
+ * (a held control window, or a timer that fired late because the CPU was
+ * not running this kernel at all) cannot be judged: a skip that says so.
  */
 #ifndef SELFTEST_KVM_STALL_BUDGET_H
 #define SELFTEST_KVM_STALL_BUDGET_H
@@ -71,15 +69,15 @@ struct stall_hold {
 };
 #endif
 
+#ifdef STALL_LAB
 enum stall_rule {
 	STALL_RULE_ABS,		/* the probe's wait against the allowance */
-#ifdef STALL_LAB
 	STALL_RULE_HOLD,	/* the wait's stage-2 work and time against one step */
-#endif
 	STALL_NR_RULES,
 };
+#endif
 
-/* A duration that could not be measured here (no schedstat, no kernel trace). */
+/* A duration that could not be measured here (no schedstat). */
 #define STALL_NS_UNKNOWN		UINT64_MAX
 
 /* One window as the probe saw it. */
@@ -97,9 +95,9 @@ enum stall_class {
 struct stall_verdict {
 	enum stall_class cls;
 	const char *why;	/* a phrase for the output, never NULL */
-	u64 stall_limit_ns;	/* the time rule's limit, 0 for none */
-	enum stall_rule rule;
+	u64 stall_limit_ns;	/* how long the CPU could be held, 0 for no limit */
 #ifdef STALL_LAB
+	enum stall_rule rule;
 	u64 work_limit;		/* the hold rule's, bytes */
 	bool confirm;		/* time alone: repetitions must confirm it */
 #endif

@@ -36,7 +36,9 @@ int stall_hist_log2(const struct stall_hist *h, u64 *bins, int nr_bins);
 int stall_hist_init(struct stall_hist *h, u32 nr_buckets);
 void stall_hist_free(struct stall_hist *h);
 void stall_hist_reset(struct stall_hist *h);
+#ifndef STALL_NO_TEST
 u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct);
+#endif
 u64 stall_median_u64(const u64 *v, int n);
 u64 stall_max_u64(const u64 *v, int n);
 

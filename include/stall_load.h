@@ -36,9 +36,11 @@ enum stall_load_phase {
 	STALL_LOAD_NR_PHASES,
 };
 
+#ifdef STALL_LAB
 /* a load's throughput series: 16 windows of baseline, 112 of teardown */
 #define STALL_LOAD_SERIES_BASE	16
 #define STALL_LOAD_SERIES	128
+#endif
 
 struct stall_load_phase_stats {
 	struct stall_hist lat;
@@ -69,7 +71,7 @@ struct stall_load_kind {
 struct stall_load {
 	const struct stall_load_kind *kind;
 	char spec[160];
-	u64 size;		/* message or block size */
+	u64 size;		/* message size (blk: block size) */
 #ifdef STALL_LAB
 	int depth;		/* block queue depth */
 	const char *dir;	/* where the block load's file goes */
@@ -90,8 +92,10 @@ struct stall_load {
 #endif
 	int fd[4];
 	void *priv;
-	bool skipped;		/* could not run in this placement: err says why */
+	bool skipped;		/* could not run: err says why */
+#ifdef STALL_LAB
 	int io_errno;		/* the first failed operation's error, 0 for none */
+#endif
 	char err[128];
 };
 
@@ -104,8 +108,9 @@ struct stall_load_result {
 	u64 meas_p50_ns;
 	u64 meas_p99_ns;
 	u64 meas_max_ns;
-	u64 ops;
 	double cpu_pct;		/* the load's own threads, baseline, % of one CPU */
+#ifdef STALL_LAB
+	u64 ops;
 	/*
 	 * Throughput over time for a report, units per second: the
 	 * baseline's last nr_base merged windows, then the teardown's
@@ -115,6 +120,7 @@ struct stall_load_result {
 	int nr_base;
 	int nr_meas;
 	u64 series_window_ns;
+#endif
 };
 
 /* A load's throughput and operation latency, baseline against teardown. */
@@ -156,7 +162,9 @@ void stall_load_judge(const struct stall_budget *b, double base_median, double b
 void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m);
 int stall_load_window_rates(const u64 *units, u64 phase_ns, u64 window_ns, double *rates,
 			    int max);
+#ifdef STALL_LAB
 int stall_load_merge_rates(const double *rates, int n, int f, int keep, float *out);
+#endif
 double stall_median_double(const double *v, int n);
 double stall_min_double(const double *v, int n);
 

@@ -30,7 +30,8 @@ void stall_parse_value_msg(const char *prog, const char *what, const char *val, 
 
 #ifndef STALL_NO_TEST
 #define STALL_SIZE_UNITS	"B, K, M, G, T"
-#define STALL_MAX_BATCH		(1024ULL * 1024 * 1024 * 1024 * 1024)	/* 1P: -B's largest */
+/* 1P: -B's largest */
+#define STALL_MAX_BATCH		(1024ULL * 1024 * 1024 * 1024 * 1024)
 
 /* "all" in a batch list: the whole region in one operation. */
 #define STALL_BATCH_ALL		UINT64_MAX

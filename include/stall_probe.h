@@ -19,7 +19,7 @@
 #include "stall_hist.h"
 
 /*
- * The wait for the CPU that is not yet a stall (-l): 1 ms. A NIC RX ring of
+ * The wait for the CPU that is not yet a stall: 1 ms. A NIC RX ring of
  * 1024 descriptors fills in 0.4 ms at 30 Gbit/s with 1500-byte frames and
  * in 2.5 ms with 9001-byte ones; drops, and the reported TCP timeouts,
  * begin around a millisecond. It is also one tick at HZ=1000.
@@ -29,8 +29,12 @@
 #define STALL_PROBE_DEFAULT_PERIOD_NS	100000ULL	/* 100 us */
 #define STALL_PROBE_DEFAULT_PRIO	90
 #define STALL_PROBE_HIST_US		20000		/* 20 ms of 1 us buckets */
-/* the longest waits of a window kept */
+#ifdef STALL_LAB
+/* the longest waits of a window kept, for the kernel trace to attribute */
 #define STALL_PROBE_HOLDS		32
+#else
+#define STALL_PROBE_HOLDS		1	/* the longest wait */
+#endif
 
 /*
  * What the probe saw in one window. A gap has two parts: the probe's timer
@@ -43,11 +47,15 @@
 struct stall_window {
 	struct stall_hist lat;
 	u64 max_gap_ns;
+#ifdef STALL_LAB
 	u64 max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
+#endif
 	u64 missed;	/* periods that went by without a wake-up */
 	/* the longest waits, longest first */
 	struct {
+#ifdef STALL_LAB
 		u64 end_ns;	/* the wake-up ending it (CLOCK_MONOTONIC) */
+#endif
 		u64 held_ns;
 		u64 slack_ns;	/* how much longer it may have been */
 	} holds[STALL_PROBE_HOLDS];

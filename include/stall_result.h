@@ -51,7 +51,9 @@ struct stall_params {
 #ifndef STALL_NO_LOADS
 	struct stall_load loads[STALL_LOAD_MAX];
 	int nr_loads;
-	u64 window_ns;		/* their throughput window */
+#endif
+#ifdef STALL_LAB
+	u64 window_ns;		/* -W: the loads' throughput window */
 #endif
 #ifdef STALL_LAB
 	bool steer;		/* -P irq */
@@ -70,7 +72,9 @@ struct stall_params {
 #endif
 	/* " guest_mode=N" in result names when more than one -m mode runs */
 	char guest_mode_tag[24];
+#ifdef STALL_LAB
 	int rules_used[STALL_NR_RULES];	/* points judged by each rule */
+#endif
 };
 
 /* One repetition of one sweep point. */
@@ -79,7 +83,7 @@ struct stall_rep {
 	struct stall_obs meas;		/* the teardown's window */
 	struct stall_obs ctl;		/* the control window of the same length after it */
 	u64 window_ns;
-	struct stall_verdict v;		/* under the budget tier that judges */
+	struct stall_verdict v;		/* the repetition's verdict */
 #ifdef STALL_LAB
 	struct stall_verdict alt;	/* under the other tier, reported */
 	u64 kcall_ns;		/* longest holding stage-2 call, or STALL_NS_UNKNOWN */
@@ -129,7 +133,7 @@ struct stall_result {
 	u64 est_ns;			/* what the time budget expected it to take */
 	u64 left_ns;			/* what was left of the budget when it was to start */
 	bool over_time;			/* skipped: it would not have fitted */
-	/* the KTAP results, the point's and each load's, and their reasons */
+	/* the KTAP result and its reason */
 	char name[128];
 	int code;			/* KSFT_PASS, KSFT_FAIL or KSFT_SKIP */
 	const char *reason;		/* NULL for a pass */
@@ -146,7 +150,9 @@ struct stall_result {
 };
 
 extern const char *const stall_class_names[];
+#ifdef STALL_LAB
 extern const char *const stall_rule_names[];
+#endif
 
 u64 stall_rep_hold(const struct stall_rep *r);
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r);

@@ -15,9 +15,13 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#ifdef STALL_LAB
 /* as tools/include's, for the unit tests that build without a kernel tree */
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#else
+#include <linux/kernel.h>
 #endif
 
 int stall_sys_pin_self(int cpu);
@@ -27,8 +31,6 @@ int stall_sys_hold_dma_latency(void);
 
 #ifndef STALL_NO_TEST
 void stall_sys_catch_signals(void);
-void stall_sys_on_exit(void (*undo)(void));
-void stall_sys_forget_undo(void);
 int stall_sys_read_line(const char *path, char *buf, size_t len);
 u64 stall_sys_mem_available(void);
 u64 stall_sys_free_hugepages(u64 page_size);
@@ -36,6 +38,8 @@ bool stall_sys_thp_enabled(void);
 int stall_sys_claim(const char *name);
 #endif
 #ifdef STALL_LAB
+void stall_sys_on_exit(void (*undo)(void));
+void stall_sys_forget_undo(void);
 int stall_sys_cpu_node(int cpu);
 int stall_sys_nr_nodes(void);
 int stall_sys_bind(void *addr, size_t len, int node);

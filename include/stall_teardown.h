@@ -19,10 +19,10 @@ struct stall_point {
 	const struct stall_mode *mode;
 	u64 batch;			/* bytes per operation, STALL_BATCH_ALL */
 	struct stall_vm_cfg cfg;
-	u64 populate_timeout_ns;
 
 	struct stall_vm *v;
 #ifdef STALL_LAB
+	u64 populate_timeout_ns;	/* process-exit's child */
 	pid_t child;		/* process-exit */
 	int pidfd;
 	int go_fd;
@@ -30,7 +30,6 @@ struct stall_point {
 	unsigned long *bitmap;
 
 	u64 populate_ns;
-	u64 op_ns;
 	u64 nr_ops;
 };
 

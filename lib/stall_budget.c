@@ -2,16 +2,10 @@
 /*
  * Latency budgets of the stall tests and the verdicts drawn from them.
  */
-#include <errno.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <linux/types.h>
 
 #include "stall_budget.h"
-#include "stall_parse.h"
 
 u64 stall_budget_stall_limit(const struct stall_budget *b, u64 baseline_ns)
 {
@@ -161,7 +155,7 @@ void stall_budget_judge_kcall(const struct stall_budget *b, const struct stall_o
 #endif
 
 /*
- * The verdict of a hold nothing attributes, after confirming repetitions:
+ * The verdict of a held point after confirming repetitions:
  * held only when every judged repetition was, as the kernel's batch holds
  * the CPU every time; noisy (no verdict) when only some were.
  */

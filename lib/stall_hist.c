@@ -36,6 +36,7 @@ void stall_hist_reset(struct stall_hist *h)
 	h->max_ns = 0;
 }
 
+#ifndef STALL_NO_TEST
 /*
  * Smallest bucket upper bound below which at least @pct percent of the
  * samples lie (nearest-rank). Reporting the upper bound errs on the side of
@@ -71,6 +72,7 @@ u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct)
 	}
 	return h->max_ns;
 }
+#endif
 
 #ifdef STALL_LAB
 /*

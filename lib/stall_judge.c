@@ -3,10 +3,11 @@
  * The verdict of a sweep point: each repetition judged against the
  * budget (stall_budget.h), and the repetitions summed up.
  */
-#include <string.h>
-#include <unistd.h>
-#include <linux/kernel.h>
 #include <linux/types.h>
+#ifdef STALL_LAB
+#include <string.h>
+#include <linux/kernel.h>
+#endif
 
 #include "stall_result.h"
 
@@ -203,26 +204,24 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 	res->base_gap_ns = stall_median_u64(b, n);
 }
 
-/*
- * A held repetition is confirmed by twice as many repetitions again, every
- * one of which must be held too: the kernel's batch holds the CPU every
- * time, another process's non-preemptible syscall or a hypervisor taking
- * the CPU from a waiting probe does not.
- */
+#ifdef STALL_LAB
+/* A held repetition the kernel trace does not put on stage-2 work over budget. */
 static bool rep_unexplained(struct stall_params *p, const struct stall_rep *r)
 {
 	if (r->v.cls != STALL_HELD)
 		return false;
-#ifdef STALL_LAB
-	/* a hold the kernel trace puts on stage-2 work over budget needs none */
 	if (r->v.rule == STALL_RULE_HOLD)
 		return r->v.confirm;
 	return r->kcall_ns == STALL_NS_UNKNOWN || r->kcall_ns <= p->budget.stall_allow_ns;
-#else
-	return true;
-#endif
 }
+#endif
 
+/*
+ * A held point is confirmed by twice as many repetitions again, every one
+ * of which must be held too: the kernel's batch holds the CPU every time,
+ * another process's non-preemptible syscall or a hypervisor taking the
+ * CPU from a waiting probe does not.
+ */
 bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result *res)
 {
 	enum stall_class cls[STALL_MAX_REPS];
@@ -230,7 +229,11 @@ bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result 
 
 	for (i = 0; i < res->nr_reps; i++) {
 		cls[i] = res->rep[i].v.cls;
+#ifdef STALL_LAB
 		unexplained += rep_unexplained(p, &res->rep[i]);
+#else
+		unexplained += cls[i] == STALL_HELD;
+#endif
 	}
 	return res->nr_reps < STALL_MAX_REPS && unexplained &&
 	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;

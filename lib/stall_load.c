@@ -50,10 +50,6 @@ static const struct stall_load_kind *stall_load_kind(const char *name, size_t le
 
 static int stall_load_param(struct stall_load *l, const char *kv)
 {
-#ifdef STALL_LAB
-	long n;
-#endif
-
 	if (!strncmp(kv, "msg=", 4))
 		return stall_parse_size(kv + 4, &l->size);
 	if (!strncmp(kv, "peer=", 5) && strlen(kv + 5) < sizeof(l->peer)) {
@@ -77,6 +73,8 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 		return 0;
 	}
 	if (!strncmp(kv, "qd=", 3)) {
+		long n;
+
 		/* a count, unlike bs=: no unit; and no queue holds nothing */
 		if (stall_parse_count(kv + 3, 1024, &n) || !n)
 			return -EINVAL;
@@ -134,7 +132,7 @@ int stall_load_parse(struct stall_load *l, const char *spec)
 	    (!l->depth || l->size % 512 || l->size * l->depth > STALL_LOAD_BLK_MAX_BUF))
 		return -EINVAL;
 #endif
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < (int)ARRAY_SIZE(l->fd); i++)
 		l->fd[i] = -1;
 	for (i = 0; i < STALL_LOAD_NR_PHASES; i++)
 		if (stall_hist_init(&l->ph[i].lat, STALL_PROBE_HIST_US))
@@ -240,6 +238,7 @@ static int stall_load_rates(struct stall_load *l, enum stall_load_phase phase, d
 				       STALL_MAX_WINDOWS);
 }
 
+#ifdef STALL_LAB
 /*
  * Throughput over time: the teardown's windows merged f at a time so that
  * they fit the series, and the baseline's last windows at the same
@@ -255,6 +254,7 @@ static void stall_load_series(struct stall_load *l, struct stall_load_result *r,
 	r->nr_base = stall_load_merge_rates(base, nb, f, STALL_LOAD_SERIES_BASE, r->series);
 	r->nr_meas = stall_load_merge_rates(meas, nm, f, meas_max, r->series + r->nr_base);
 }
+#endif
 
 /* After a baseline and a teardown phase, with the load back in IDLE. */
 void stall_load_summarize(struct stall_load *l, struct stall_load_result *r)
@@ -270,12 +270,14 @@ void stall_load_summarize(struct stall_load *l, struct stall_load_result *r)
 	r->base_worst = stall_min_double(rates, n);
 	nm = stall_load_rates(l, STALL_LOAD_MEAS, meas_rates);
 	r->meas_worst = stall_min_double(meas_rates, nm);
+#ifdef STALL_LAB
 	stall_load_series(l, r, rates, n, meas_rates, nm);
+	r->ops = meas->lat.count;
+#endif
 	r->base_max_ns = base->lat.max_ns;
 	r->meas_p50_ns = stall_hist_percentile_ns(&meas->lat, 50.0);
 	r->meas_p99_ns = stall_hist_percentile_ns(&meas->lat, 99.0);
 	r->meas_max_ns = meas->lat.max_ns;
-	r->ops = meas->lat.count;
 	if (base->end_ns > base->start_ns)
 		r->cpu_pct = 100.0 * base->cpu_ns / (base->end_ns - base->start_ns);
 }
@@ -427,6 +429,7 @@ int stall_load_window_rates(const u64 *units, u64 phase_ns, u64 window_ns, doubl
 	return n;
 }
 
+#ifdef STALL_LAB
 /*
  * For a plot of throughput over time: the rates of n windows, merged f
  * at a time (their mean; a last, partial group is the mean of what it
@@ -452,6 +455,7 @@ int stall_load_merge_rates(const double *rates, int n, int f, int keep, float *o
 	}
 	return k;
 }
+#endif
 
 static int stall_cmp_double(const void *a, const void *b)
 {
@@ -501,7 +505,9 @@ void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_
 		u[1][i] = rep[i].meas_p50_ns;
 		u[2][i] = rep[i].meas_p99_ns;
 		u[3][i] = rep[i].meas_max_ns;
+#ifdef STALL_LAB
 		u[4][i] = rep[i].ops;
+#endif
 	}
 	m->base_median = stall_median_double(d[0], n);
 	m->base_worst = stall_median_double(d[1], n);
@@ -511,5 +517,7 @@ void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_
 	m->meas_p50_ns = stall_median_u64(u[1], n);
 	m->meas_p99_ns = stall_median_u64(u[2], n);
 	m->meas_max_ns = stall_median_u64(u[3], n);
+#ifdef STALL_LAB
 	m->ops = stall_median_u64(u[4], n);
+#endif
 }

@@ -10,10 +10,8 @@
  * timeouts, so each loop sees the stop flag within that time.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sched.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,6 +22,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/types.h>
+#ifdef STALL_LAB
+#include <dirent.h>
+#include <limits.h>
+#endif
 
 #include "stall_load.h"
 #include "stall_probe.h"

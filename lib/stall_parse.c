@@ -15,9 +15,13 @@
 
 #include "stall_parse.h"
 
+#ifdef STALL_LAB
 /* also built without the kernel's tools/include, for the unit tests */
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#else
+#include <linux/kernel.h>
 #endif
 
 static int stall_unit_ns(const char *s, u64 *unit)

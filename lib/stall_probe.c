@@ -76,7 +76,9 @@ void stall_window_reset(struct stall_window *w)
 {
 	stall_hist_reset(&w->lat);
 	w->max_gap_ns = 0;
+#ifdef STALL_LAB
 	w->max_gap_end_ns = 0;
+#endif
 	w->nr_holds = 0;
 	w->missed = 0;
 }
@@ -95,7 +97,9 @@ static void stall_window_keep_hold(struct stall_window *w, u64 now, u64 held, u6
 		return;
 	for (; i > 0 && w->holds[i - 1].held_ns < held; i--)
 		w->holds[i] = w->holds[i - 1];
+#ifdef STALL_LAB
 	w->holds[i].end_ns = now;
+#endif
 	w->holds[i].held_ns = held;
 	w->holds[i].slack_ns = slack;
 }
@@ -104,10 +108,12 @@ static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
 			     u64 held, u64 slack)
 {
 	stall_hist_add(&w->lat, lat);
-	if (gap > w->max_gap_ns) {
-		w->max_gap_ns = gap;
+#ifdef STALL_LAB
+	if (gap > w->max_gap_ns)
 		w->max_gap_end_ns = now;
-	}
+#endif
+	if (gap > w->max_gap_ns)
+		w->max_gap_ns = gap;
 	if (held)
 		stall_window_keep_hold(w, now, held, slack);
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A sweep point's KTAP result, its loads' results, and the diagnostic
- * lines that say what the point measured and what held the CPU.
+ * A sweep point's diagnostic lines: what the point measured and what
+ * held the CPU.
  */
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 #include <linux/types.h>
+#ifdef STALL_LAB
+#include <unistd.h>
+#endif
 
 #include "kselftest.h"
 #ifdef STALL_LAB
@@ -15,7 +16,6 @@
 #include "stall_result.h"
 
 #define US(ns)	STALL_US(ns)
-#define SEC(ns)	STALL_SEC(ns)
 
 /* sizes in 16-byte buffers */
 static const char *fmt_size(u64 bytes, char *buf)
@@ -27,12 +27,12 @@ const char *const stall_class_names[] = {
 	[STALL_OK] = "ok", [STALL_HELD] = "held", [STALL_NOISY] = "noisy",
 };
 
+#ifdef STALL_LAB
 const char *const stall_rule_names[] = {
 	[STALL_RULE_ABS] = "abs",
-#ifdef STALL_LAB
 	[STALL_RULE_HOLD] = "hold",
-#endif
 };
+#endif
 
 #ifdef STALL_LAB
 const char *stall_report_expected_batch_source(void)
@@ -184,9 +184,12 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 #ifdef STALL_LAB
 	n += snprintf(line + n, sizeof(line) - n, " tier=%s", stall_tier_names[p->budget.tier]);
 #endif
+#ifdef STALL_LAB
+	n += snprintf(line + n, sizeof(line) - n, " rule=%s", stall_rule_names[r->v.rule]);
+#endif
 	n += snprintf(line + n, sizeof(line) - n,
-		      " rule=%s budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",
-		      stall_rule_names[r->v.rule], US(r->v.stall_limit_ns), US(r->window_ns),
+		      " budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",
+		      US(r->v.stall_limit_ns), US(r->window_ns),
 		      best_time_ns ? (double)res->time_ns / best_time_ns : 0.0,
 		      stall_class_names[res->cls], res->judged, res->nr_reps);
 #ifdef STALL_LAB
@@ -195,7 +198,9 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 		print_kernel(res, line + n, sizeof(line) - n);
 #endif
 	ksft_print_msg("%s\n", line);
+#ifdef STALL_LAB
 	p->rules_used[r->v.rule]++;
+#endif
 }
 
 #ifdef STALL_LAB

@@ -104,10 +104,6 @@ u64 stall_run_default(const char **from)
 }
 
 /*
- * A tenth of the budget is kept back: the exit, and a point that takes
- * longer than the points before it said (a machine that got busier).
- */
-/*
  * When this process started, on CLOCK_MONOTONIC: /proc/self/stat's
  * starttime (clock ticks since boot) against CLOCK_BOOTTIME. Now, where
  * that cannot be read.
@@ -144,6 +140,10 @@ u64 stall_run_process_start_ns(void)
 	return age_ns < now_ns ? now_ns - age_ns : now_ns;
 }
 
+/*
+ * A tenth of the budget is kept back: the exit, and a point that takes
+ * longer than the points before it said (a machine that got busier).
+ */
 void stall_run_init(struct stall_run_budget *t, u64 limit_ns, u64 now_ns)
 {
 	memset(t, 0, sizeof(*t));

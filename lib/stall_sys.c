@@ -12,12 +12,14 @@
 #include <unistd.h>
 #include <linux/types.h>
 #ifndef STALL_NO_TEST
-#include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
+#endif
+#ifdef STALL_LAB
+#include <dirent.h>
+#include <sys/syscall.h>
 #include <linux/mempolicy.h>
 #endif
 
@@ -85,6 +87,7 @@ int stall_sys_hold_dma_latency(void)
 }
 
 #ifndef STALL_NO_TEST
+#ifdef STALL_LAB
 #define STALL_SYS_MAX_UNDO	4
 
 static void (*stall_sys_undo[STALL_SYS_MAX_UNDO])(void);
@@ -98,6 +101,7 @@ static void stall_sys_undo_all(void)
 	for (i = stall_sys_nr_undo - 1; i >= 0; i--)
 		stall_sys_undo[i]();
 }
+#endif
 
 /*
  * A run ended by a signal says so in its KTAP: the kselftest runner's
@@ -115,7 +119,9 @@ static void stall_sys_bail_out(int sig)
 
 static void stall_sys_on_signal(int sig)
 {
+#ifdef STALL_LAB
 	stall_sys_undo_all();
+#endif
 	stall_sys_bail_out(sig);
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -123,7 +129,7 @@ static void stall_sys_on_signal(int sig)
 
 static const int stall_sys_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
 
-/* Undo what the run changed, and say so in the KTAP, on every ending signal. */
+/* Say so in the KTAP on every ending signal. */
 void stall_sys_catch_signals(void)
 {
 	struct sigaction sa = { .sa_handler = stall_sys_on_signal };
@@ -133,6 +139,7 @@ void stall_sys_catch_signals(void)
 		sigaction(stall_sys_sigs[i], &sa, NULL);
 }
 
+#ifdef STALL_LAB
 /*
  * Run @undo (async-signal-safe, idempotent) at exit and on SIGINT, SIGTERM,
  * SIGHUP, SIGQUIT and SIGPIPE, as rtla's osnoise restores what it changed. A child
@@ -155,7 +162,6 @@ void stall_sys_forget_undo(void)
 	stall_sys_nr_undo = 0;
 }
 
-#ifdef STALL_LAB
 /* Async-signal-safe (open, write, close): what the undo functions write with. */
 int stall_sys_write(const char *path, const char *val, size_t len, int flags)
 {

@@ -15,24 +15,26 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/bitmap.h>
 #include <sys/mman.h>
+#include <linux/types.h>
+#ifdef STALL_LAB
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/types.h>
+#endif
 
 #include "kvm_util.h"
-#include "stall_parse.h"
-#include "stall_probe.h"
-#include "stall_sys.h"
 #include "stall_teardown.h"
+#ifdef STALL_LAB
+#include "stall_sys.h"
+#endif
 
 #ifdef STALL_LAB
 /* How long a process-exit child may take to exit once told to. */

@@ -11,8 +11,8 @@
  * 0.02-0.3 % with this file.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include <time.h>
 #include <linux/types.h>
 

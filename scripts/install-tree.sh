@@ -87,7 +87,9 @@ link_rules() {
 	fi
 	echo "\$(STALL_LIB_OBJS): \$(OUTPUT)/%.o: %.c \$(GEN_HDRS)"
 	printf '\t$(CC) $(CFLAGS) $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@\n'
-	echo "EXTRA_CLEAN += \$(STALL_LIB_OBJS)"
+	# their headers, as the tree's own objects have them (-MD in CFLAGS)
+	echo "-include \$(STALL_LIB_OBJS:.o=.d)"
+	echo "EXTRA_CLEAN += \$(STALL_LIB_OBJS) \$(STALL_LIB_OBJS:.o=.d)"
 	[ ${#files[@]} -eq 0 ] || echo "TEST_FILES += ${files[*]}"
 	echo "# kvm-stall: end"
 } >> "$mk.stall.tmp"

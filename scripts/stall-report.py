@@ -526,6 +526,11 @@ def hist_panel(ax, hists, nb, title):
     ax.set_xticklabels(['<2'] + ['%d' % (1 << b) for b in range(1, nb - 1)] + ['>20000'],
                        fontsize=7)
     ax.set_yscale('log')
+    # from half a wake-up, so that 1, 2, 5, 10 ... always give the axis ticks
+    top = max(max(list(r['probe_hist_log2_us']) + [r.get('probe_hist_over', 0)])
+              for _, _, _, r, _ in hists)
+    ax.set_ylim(0.5, max(top, 1) * 2)
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: '%d' % v if v >= 1 else ''))
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_title(title, fontsize=10)

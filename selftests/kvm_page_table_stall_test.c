@@ -12,8 +12,8 @@
  *
  * Sweeps teardown modes and batch sizes; for each point reports the
  * teardown time and throughput, the probe's latency and its longest gap
- * between two wake-ups (the stall), and judges the stall against a budget
- * on top of the baseline measured just before, in one KTAP result.
+ * between two wake-ups (the stall), and judges how long the probe waited
+ * for its CPU against the allowance, in one KTAP result.
  *
  * Needs /dev/kvm, root (SCHED_FIFO), and free memory for the region; for
  * hugepage backings, enough free hugepages reserved beforehand.
@@ -21,16 +21,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <linux/types.h>
+#ifdef STALL_LAB
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <linux/types.h>
+#endif
 
 #include "kvm_util.h"
 #include "test_util.h"
@@ -159,23 +160,18 @@ static void switch_window(struct stall_window *w)
 #ifndef STALL_NO_LOADS
 static void start_loads(struct stall_params *p)
 {
-	const int *cpus = &p->test_cpu;
-	int nr_cpus = 1;
-
 	if (!p->nr_loads)
 		return;
 #ifdef STALL_LAB
 	/* -P irq: the threads on the other CPUs, the interrupts on the test CPU */
 	if (p->steer) {
-		cpus = p->other_cpus;
-		nr_cpus = p->nr_other_cpus;
+		stall_loads_start(p->loads, p->nr_loads, p->other_cpus, p->nr_other_cpus);
+		stall_loads_place_irqs(p->loads, p->nr_loads, p->test_cpu);
+		stall_sleep_ns(LOAD_WARMUP_NS);
+		return;
 	}
 #endif
-	stall_loads_start(p->loads, p->nr_loads, cpus, nr_cpus);
-#ifdef STALL_LAB
-	if (p->steer)
-		stall_loads_place_irqs(p->loads, p->nr_loads, p->test_cpu);
-#endif
+	stall_loads_start(p->loads, p->nr_loads, &p->test_cpu, 1);
 	stall_sleep_ns(LOAD_WARMUP_NS);
 }
 
@@ -238,8 +234,9 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	/* let the probe's first wake-up after the operation land in the window */
 	stall_sleep_ns(2 * p->period_ns + 1000000);
 #ifndef STALL_NO_LOADS
-	if (p->nr_loads && stall_now_ns() - t0 < 5 * p->window_ns)
-		stall_sleep_ns(5 * p->window_ns - (stall_now_ns() - t0));
+	/* five of the loads' windows at least (they share theirs) */
+	if (p->nr_loads && stall_now_ns() - t0 < 5 * p->loads[0].window_ns)
+		stall_sleep_ns(5 * p->loads[0].window_ns - (stall_now_ns() - t0));
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_IDLE);
 #endif
 	switch_window(&ctl_win);
@@ -323,7 +320,9 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	struct stall_point pt = {
 		.mode = mode,
 		.batch = res->batch,
+#ifdef STALL_LAB
 		.populate_timeout_ns = 1800ULL * 1000000000ULL,
+#endif
 		.cfg = {
 			.mode = gmode,
 			.src = p->src,
@@ -416,10 +415,15 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 		stall_load_medians(res->nr_reps, res->load[i], m);
 		/* a load that moved nothing has nothing to lose: no verdict, and why */
 		if (!(m->base_median > 0.0)) {
+#ifdef STALL_LAB
 			snprintf(res->load_skip[i], sizeof(res->load_skip[i]),
 				 "the load did nothing in the baseline (rate 0): %s%s",
 				 l->io_errno ? "its operations failed: " : "it does not run here",
 				 l->io_errno ? strerror(l->io_errno) : "");
+#else
+			snprintf(res->load_skip[i], sizeof(res->load_skip[i]),
+				 "the load did nothing in the baseline (rate 0): it does not run here");
+#endif
 		} else {
 			judge_load(p, l, m, v);
 			res->load_code[i] = v->rate_ok && v->lat_ok ? KSFT_PASS : KSFT_FAIL;
@@ -547,9 +551,9 @@ static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 {
 	int i, n = mode->batched ? p->nr_batch : 1;
 	/*
-	 * ~30 KB a point: on the heap, not in the ELF image the KVM library
-	 * copies into the guest's first memslot, which a sanitized build's
-	 * larger image would overflow
+	 * On the heap, not in the ELF image the KVM library copies into the
+	 * guest's first memslot, which a sanitized build's larger image
+	 * would overflow
 	 */
 	struct stall_result *res = calloc(n, sizeof(*res));
 	u64 best = 0;
@@ -793,7 +797,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 			size_arg = optarg;
 			break;
 		case 'v':
-			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_VM_MAX_VCPUS)
+			if (stall_parse_count(optarg, STALL_VM_MAX_VCPUS, &l) || !l)
 				usage_error(argv[0], "vCPU count (-v, 1-64)", optarg);
 			p->nr_vcpus = l;
 			break;
@@ -821,7 +825,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 				    STALL_SIZE_UNITS);
 			break;
 		case 'r':
-			if (stall_parse_cpu(optarg, &l) || !l || l > STALL_MAX_REPS)
+			if (stall_parse_count(optarg, STALL_MAX_REPS, &l) || !l)
 				usage_error(argv[0], "repetitions (-r, 1-64)", optarg);
 			p->reps = l;
 			break;
@@ -913,8 +917,10 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 		usage_error(argv[0], "argument", argv[optind]);
 }
 
-/* Unmet requirements are skips, reported before the plan. */
-/* Whether /dev/kvm is KVM: the library asserts (exit 254) on a device that is not. */
+/*
+ * Unmet requirements are skips, reported before the plan. Whether
+ * /dev/kvm is KVM: the library asserts (exit 254) on a device that is not.
+ */
 static bool kvm_answers(void)
 {
 	int fd = open(KVM_DEV_PATH, O_RDWR | O_CLOEXEC), ver;
@@ -1142,8 +1148,13 @@ static void print_verdict_basis(struct stall_params *p)
 			       "it needs kprobe events on an arm64 host, ",
 			       "or the arm64 testbed (make vm-run)");
 #endif
+#ifdef STALL_LAB
 	ksft_print_msg("verdicts: %d point(s) by the allowance (%lu us, the probe's wait alone)\n",
 		       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
+#else
+	ksft_print_msg("verdicts by the allowance (%lu us, the probe's wait for its CPU)\n",
+		       US(p->budget.stall_allow_ns));
+#endif
 #ifndef __aarch64__
 	ksft_print_msg("not arm64: a pass says this host's KVM gave the CPU back %s\n",
 		       "in time, nothing about arm64's stage-2 batch");
@@ -1186,6 +1197,8 @@ static void init_params(struct stall_params *p)
 #endif
 #ifndef STALL_NO_LOADS
 	p->budget.max_dip = STALL_DEFAULT_MAX_DIP;
+#endif
+#ifdef STALL_LAB
 	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
 #endif
 #ifdef STALL_LAB
@@ -1271,13 +1284,12 @@ static void finish_params(char *prog, struct stall_params *p)
 	if (p->size % get_backing_src_pagesz(p->src))
 		usage_error(prog, "memory size (-b, a multiple of the backing page size)",
 			    size_arg ? size_arg : "");
-#ifndef STALL_NO_LOADS
+#ifdef STALL_LAB
+	/* -W, -D */
 	for (i = 0; i < p->nr_loads; i++) {
 		p->loads[i].window_ns = p->window_ns;
-#ifdef STALL_LAB
 		p->loads[i].dir = p->blk_dir;
 		check_scratch_device(prog, &p->loads[i]);
-#endif
 	}
 #endif
 #ifdef STALL_LAB
@@ -1294,9 +1306,9 @@ static void finish_params(char *prog, struct stall_params *p)
 int main(int argc, char *argv[])
 {
 	/*
-	 * On the heap: its loads' parameters are most of a megabyte, too much
-	 * for a small stack, and in .bss they would grow the ELF image the
-	 * KVM library copies into the guest's first memslot
+	 * On the heap: with loads, most of a megabyte, too much for a small
+	 * stack, and in .bss it would grow the ELF image the KVM library
+	 * copies into the guest's first memslot
 	 */
 	struct stall_params *p = calloc(1, sizeof(*p));
 	/* the runner's timeout counts from the exec, the KVM library's constructor included */
