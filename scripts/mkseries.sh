@@ -157,8 +157,12 @@ for msg in "$series"/[0-9]*-*.txt; do
 				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" | cat -s > "$stage/$f"
 				rm "$stage/$f.tmp" ;;
 			*.config)
-				# the lab kit's options close the fragment
-				sed '/^# lab kit/,$d' "$root/$f" > "$stage/$f" ;;
+				# the lab kit's options close the fragment; the loads'
+				# come with their patch
+				sed '/^# lab kit/,$d' "$root/$f" > "$stage/$f"
+				case " $flags " in *" -DSTALL_NO_LOADS "*)
+					sed -i '/^# loads:/,/^CONFIG_/d' "$stage/$f" ;;
+				esac ;;
 			*)
 				cp "$root/$f" "$stage/$f" ;;
 			esac
