@@ -16,6 +16,7 @@
 
 #define STALL_RUN_DEFAULT_NS		(120ULL * 1000000000ULL)
 #define STALL_RUN_SKIP			"time budget left no room for this point"
+#define STALL_RUN_CONFIRM_SKIP		"time budget left no room to confirm a hold"
 #define STALL_RUN_MAX_MODES		16
 #define STALL_RUN_MAX_COSTS		64
 

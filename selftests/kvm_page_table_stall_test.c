@@ -314,6 +314,19 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 	return runs;
 }
 
+/*
+ * Whether @more repetitions to confirm a hold fit in what is left of the
+ * time budget, at what the @runs so far took (@took_ns): under emulation
+ * one repetition of the default size takes most of the kvm directory's
+ * timeout.
+ */
+static bool confirmation_fits(struct stall_params *p, struct stall_result *res, int more,
+			      u64 took_ns, int runs)
+{
+	res->est_ns = took_ns / runs * more;
+	return stall_run_fits(&p->run, res->est_ns, stall_now_ns(), &res->left_ns);
+}
+
 static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 		      const struct stall_mode *mode, struct stall_result *res)
 {
@@ -335,7 +348,7 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 		},
 	};
 	u64 t0 = stall_now_ns();
-	int i, runs = 0;
+	int i, more, runs = 0;
 
 #ifdef STALL_LAB
 	progress_point++;
@@ -356,8 +369,16 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	res->nr_reps = p->reps;
 	for (i = 0; i < res->nr_reps; i++) {
 		runs += run_rep_judged(p, &pt, res, i);
-		if (i == res->nr_reps - 1 && stall_judge_needs_confirmation(p, res))
-			res->nr_reps = min(3 * p->reps, STALL_MAX_REPS);
+		if (i < res->nr_reps - 1 || !stall_judge_needs_confirmation(p, res))
+			continue;
+		more = min(3 * p->reps, STALL_MAX_REPS) - res->nr_reps;
+		if (!confirmation_fits(p, res, more, stall_now_ns() - t0, runs)) {
+			res->skip = STALL_RUN_CONFIRM_SKIP;
+			res->over_time = true;
+			p->run.nr_skipped++;
+			break;
+		}
+		res->nr_reps += more;
 	}
 	stall_run_point(&p->run, p->reps, runs);
 	res->run_ns = stall_now_ns() - t0;
@@ -435,13 +456,28 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 }
 
 #endif
+/* The longest hold of a point's repetitions. */
+static u64 max_hold(const struct stall_result *res)
+{
+	u64 h = 0;
+	int i;
+
+	for (i = 0; i < res->nr_reps; i++)
+		h = max(h, stall_rep_hold(&res->rep[i]));
+	return h;
+}
+
 /* What a point took of the run's time budget; for one that did not fit, why. */
 static void print_run_time(struct stall_params *p, const char *name,
 			   const struct stall_result *res)
 {
 	if (!p->run.limit_ns || (res->skip && !res->over_time))
 		return;
-	if (res->over_time)
+	if (res->over_time && !strcmp(res->skip, STALL_RUN_CONFIRM_SKIP))
+		ksft_print_msg("%s: held %lu us in %d repetition(s); %s %.1f s, %.1f s left\n",
+			       name, US(max_hold(res)), res->nr_reps, "confirming it: estimated",
+			       SEC(res->est_ns), SEC(res->left_ns));
+	else if (res->over_time)
 		ksft_print_msg("%s: time budget: estimated %.1f s, %.1f s left of %.0f s %s\n",
 			       name, SEC(res->est_ns), SEC(res->left_ns), SEC(p->run.limit_ns),
 			       "less what is kept for the exit");
