@@ -88,13 +88,19 @@ void stall_window_free(struct stall_window *w)
 	stall_hist_free(&w->lat);
 }
 
-/* Keep @held among the window's longest waits, sorted, if it is one. */
+/*
+ * Keep @held among the window's longest waits, sorted, if it is one. Only
+ * a full list is compared with its last entry: from nr_holds on, entries
+ * are a previous window's.
+ */
 static void stall_window_keep_hold(struct stall_window *w, u64 now, u64 held, u64 slack)
 {
-	int i = w->nr_holds < STALL_PROBE_HOLDS ? w->nr_holds++ : STALL_PROBE_HOLDS - 1;
+	int i = w->nr_holds < STALL_PROBE_HOLDS ? w->nr_holds : STALL_PROBE_HOLDS - 1;
 
-	if (i == STALL_PROBE_HOLDS - 1 && w->holds[i].held_ns >= held)
+	if (w->nr_holds == STALL_PROBE_HOLDS && w->holds[i].held_ns >= held)
 		return;
+	if (w->nr_holds < STALL_PROBE_HOLDS)
+		w->nr_holds++;
 	for (; i > 0 && w->holds[i - 1].held_ns < held; i--)
 		w->holds[i] = w->holds[i - 1];
 #ifdef STALL_LAB
