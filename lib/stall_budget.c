@@ -144,9 +144,9 @@ void stall_budget_judge_kcall(const struct stall_budget *b, const struct stall_o
 	bool over;
 
 	stall_budget_judge(b, meas, ctl, v);
-	over = stall_hold(meas) > v->stall_limit_ns;
 	if (kcall_ns == STALL_NS_UNKNOWN)
 		return;
+	over = stall_hold(meas) > v->stall_limit_ns;
 	if (over && kcall_ns > b->stall_allow_ns)
 		stall_verdict_set(v, STALL_HELD, "held by a stage-2 call over budget");
 	else if (!over && v->cls == STALL_NOISY && kcall_ns <= b->stall_allow_ns)

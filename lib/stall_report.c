@@ -32,9 +32,7 @@ const char *const stall_rule_names[] = {
 	[STALL_RULE_ABS] = "abs",
 	[STALL_RULE_HOLD] = "hold",
 };
-#endif
 
-#ifdef STALL_LAB
 const char *stall_report_expected_batch_source(void)
 {
 	/* the testbed's knob kernels (patches/knob/) */
@@ -182,10 +180,8 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 		      res->held_ns == STALL_NS_UNKNOWN ? "n/a" : held, US(res->ctl_gap_ns),
 		      US(res->base_gap_ns));
 #ifdef STALL_LAB
-	n += snprintf(line + n, sizeof(line) - n, " tier=%s", stall_tier_names[p->budget.tier]);
-#endif
-#ifdef STALL_LAB
-	n += snprintf(line + n, sizeof(line) - n, " rule=%s", stall_rule_names[r->v.rule]);
+	n += snprintf(line + n, sizeof(line) - n, " tier=%s rule=%s",
+		      stall_tier_names[p->budget.tier], stall_rule_names[r->v.rule]);
 #endif
 	n += snprintf(line + n, sizeof(line) - n,
 		      " budget_us=%lu window_us=%lu time_x=%.2f verdict=%s judged=%d/%d",

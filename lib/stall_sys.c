@@ -285,14 +285,14 @@ static u64 stall_sys_cgroup_room(const char *dir, const char *max, const char *c
 }
 
 /*
- * The memory the process's cgroups leave it (v2: memory.max less
- * memory.current, at every level up to the root; v1: the memory
- * controller's limit less usage), UINT64_MAX where none limits it.
+ * @room, or less where the process's cgroups leave it less (v2: memory.max
+ * less memory.current, at every level up to the root; v1: the memory
+ * controller's limit less usage).
  */
-static u64 stall_sys_cgroup_available(void)
+static u64 stall_sys_cgroup_cap(u64 room)
 {
 	char line[512], dir[600], *rel = NULL, *slash;
-	u64 room = UINT64_MAX, r;
+	u64 r;
 	bool v2 = false;
 	FILE *f = fopen("/proc/self/cgroup", "r");
 
@@ -311,7 +311,7 @@ static u64 stall_sys_cgroup_available(void)
 	if (f)
 		fclose(f);
 	if (!rel)
-		return UINT64_MAX;
+		return room;
 	snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s%s", v2 ? "" : "/memory", rel);
 	free(rel);
 	do {
@@ -327,20 +327,19 @@ static u64 stall_sys_cgroup_available(void)
 	} while (slash && strcmp(dir, "/sys/fs/cgroup") && strcmp(dir, "/sys/fs/cgroup/memory"));
 	return room;
 }
-
-/* MemAvailable, or less where a memory cgroup limits the process. */
-u64 stall_sys_mem_available(void)
-{
-	u64 mem = stall_sys_meminfo_kb("MemAvailable") * 1024, cg = stall_sys_cgroup_available();
-
-	return cg < mem ? cg : mem;
-}
-#else
-u64 stall_sys_mem_available(void)
-{
-	return stall_sys_meminfo_kb("MemAvailable") * 1024;
-}
 #endif
+
+/* The memory the process may still take. */
+u64 stall_sys_mem_available(void)
+{
+	u64 mem = stall_sys_meminfo_kb("MemAvailable") * 1024;
+
+#ifdef STALL_LAB
+	/* less where a memory cgroup limits the process */
+	mem = stall_sys_cgroup_cap(mem);
+#endif
+	return mem;
+}
 
 u64 stall_sys_free_hugepages(u64 page_size)
 {

@@ -271,18 +271,19 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 }
 
 /*
- * Whether the point fits in what is left of the run's time budget, by what
- * the points already run cost: one operation per batch, the whole region
- * in one for an unbatched mode.
+ * Whether @reps repetitions of the point fit in what is left of the run's
+ * time budget, by what the points already run cost, this one's own
+ * repetitions included: one operation per batch, the whole region in one
+ * for an unbatched mode.
  */
 static bool point_fits(struct stall_params *p, const struct stall_point *pt,
-		       struct stall_result *res)
+		       struct stall_result *res, int reps)
 {
 	u64 ops = 1, batch = stall_point_batch_bytes(pt);
 
 	if (pt->mode->batched)
 		ops = (p->size + batch - 1) / batch;
-	res->est_ns = stall_run_estimate(&p->run, pt->mode - stall_modes, ops, p->reps,
+	res->est_ns = stall_run_estimate(&p->run, pt->mode - stall_modes, ops, reps,
 					 p->baseline_ns);
 	return stall_run_fits(&p->run, res->est_ns, stall_now_ns(), &res->left_ns);
 }
@@ -312,19 +313,6 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 		runs++;
 	} while (r->v.cls == STALL_NOISY && runs <= STALL_NOISY_RETRIES);
 	return runs;
-}
-
-/*
- * Whether @more repetitions to confirm a hold fit in what is left of the
- * time budget, at what the @runs so far took (@took_ns): under emulation
- * one repetition of the default size takes most of the kvm directory's
- * timeout.
- */
-static bool confirmation_fits(struct stall_params *p, struct stall_result *res, int more,
-			      u64 took_ns, int runs)
-{
-	res->est_ns = took_ns / runs * more;
-	return stall_run_fits(&p->run, res->est_ns, stall_now_ns(), &res->left_ns);
 }
 
 static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
@@ -358,7 +346,7 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 #ifdef STALL_LAB
 	res->k.longest.fn = -1;
 #endif
-	if (!res->skip && !point_fits(p, &pt, res)) {
+	if (!res->skip && !point_fits(p, &pt, res, p->reps)) {
 		res->skip = STALL_RUN_SKIP;
 		res->over_time = true;
 		p->run.nr_skipped++;
@@ -371,8 +359,9 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 		runs += run_rep_judged(p, &pt, res, i);
 		if (i < res->nr_reps - 1 || !stall_judge_needs_confirmation(p, res))
 			continue;
+		/* under emulation one repetition may take most of the budget */
 		more = min(3 * p->reps, STALL_MAX_REPS) - res->nr_reps;
-		if (!confirmation_fits(p, res, more, stall_now_ns() - t0, runs)) {
+		if (!point_fits(p, &pt, res, more)) {
 			res->skip = STALL_RUN_CONFIRM_SKIP;
 			res->over_time = true;
 			p->run.nr_skipped++;
@@ -1183,8 +1172,6 @@ static void print_verdict_basis(struct stall_params *p)
 		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", p->trace_why,
 			       "it needs kprobe events on an arm64 host, ",
 			       "or the arm64 testbed (make vm-run)");
-#endif
-#ifdef STALL_LAB
 	ksft_print_msg("verdicts: %d point(s) by the allowance (%lu us, the probe's wait alone)\n",
 		       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
 #else
