@@ -359,9 +359,15 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 		runs += run_rep_judged(p, &pt, res, i);
 		if (i < res->nr_reps - 1 || !stall_judge_needs_confirmation(p, res))
 			continue;
-		/* under emulation one repetition may take most of the budget */
 		more = min(3 * p->reps, STALL_MAX_REPS) - res->nr_reps;
-		if (!point_fits(p, &pt, res, more)) {
+		if (!more)
+			break;
+		/*
+		 * Under emulation one repetition may take most of the budget,
+		 * and a later one twice the first (seen: 35 s, then 70 s and
+		 * more): they must fit twice over.
+		 */
+		if (!point_fits(p, &pt, res, 2 * more)) {
 			res->skip = STALL_RUN_CONFIRM_SKIP;
 			res->over_time = true;
 			p->run.nr_skipped++;
