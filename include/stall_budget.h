@@ -17,14 +17,16 @@
 
 #include "stall_probe.h"
 
-#define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
 #ifdef STALL_LAB
+#define STALL_DEFAULT_TIME_RATIO	0.0		/* report only */
 #define STALL_DEFAULT_STEP_RATIO	8.0		/* x one step's typical time */
 #endif
 
 struct stall_budget {
 	u64 stall_allow_ns;
+#ifdef STALL_LAB
 	double time_ratio;
+#endif
 #ifndef STALL_NO_LOADS
 	double max_dip;		/* of a load's throughput */
 #endif
@@ -113,10 +115,12 @@ u64 stall_tier_step(enum stall_tier t, u64 page_size);
 int stall_tier_parse(const char *s);
 void stall_budget_judge_hold(const struct stall_budget *b, u64 step, const struct stall_hold *h,
 			     struct stall_verdict *v);
-#endif
 bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_time_ns,
 			  u64 *limit_ns);
+#endif
+#ifndef STALL_NO_REPS
 enum stall_class stall_budget_majority(const enum stall_class *cls, int n);
 enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n);
+#endif
 
 #endif /* SELFTEST_KVM_STALL_BUDGET_H */

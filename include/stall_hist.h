@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+#ifdef STALL_LAB
 /*
  * Latency histogram for the stall probe, and the order statistics its
  * repetitions are summed up by.
@@ -7,16 +8,20 @@
  * overflow count and the exact maximum, so that a long stall is never
  * rounded into the last bucket.
  */
+#else
+/* The order statistics the stall tests sum their repetitions up by. */
+#endif
 #ifndef SELFTEST_KVM_STALL_HIST_H
 #define SELFTEST_KVM_STALL_HIST_H
 
 #include <stdint.h>
 #include <linux/types.h>
 
-#define STALL_HIST_BUCKET_NS	1000ULL
-
 /* the most repetitions of one measurement, and of stall_median_u64()'s values */
 #define STALL_MAX_REPS		64
+
+#ifdef STALL_LAB
+#define STALL_HIST_BUCKET_NS	1000ULL
 
 struct stall_hist {
 	u64 *bucket;
@@ -27,21 +32,18 @@ struct stall_hist {
 	u64 max_ns;
 };
 
-#ifdef STALL_LAB
 /* bins of stall_hist_log2(), for the results file: up to 2^23 us (8 s) and beyond */
 #define STALL_HIST_LOG2_BINS	24
 int stall_hist_log2(const struct stall_hist *h, u64 *bins, int nr_bins);
-#endif
-
 int stall_hist_init(struct stall_hist *h, u32 nr_buckets);
 void stall_hist_free(struct stall_hist *h);
 void stall_hist_reset(struct stall_hist *h);
-#ifndef STALL_NO_TEST
 u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct);
 #endif
 u64 stall_median_u64(const u64 *v, int n);
 u64 stall_max_u64(const u64 *v, int n);
 
+#ifdef STALL_LAB
 /* Called from the probe's hot loop: keep it branch-light and allocation-free. */
 static inline void stall_hist_add(struct stall_hist *h, u64 ns)
 {
@@ -57,7 +59,6 @@ static inline void stall_hist_add(struct stall_hist *h, u64 ns)
 		h->max_ns = ns;
 }
 
-#ifdef STALL_LAB
 static inline u64 stall_hist_mean_ns(const struct stall_hist *h)
 {
 	return h->count ? h->sum_ns / h->count : 0;

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * IO load generators that run on the test CPU while a teardown runs
- * there, as in the 2024 report: TCP stream, request/response and connect
- * loops. Each load records its operation latency in a histogram and the
- * units it moved (bytes, or operations) in 10 ms windows, separately for
- * the baseline and the teardown phase, and the CPU time its threads used,
- * so that its own overhead is known.
+ * there, as in the 2024 report. Each load records its operation latency
+ * in a histogram and the units it moved (bytes, or operations) in 10 ms
+ * windows, separately for the baseline and the teardown phase.
  */
 #ifndef SELFTEST_KVM_STALL_LOAD_H
 #define SELFTEST_KVM_STALL_LOAD_H
@@ -43,12 +41,18 @@ enum stall_load_phase {
 #endif
 
 struct stall_load_phase_stats {
+#ifdef STALL_LAB
 	struct stall_hist lat;
+#else
+	u64 lat_max_ns;		/* the longest operation */
+#endif
 	u64 units[STALL_MAX_WINDOWS];
 	u64 start_ns;
 	u64 end_ns;
+#ifdef STALL_LAB
 	u64 cpu_start_ns;
 	u64 cpu_ns;
+#endif
 };
 
 struct stall_load;
@@ -71,14 +75,16 @@ struct stall_load_kind {
 struct stall_load {
 	const struct stall_load_kind *kind;
 	char spec[160];
-	u64 size;		/* message size (blk: block size) */
+	u64 size;		/* message (or block) size */
 #ifdef STALL_LAB
 	int depth;		/* block queue depth */
 	const char *dir;	/* where the block load's file goes */
 	bool scratch;		/* blk: the device's signature may be overwritten */
 #endif
+#ifdef STALL_LAB
 	char peer[32];		/* TCP loads: the server's address, loopback if empty */
 	char ns[96];		/* and the network namespace it listens in */
+#endif
 	u64 window_ns;	/* throughput window */
 
 	int phase;
@@ -105,11 +111,11 @@ struct stall_load_result {
 	double base_worst;
 	double meas_worst;
 	u64 base_max_ns;
+	u64 meas_max_ns;
+#ifdef STALL_LAB
 	u64 meas_p50_ns;
 	u64 meas_p99_ns;
-	u64 meas_max_ns;
 	double cpu_pct;		/* the load's own threads, baseline, % of one CPU */
-#ifdef STALL_LAB
 	u64 ops;
 	/*
 	 * Throughput over time for a report, units per second: the
@@ -132,14 +138,20 @@ struct stall_load_verdict {
 	bool lat_ok;
 };
 
+#ifdef STALL_LAB
 extern const struct stall_load_kind stall_load_net_kinds[3];
+#else
+extern const struct stall_load_kind stall_load_net_kinds[1];
+#endif
 #ifdef STALL_LAB
 extern const struct stall_load_kind stall_load_blk_kind;
 #endif
 
 const struct stall_load_kind *stall_load_kind_at(int i);
 
+#ifdef STALL_LAB
 void stall_load_free(struct stall_load *l);
+#endif
 int stall_load_parse(struct stall_load *l, const char *spec);
 int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus);
 void stall_load_stop(struct stall_load *l);
@@ -178,7 +190,12 @@ static inline void stall_load_record(struct stall_load *l, u64 now, u64 lat_ns,
 
 	if (p == STALL_LOAD_IDLE || now < s->start_ns)
 		return;
+#ifdef STALL_LAB
 	stall_hist_add(&s->lat, lat_ns);
+#else
+	if (lat_ns > s->lat_max_ns)
+		s->lat_max_ns = lat_ns;
+#endif
 	w = (now - s->start_ns) / l->window_ns;
 	if (w < STALL_MAX_WINDOWS)
 		s->units[w] += units;

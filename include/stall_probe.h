@@ -28,7 +28,9 @@
 
 #define STALL_PROBE_DEFAULT_PERIOD_NS	100000ULL	/* 100 us */
 #define STALL_PROBE_DEFAULT_PRIO	90
+#ifdef STALL_LAB
 #define STALL_PROBE_HIST_US		20000		/* 20 ms of 1 us buckets */
+#endif
 #ifdef STALL_LAB
 /* the longest waits of a window kept, for the kernel trace to attribute */
 #define STALL_PROBE_HOLDS		32
@@ -45,12 +47,16 @@
  * CONFIG_SCHED_INFO) and is what a stage-2 unmap under mmu_lock causes.
  */
 struct stall_window {
+#ifdef STALL_LAB
 	struct stall_hist lat;
+#endif
 	u64 max_gap_ns;
 #ifdef STALL_LAB
 	u64 max_gap_end_ns;	/* CLOCK_MONOTONIC of the wake-up ending it */
 #endif
+#ifdef STALL_LAB
 	u64 missed;	/* periods that went by without a wake-up */
+#endif
 	/* the longest waits, longest first */
 	struct {
 #ifdef STALL_LAB
@@ -81,9 +87,11 @@ static inline u64 stall_window_max_held(const struct stall_window *w)
 	return w->nr_holds ? w->holds[0].held_ns : 0;
 }
 
+#ifdef STALL_LAB
 int stall_window_init(struct stall_window *w);
-void stall_window_reset(struct stall_window *w);
 void stall_window_free(struct stall_window *w);
+#endif
+void stall_window_reset(struct stall_window *w);
 
 int stall_probe_start(struct stall_probe *p, int cpu, u64 period_ns, int prio);
 int stall_probe_switch(struct stall_probe *p, struct stall_window *w);

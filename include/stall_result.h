@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A sweep point of kvm_page_table_stall_test: the test's parameters, what
- * each repetition measured and what the point concluded. lib/stall_judge.c
- * draws the verdict and lib/stall_report.c prints the figures under the
- * KTAP result (kselftest.h's counters are the test's own: only the test
- * prints results).
+ * each repetition measured and what the point concluded (the verdict:
+ * lib/stall_judge.c). kselftest.h's counters are the test's own: only the
+ * test prints results.
  */
 #ifndef SELFTEST_KVM_STALL_RESULT_H
 #define SELFTEST_KVM_STALL_RESULT_H
@@ -20,17 +19,23 @@
 #endif
 #include "stall_parse.h"
 #include "stall_probe.h"
+#ifndef STALL_NO_BUDGET
 #include "stall_run.h"
+#endif
 #include "stall_teardown.h"
 #ifdef STALL_LAB
 #include "stall_trace.h"
 #endif
 
+#ifndef STALL_NO_REPS
 /* a repetition the machine's own noise made unjudgeable is run again, twice at most */
 #define STALL_NOISY_RETRIES	2
+#endif
 
 #define STALL_US(ns)	((unsigned long)((ns) / 1000))
+#ifndef STALL_NO_BUDGET
 #define STALL_SEC(ns)	((double)(ns) / 1e9)
+#endif
 
 struct stall_params {
 	u64 size;
@@ -41,13 +46,19 @@ struct stall_params {
 	int node;
 #endif
 	u64 modes;
+#ifndef STALL_NO_CHUNKS
 	u64 batch[STALL_MAX_LIST];
 	int nr_batch;
+#endif
 	u64 period_ns;
 	u64 baseline_ns;
+#ifndef STALL_NO_REPS
 	int reps;
+#endif
 	struct stall_budget budget;
+#ifdef STALL_LAB
 	bool mode_given;
+#endif
 #ifndef STALL_NO_LOADS
 	struct stall_load loads[STALL_LOAD_MAX];
 	int nr_loads;
@@ -61,17 +72,21 @@ struct stall_params {
 	int nr_other_cpus;
 	const char *blk_dir;	/* -D */
 #endif
+#ifndef STALL_NO_BUDGET
 	/* the run's time budget (-d), and where its default came from */
 	struct stall_run_budget run;
 	bool run_given;
 	const char *run_from;
+#endif
 #ifdef STALL_LAB
 	/* what the run found out, for its results and its last words */
 	bool have_trace;	/* kprobe events time the stage-2 calls */
 	char trace_why[128];	/* why not */
 #endif
+#ifdef STALL_LAB
 	/* " guest_mode=N" in result names when more than one -m mode runs */
 	char guest_mode_tag[24];
+#endif
 #ifdef STALL_LAB
 	int rules_used[STALL_NR_RULES];	/* points judged by each rule */
 #endif
@@ -95,11 +110,15 @@ struct stall_rep {
 	int nr_holds;
 	int pick;
 #endif
+#ifdef STALL_LAB
 	u64 p99_ns;
 	u64 lat_max_ns;
 	u64 missed;
+#endif
 	u64 time_ns;
+#ifndef STALL_NO_CHUNKS
 	u64 populate_ns;
+#endif
 	u64 nr_ops;
 #ifdef STALL_LAB
 	/* the probe's wake-up latencies in the teardown's window, for a report */
@@ -112,7 +131,9 @@ struct stall_rep {
 };
 
 struct stall_result {
+#ifndef STALL_NO_CHUNKS
 	u64 batch;
+#endif
 	const char *skip;
 	struct stall_rep rep[STALL_MAX_REPS];
 	enum stall_class cls;
@@ -129,10 +150,12 @@ struct stall_result {
 	u64 held_ns;
 	u64 ctl_gap_ns;
 	u64 base_gap_ns;
+#ifndef STALL_NO_BUDGET
 	u64 run_ns;			/* what the point took, all repetitions */
 	u64 est_ns;			/* what the time budget expected it to take */
 	u64 left_ns;			/* what was left of the budget when it was to start */
 	bool over_time;			/* skipped: it would not have fitted */
+#endif
 	/* the KTAP result and its reason */
 	char name[128];
 	int code;			/* KSFT_PASS, KSFT_FAIL or KSFT_SKIP */
@@ -149,7 +172,9 @@ struct stall_result {
 #endif
 };
 
+#ifndef STALL_NO_CHUNKS
 extern const char *const stall_class_names[];
+#endif
 #ifdef STALL_LAB
 extern const char *const stall_rule_names[];
 #endif
@@ -157,7 +182,9 @@ extern const char *const stall_rule_names[];
 u64 stall_rep_hold(const struct stall_rep *r);
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r);
 void stall_judge_point(struct stall_params *p, struct stall_result *res);
+#ifndef STALL_NO_REPS
 bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result *res);
+#endif
 #ifdef STALL_LAB
 void stall_judge_trace(struct stall_params *p, struct stall_result *res, int rep,
 		       const struct stall_window *w, u64 table_bytes);
@@ -166,10 +193,14 @@ u64 stall_report_expected_batch(void);
 const char *stall_report_expected_batch_source(void);
 #endif
 
+#ifndef STALL_NO_CHUNKS
 void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns);
+#endif
+#ifdef STALL_LAB
 void stall_report_attribution(struct stall_params *p, const char *name,
 			      struct stall_result *res);
+#endif
 
 #ifdef STALL_LAB
 int stall_results_check(const char *path);

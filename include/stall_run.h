@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The stall test's time budget. The kselftest runner kills a test that
- * outlives its directory's timeout (kvm's "settings" file: 120 s),
- * results and all. A sweep point starts only when what the points already run say it
- * will cost fits in what is left, less a margin for a point that runs
- * over its estimate and for the exit; a point once started is not cut (it
- * owns kernel and system state that must be restored). One that does not
- * fit is a skip with a fixed reason: CI folds the reason into the name.
+ * outlives its directory's timeout (120 s for kvm), results and all. A
+ * point starts only when what the points already run say it will cost
+ * fits in what is left, less a margin; a point once started is not cut.
+ * One that does not fit is a skip with fixed words (CI names by them).
  */
 #ifndef SELFTEST_KVM_STALL_RUN_H
 #define SELFTEST_KVM_STALL_RUN_H
@@ -42,7 +40,9 @@ struct stall_run_budget {
 };
 
 int stall_run_parse(const char *s, u64 *ns);
+#ifdef STALL_LAB
 int stall_run_settings(const char *path, u64 *ns);
+#endif
 u64 stall_run_default(const char **from);
 u64 stall_run_process_start_ns(void);
 void stall_run_init(struct stall_run_budget *t, u64 limit_ns, u64 now_ns);

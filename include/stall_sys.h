@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What the stall tests read from, and hold on, the host: where they may
- * run, what the host has for them, and the cpu_dma_latency request.
- *
- * Nothing here writes a system setting that outlives the process: the
- * cpu_dma_latency request is a file descriptor the kernel drops when the
- * process ends, however it ends.
+ * What the stall tests read from the host: where they may run and what
+ * the host has for them.
  */
 #ifndef SELFTEST_KVM_STALL_SYS_H
 #define SELFTEST_KVM_STALL_SYS_H
@@ -20,24 +16,24 @@
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
-#else
-#include <linux/kernel.h>
 #endif
 
 int stall_sys_pin_self(int cpu);
 bool stall_sys_cpu_allowed(int cpu);
 int stall_sys_pick_cpus(int avoid, int *cpus, int nr);
+#ifdef STALL_LAB
 int stall_sys_hold_dma_latency(void);
+#endif
 
 #ifndef STALL_NO_TEST
-void stall_sys_catch_signals(void);
-int stall_sys_read_line(const char *path, char *buf, size_t len);
 u64 stall_sys_mem_available(void);
-u64 stall_sys_free_hugepages(u64 page_size);
-bool stall_sys_thp_enabled(void);
-int stall_sys_claim(const char *name);
 #endif
 #ifdef STALL_LAB
+int stall_sys_read_line(const char *path, char *buf, size_t len);
+u64 stall_sys_free_hugepages(u64 page_size);
+bool stall_sys_thp_enabled(void);
+void stall_sys_catch_signals(void);
+int stall_sys_claim(const char *name);
 void stall_sys_on_exit(void (*undo)(void));
 void stall_sys_forget_undo(void);
 int stall_sys_cpu_node(int cpu);

@@ -3,7 +3,7 @@
  * A guest whose stage-2 is fully populated, for the stall tests to tear down.
  *
  * The test region sits at the top of guest physical memory, as memstress
- * puts it, split into equal memslots. Every vCPU writes each guest page of
+ * puts it. Every vCPU writes each guest page of
  * its share of the region once per pass, so after the first pass stage-2
  * maps the whole region at the granule the backing allows, and a later
  * pass dirties every page again.
@@ -25,13 +25,17 @@ struct stall_vm_cfg {
 	enum vm_guest_mode mode;
 	enum vm_mem_backing_src_type src;
 	u64 size;
+#ifdef STALL_LAB
 	int nr_slots;
+#endif
 	int nr_vcpus;
 #ifdef STALL_LAB
 	int node;		/* NUMA node for the test region, -1 for none */
 #endif
 	int test_cpu;		/* vCPUs run elsewhere where the host allows */
+#ifndef STALL_NO_KVM_MODES
 	bool manual_protect;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+#endif
 };
 
 struct stall_vm {
@@ -47,8 +51,12 @@ struct stall_vm {
 struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg);
 u64 stall_vm_run_pass(struct stall_vm *v);
 struct userspace_mem_region *stall_vm_slot(struct stall_vm *v, int idx);
+#ifndef STALL_NO_KVM_MODES
 u64 stall_vm_slot_host_pages(struct stall_vm *v);
+#endif
 void stall_vm_free(struct stall_vm *v);
+#ifndef STALL_NO_KVM_MODES
 void stall_vm_forget(struct stall_vm *v);
+#endif
 
 #endif /* SELFTEST_KVM_STALL_VM_H */

@@ -14,6 +14,7 @@ u64 stall_budget_stall_limit(const struct stall_budget *b, u64 baseline_ns)
 	return limit < baseline_ns ? UINT64_MAX : limit;
 }
 
+#ifndef STALL_NO_REPS
 /* How many of @n repetitions were judged (not noisy); @held of them held. */
 static int stall_budget_count(const enum stall_class *cls, int n, int *held)
 {
@@ -26,6 +27,7 @@ static int stall_budget_count(const enum stall_class *cls, int n, int *held)
 	}
 	return judged;
 }
+#endif
 
 /* The part of a window that counts as the CPU held: run-queue wait, else the gap. */
 static u64 stall_hold(const struct stall_obs *o)
@@ -154,6 +156,7 @@ void stall_budget_judge_kcall(const struct stall_budget *b, const struct stall_o
 }
 #endif
 
+#ifndef STALL_NO_REPS
 /*
  * The verdict of a held point after confirming repetitions:
  * held only when every judged repetition was, as the kernel's batch holds
@@ -167,7 +170,9 @@ enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n)
 		return STALL_NOISY;
 	return held ? STALL_HELD : STALL_OK;
 }
+#endif
 
+#ifdef STALL_LAB
 /* A time ratio of 0 leaves the teardown time unjudged (reported only). */
 bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_time_ns,
 			  u64 *limit_ns)
@@ -178,7 +183,9 @@ bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_ti
 	*limit_ns = (u64)(b->time_ratio * (double)best_time_ns);
 	return time_ns <= *limit_ns;
 }
+#endif
 
+#ifndef STALL_NO_REPS
 /*
  * The verdict of several repetitions, noisy ones left out: held when more
  * than half of the judged ones were, noisy when none could be judged.
@@ -191,3 +198,4 @@ enum stall_class stall_budget_majority(const enum stall_class *cls, int n)
 		return STALL_NOISY;
 	return 2 * held > judged ? STALL_HELD : STALL_OK;
 }
+#endif

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#ifdef STALL_LAB
 /*
  * Latency histogram for the stall probe, and order statistics.
  */
+#else
+/* Order statistics of repetitions. */
+#endif
+#ifdef STALL_LAB
 #include <errno.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
 
 #include "stall_hist.h"
 
+#ifdef STALL_LAB
 int stall_hist_init(struct stall_hist *h, u32 nr_buckets)
 {
 	memset(h, 0, sizeof(*h));
@@ -36,7 +43,6 @@ void stall_hist_reset(struct stall_hist *h)
 	h->max_ns = 0;
 }
 
-#ifndef STALL_NO_TEST
 /*
  * Smallest bucket upper bound below which at least @pct percent of the
  * samples lie (nearest-rank). Reporting the upper bound errs on the side of
@@ -72,9 +78,7 @@ u64 stall_hist_percentile_ns(const struct stall_hist *h, double pct)
 	}
 	return h->max_ns;
 }
-#endif
 
-#ifdef STALL_LAB
 /*
  * The histogram in power-of-two bins of microseconds, for a report's
  * plot: bin 0 holds the samples under 2 us, bin i those in [2^i, 2^(i+1))

@@ -4,7 +4,9 @@
  * themselves are in stall_load_net.c.
  */
 #define _GNU_SOURCE
+#ifdef STALL_LAB
 #include <arpa/inet.h>
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +27,9 @@
 
 static const struct stall_load_kind *const stall_load_table[] = {
 	&stall_load_net_kinds[0],
+#ifdef STALL_LAB
 	&stall_load_net_kinds[1],
 	&stall_load_net_kinds[2],
-#ifdef STALL_LAB
 	&stall_load_blk_kind,
 #endif
 };
@@ -48,6 +50,7 @@ static const struct stall_load_kind *stall_load_kind(const char *name, size_t le
 	return NULL;
 }
 
+#ifdef STALL_LAB
 static int stall_load_param(struct stall_load *l, const char *kv)
 {
 	if (!strncmp(kv, "msg=", 4))
@@ -65,7 +68,6 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 		snprintf(l->ns, sizeof(l->ns), "%s", kv + 3);
 		return 0;
 	}
-#ifdef STALL_LAB
 	if (!strncmp(kv, "bs=", 3))
 		return stall_parse_size(kv + 3, &l->size);
 	if (!strcmp(kv, "scratch=1")) {
@@ -81,34 +83,45 @@ static int stall_load_param(struct stall_load *l, const char *kv)
 		l->depth = n;
 		return 0;
 	}
-#endif
 	return -EINVAL;
 }
 
 /*
- * "tcp-stream", "tcp-stream:msg=9001B", "tcp-rr:peer=192.0.2.2:ns=/run/netns/b".
- * Defaults follow the 2024 report: 9001-byte messages.
+ * "tcp-stream", "tcp-stream:msg=9001B", "tcp-rr:msg=1K". Defaults follow
+ * the 2024 report: 9001-byte messages.
  */
+#else
+/* "tcp-stream": 9001-byte messages, as in the 2024 report. */
+#endif
 int stall_load_parse(struct stall_load *l, const char *spec)
 {
+#ifdef STALL_LAB
 	const char *colon = strchr(spec, ':');
 	char copy[sizeof(l->spec)], *kv, *save;
 	int i, ret;
+#else
+	int i;
+#endif
 
 	memset(l, 0, sizeof(*l));
 	snprintf(l->spec, sizeof(l->spec), "%s", spec);
+#ifdef STALL_LAB
 	l->kind = stall_load_kind(spec, colon ? (size_t)(colon - spec) : strlen(spec));
 	if (!l->kind || strlen(spec) >= sizeof(copy))
 		return -EINVAL;
+#else
+	l->kind = stall_load_kind(spec, strlen(spec));
+	if (!l->kind)
+		return -EINVAL;
+#endif
 	l->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
 	l->size = 9001;
+#ifdef STALL_LAB
 	if (!strcmp(l->kind->name, "tcp-rr"))
 		l->size = 64;
-#ifdef STALL_LAB
 	if (!strcmp(l->kind->name, "blk"))
 		l->size = 4096;
 	l->depth = 128;
-#endif
 	if (colon) {
 		/* "tcp-rr:", "tcp-rr::msg=1K": an empty parameter is a typo, not a default */
 		if (!colon[1] || strstr(colon, "::") || spec[strlen(spec) - 1] == ':')
@@ -123,7 +136,6 @@ int stall_load_parse(struct stall_load *l, const char *spec)
 	}
 	if (!l->size || l->size > (64 << 20))
 		return -EINVAL;
-#ifdef STALL_LAB
 	/*
 	 * O_DIRECT writes must be whole logical blocks (512 bytes at least);
 	 * the buffer, bs x qd, is touched and stays resident: 256 MiB at most.
@@ -134,12 +146,15 @@ int stall_load_parse(struct stall_load *l, const char *spec)
 #endif
 	for (i = 0; i < (int)ARRAY_SIZE(l->fd); i++)
 		l->fd[i] = -1;
+#ifdef STALL_LAB
 	for (i = 0; i < STALL_LOAD_NR_PHASES; i++)
 		if (stall_hist_init(&l->ph[i].lat, STALL_PROBE_HIST_US))
 			return -ENOMEM;
+#endif
 	return 0;
 }
 
+#ifdef STALL_LAB
 /* What stall_load_parse() allocated, for a load that will not run. */
 void stall_load_free(struct stall_load *l)
 {
@@ -163,6 +178,7 @@ static u64 stall_load_cpu_ns(struct stall_load *l)
 	}
 	return sum;
 }
+#endif
 
 /* Threads go round-robin onto @cpus. */
 int stall_load_start(struct stall_load *l, const int *cpus, int nr_cpus)
@@ -213,19 +229,34 @@ void stall_load_stop(struct stall_load *l)
 void stall_load_set_phase(struct stall_load *l, enum stall_load_phase phase)
 {
 	int old = __atomic_load_n(&l->phase, __ATOMIC_ACQUIRE);
+#ifdef STALL_LAB
 	u64 now = stall_now_ns(), cpu = stall_load_cpu_ns(l);
+#else
+	u64 now = stall_now_ns();
+#endif
 	struct stall_load_phase_stats *s = &l->ph[phase];
 
+#ifdef STALL_LAB
 	if (old != STALL_LOAD_IDLE) {
 		l->ph[old].end_ns = now;
 		l->ph[old].cpu_ns = cpu - l->ph[old].cpu_start_ns;
 	}
+#else
+	if (old != STALL_LOAD_IDLE)
+		l->ph[old].end_ns = now;
+#endif
 	if (phase != STALL_LOAD_IDLE) {
+#ifdef STALL_LAB
 		stall_hist_reset(&s->lat);
+#else
+		s->lat_max_ns = 0;
+#endif
 		memset(s->units, 0, sizeof(s->units));
 		s->start_ns = now;
 		s->end_ns = 0;
+#ifdef STALL_LAB
 		s->cpu_start_ns = cpu;
+#endif
 	}
 	__atomic_store_n(&l->phase, phase, __ATOMIC_RELEASE);
 }
@@ -273,13 +304,16 @@ void stall_load_summarize(struct stall_load *l, struct stall_load_result *r)
 #ifdef STALL_LAB
 	stall_load_series(l, r, rates, n, meas_rates, nm);
 	r->ops = meas->lat.count;
-#endif
 	r->base_max_ns = base->lat.max_ns;
+	r->meas_max_ns = meas->lat.max_ns;
 	r->meas_p50_ns = stall_hist_percentile_ns(&meas->lat, 50.0);
 	r->meas_p99_ns = stall_hist_percentile_ns(&meas->lat, 99.0);
-	r->meas_max_ns = meas->lat.max_ns;
 	if (base->end_ns > base->start_ns)
 		r->cpu_pct = 100.0 * base->cpu_ns / (base->end_ns - base->start_ns);
+#else
+	r->base_max_ns = base->lat_max_ns;
+	r->meas_max_ns = meas->lat_max_ns;
+#endif
 }
 
 #ifdef STALL_LAB
@@ -333,7 +367,7 @@ static void stall_load_place_irqs(struct stall_load *l, int test_cpu)
 
 /*
  * Start every load of the set for one repetition, their threads
- * round-robin on @cpus. A load that cannot run here (no peer, no memory)
+ * round-robin on @cpus. A load that cannot run here (no socket, no memory)
  * is marked skipped with its reason, and the others go on.
  */
 void stall_loads_start(struct stall_load *loads, int n, const int *cpus, int nr_cpus)
@@ -492,32 +526,38 @@ double stall_min_double(const double *v, int n)
 /* Medians over repetitions of one load's results. */
 void stall_load_medians(int n, struct stall_load_result *rep, struct stall_load_result *m)
 {
-	double d[5][STALL_MAX_REPS];
-	u64 u[5][STALL_MAX_REPS];
+	/* zeroed: the compiler cannot see that only the first @n are read */
+#ifdef STALL_LAB
+	double d[4][STALL_MAX_REPS] = {};
+	u64 u[5][STALL_MAX_REPS] = {};
+#else
+	double d[3][STALL_MAX_REPS] = {};
+	u64 u[2][STALL_MAX_REPS] = {};
+#endif
 	int i;
 
 	for (i = 0; i < n; i++) {
 		d[0][i] = rep[i].base_median;
 		d[1][i] = rep[i].base_worst;
 		d[2][i] = rep[i].meas_worst;
-		d[3][i] = rep[i].cpu_pct;
 		u[0][i] = rep[i].base_max_ns;
-		u[1][i] = rep[i].meas_p50_ns;
-		u[2][i] = rep[i].meas_p99_ns;
-		u[3][i] = rep[i].meas_max_ns;
+		u[1][i] = rep[i].meas_max_ns;
 #ifdef STALL_LAB
+		d[3][i] = rep[i].cpu_pct;
+		u[2][i] = rep[i].meas_p50_ns;
+		u[3][i] = rep[i].meas_p99_ns;
 		u[4][i] = rep[i].ops;
 #endif
 	}
 	m->base_median = stall_median_double(d[0], n);
 	m->base_worst = stall_median_double(d[1], n);
 	m->meas_worst = stall_median_double(d[2], n);
-	m->cpu_pct = stall_median_double(d[3], n);
 	m->base_max_ns = stall_median_u64(u[0], n);
-	m->meas_p50_ns = stall_median_u64(u[1], n);
-	m->meas_p99_ns = stall_median_u64(u[2], n);
-	m->meas_max_ns = stall_median_u64(u[3], n);
+	m->meas_max_ns = stall_median_u64(u[1], n);
 #ifdef STALL_LAB
+	m->cpu_pct = stall_median_double(d[3], n);
+	m->meas_p50_ns = stall_median_u64(u[2], n);
+	m->meas_p99_ns = stall_median_u64(u[3], n);
 	m->ops = stall_median_u64(u[4], n);
 #endif
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#ifdef STALL_LAB
 /*
  * TCP loads: a stream (throughput, gaps between deliveries), a
  * request/response loop (round-trip latency) and a connect loop
@@ -9,10 +10,21 @@
  * their interrupts exist. Every socket has 200 ms send and receive
  * timeouts, so each loop sees the stop flag within that time.
  */
+#else
+/*
+ * A TCP stream over loopback, as iperf3 measured the stall in the 2024
+ * report: the receiver records the bytes each window moved and the gap
+ * between deliveries. Loopback's receive path runs in softirq on the
+ * sending CPU. Every socket has 200 ms send and receive timeouts, so each
+ * loop sees the stop flag within that time.
+ */
+#endif
 #define _GNU_SOURCE
 #include <errno.h>
+#ifdef STALL_LAB
 #include <fcntl.h>
 #include <sched.h>
+#endif
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -34,7 +46,9 @@
 
 enum { NET_LISTEN, NET_CLIENT, NET_SERVER };
 
+#ifdef STALL_LAB
 #define NET_BACKLOG	4096
+#endif
 
 static int net_timeouts(int fd)
 {
@@ -48,6 +62,7 @@ static int net_timeouts(int fd)
 	return 0;
 }
 
+#ifdef STALL_LAB
 /*
  * A socket made in network namespace @ns: a socket keeps the namespace it
  * was created in, so this thread only visits @ns for the socket() call.
@@ -109,6 +124,26 @@ static int net_listen(struct stall_load *l, struct sockaddr_in *addr)
 	}
 	return fd;
 }
+#else
+/* A loopback listener on an ephemeral port; @addr gets its address. */
+static int net_listen(struct stall_load *l, struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) || listen(fd, 1) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len) || net_timeouts(fd)) {
+		snprintf(l->err, sizeof(l->err), "listener: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+#endif
 
 static int net_connect(const struct sockaddr_in *addr)
 {
@@ -123,8 +158,12 @@ static int net_connect(const struct sockaddr_in *addr)
 	return fd;
 }
 
-/* Listener, plus one connected pair for the stream and request/response loads. */
+/* A listener, and a pair of sockets connected through it. */
+#ifdef STALL_LAB
 static int net_setup(struct stall_load *l, bool pair)
+#else
+static int net_setup_pair(struct stall_load *l)
+#endif
 {
 	struct sockaddr_in *addr = calloc(1, sizeof(*addr));
 
@@ -134,8 +173,10 @@ static int net_setup(struct stall_load *l, bool pair)
 	l->fd[NET_LISTEN] = net_listen(l, addr);
 	if (l->fd[NET_LISTEN] < 0)
 		return -EIO;
+#ifdef STALL_LAB
 	if (!pair)
 		return 0;
+#endif
 	l->fd[NET_CLIENT] = net_connect(addr);
 	l->fd[NET_SERVER] = accept4(l->fd[NET_LISTEN], NULL, NULL, SOCK_CLOEXEC);
 	if (l->fd[NET_CLIENT] < 0 || l->fd[NET_SERVER] < 0 || net_timeouts(l->fd[NET_SERVER])) {
@@ -145,6 +186,7 @@ static int net_setup(struct stall_load *l, bool pair)
 	return 0;
 }
 
+#ifdef STALL_LAB
 static int net_setup_pair(struct stall_load *l)
 {
 	return net_setup(l, true);
@@ -154,6 +196,7 @@ static int net_setup_listener(struct stall_load *l)
 {
 	return net_setup(l, false);
 }
+#endif
 
 static void net_teardown(struct stall_load *l)
 {
@@ -221,6 +264,7 @@ static void *net_stream_recv(void *arg)
 	return NULL;
 }
 
+#ifdef STALL_LAB
 static void *net_rr_server(void *arg)
 {
 	struct stall_load *l = arg;
@@ -287,7 +331,6 @@ static void *net_connect_loop(void *arg)
 	return NULL;
 }
 
-#ifdef STALL_LAB
 /*
  * The interrupts of the virtio NICs in this namespace: with a peer in
  * another namespace, the traffic crosses them. Loopback has none.
@@ -323,7 +366,11 @@ static int net_find_irqs(struct stall_load *l)
 const struct stall_load_kind stall_load_net_kinds[] = {
 	{
 		.name = "tcp-stream",
+#ifdef STALL_LAB
 		.help = "TCP stream (msg=9001B; peer=ADDR:ns=NETNS to cross NICs)",
+#else
+		.help = "TCP stream over loopback, 9001-byte messages",
+#endif
 		.unit = "B",
 		.nr_threads = 2,
 		.setup = net_setup_pair,
@@ -333,6 +380,7 @@ const struct stall_load_kind stall_load_net_kinds[] = {
 		.find_irqs = net_find_irqs,
 #endif
 	},
+#ifdef STALL_LAB
 	{
 		.name = "tcp-rr",
 		.help = "TCP request/response (msg=64B; peer=, ns= likewise)",
@@ -341,9 +389,7 @@ const struct stall_load_kind stall_load_net_kinds[] = {
 		.setup = net_setup_pair,
 		.thread = { net_rr_server, net_rr_client },
 		.teardown = net_teardown,
-#ifdef STALL_LAB
 		.find_irqs = net_find_irqs,
-#endif
 	},
 	{
 		.name = "tcp-connect",
@@ -353,8 +399,7 @@ const struct stall_load_kind stall_load_net_kinds[] = {
 		.setup = net_setup_listener,
 		.thread = { net_accept_loop, net_connect_loop },
 		.teardown = net_teardown,
-#ifdef STALL_LAB
 		.find_irqs = net_find_irqs,
-#endif
 	},
+#endif
 };

@@ -66,26 +66,28 @@ void stall_sleep_ns(u64 ns)
 		;
 }
 
+#ifdef STALL_LAB
 int stall_window_init(struct stall_window *w)
 {
 	memset(w, 0, sizeof(*w));
 	return stall_hist_init(&w->lat, STALL_PROBE_HIST_US);
 }
 
-void stall_window_reset(struct stall_window *w)
-{
-	stall_hist_reset(&w->lat);
-	w->max_gap_ns = 0;
-#ifdef STALL_LAB
-	w->max_gap_end_ns = 0;
-#endif
-	w->nr_holds = 0;
-	w->missed = 0;
-}
-
 void stall_window_free(struct stall_window *w)
 {
 	stall_hist_free(&w->lat);
+}
+#endif
+
+void stall_window_reset(struct stall_window *w)
+{
+#ifdef STALL_LAB
+	stall_hist_reset(&w->lat);
+	w->max_gap_end_ns = 0;
+	w->missed = 0;
+#endif
+	w->max_gap_ns = 0;
+	w->nr_holds = 0;
 }
 
 /*
@@ -110,11 +112,15 @@ static void stall_window_keep_hold(struct stall_window *w, u64 now, u64 held, u6
 	w->holds[i].slack_ns = slack;
 }
 
+#ifdef STALL_LAB
 static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
 			     u64 held, u64 slack)
+#else
+static void stall_window_add(struct stall_window *w, u64 now, u64 gap, u64 held, u64 slack)
+#endif
 {
-	stall_hist_add(&w->lat, lat);
 #ifdef STALL_LAB
+	stall_hist_add(&w->lat, lat);
 	if (gap > w->max_gap_ns)
 		w->max_gap_end_ns = now;
 #endif
@@ -229,17 +235,27 @@ static void *stall_probe_main(void *arg)
 		gap = prev ? now - prev : 0;
 		if (p->sched_fd >= 0)
 			held = stall_probe_held(p, &hs, lat, gap, &slack);
+#ifdef STALL_LAB
 		if (cur)
 			stall_window_add(cur, now, lat, gap, held, slack);
+#else
+		if (cur)
+			stall_window_add(cur, now, gap, held, slack);
+#endif
 		prev = now;
 
 		if (!cur) {
 			next = now + STALL_PROBE_IDLE_NS;
 			continue;
 		}
+#ifdef STALL_LAB
 		/* keep the schedule's phase across a stall, count what it ate */
 		for (next += p->period_ns; next <= now; next += p->period_ns)
 			cur->missed++;
+#else
+		/* keep the schedule's phase across a stall */
+		next += ((now - next) / p->period_ns + 1) * p->period_ns;
+#endif
 	}
 	return NULL;
 }

@@ -152,28 +152,45 @@ static int print_hold(struct stall_params *p, const struct stall_result *res, ch
 void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns)
 {
-	u64 p99[STALL_MAX_REPS], lat[STALL_MAX_REPS], gaps[STALL_MAX_REPS];
+#ifdef STALL_LAB
+	u64 p99[STALL_MAX_REPS], lat[STALL_MAX_REPS];
+#endif
 	struct stall_rep *r = &res->rep[res->worst];
+	u64 gaps[STALL_MAX_REPS];
+#ifndef STALL_NO_CHUNKS
 	char line[768], bs[16], ss[16], held[24];
+#else
+	char line[768], ss[16], held[24];
+#endif
 	size_t n;
 	int i;
 
+	for (i = 0; i < res->nr_reps; i++)
+		gaps[i] = res->rep[i].meas.gap_ns;
+#ifdef STALL_LAB
 	for (i = 0; i < res->nr_reps; i++) {
 		p99[i] = res->rep[i].p99_ns;
 		lat[i] = res->rep[i].lat_max_ns;
-		gaps[i] = res->rep[i].meas.gap_ns;
 	}
+#endif
 	snprintf(held, sizeof(held), "%lu", US(res->held_ns));
+#ifndef STALL_NO_CHUNKS
 	n = snprintf(line, sizeof(line), "point mode=%s batch=%s size=%s ops=%lu",
 		     mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
 		     fmt_size(p->size, ss), (unsigned long)r->nr_ops);
+#else
+	n = snprintf(line, sizeof(line), "point mode=%s size=%s ops=%lu", mode->name,
+		     fmt_size(p->size, ss), (unsigned long)r->nr_ops);
+#endif
 	n += snprintf(line + n, sizeof(line) - n, " time_us=%lu gibps=%.2f", US(res->time_ns),
 		      gibps(p->size, res->time_ns));
 	n += snprintf(line + n, sizeof(line) - n, " populate_us=%lu populate_gibps=%.2f",
 		      US(r->populate_ns), gibps(p->size, r->populate_ns));
+#ifdef STALL_LAB
 	n += snprintf(line + n, sizeof(line) - n, " p99_us=%lu lat_max_us=%lu missed=%lu",
 		      US(stall_median_u64(p99, res->nr_reps)), US(stall_max_u64(lat, res->nr_reps)),
 		      (unsigned long)r->missed);
+#endif
 	n += snprintf(line + n, sizeof(line) - n,
 		      " stall_us=%lu stall_max_us=%lu held_us=%s ctl_us=%lu base_us=%lu",
 		      US(res->gap_ns), US(stall_max_u64(gaps, res->nr_reps)),
@@ -220,9 +237,7 @@ static void print_kernel_call(struct stall_params *p, const char *name,
 	if (c->stack[0])
 		ksft_print_msg("%s: call stack: %s\n", name, c->stack);
 }
-#endif
 
-#ifdef STALL_LAB
 /* The hold the kernel trace put on stage-2 work, if any: its work, calls and function. */
 static bool print_attributed_hold(const char *name, const struct stall_rep *r)
 {
@@ -236,7 +251,6 @@ static bool print_attributed_hold(const char *name, const struct stall_rep *r)
 		       "call(s) under", hold_fn_name(r), r->v.why);
 	return true;
 }
-#endif
 
 /* What held the CPU, for a point over budget. */
 void stall_report_attribution(struct stall_params *p, const char *name,
@@ -244,14 +258,11 @@ void stall_report_attribution(struct stall_params *p, const char *name,
 {
 	struct stall_rep *r = &res->rep[res->worst];
 
-#ifdef STALL_LAB
 	if (print_attributed_hold(name, r)) {
 		print_kernel_call(p, name, res);
 		return;
 	}
-#endif
 	ksft_print_msg("%s: CPU held %lu us (%s)\n", name, US(stall_rep_hold(r)), r->v.why);
-#ifdef STALL_LAB
 	print_kernel_call(p, name, res);
-#endif
 }
+#endif

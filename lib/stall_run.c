@@ -4,7 +4,9 @@
  * kselftest runner's timeout.
  */
 #include <errno.h>
+#ifdef STALL_LAB
 #include <limits.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +17,10 @@
 #include "stall_parse.h"
 #include "stall_run.h"
 
+#ifdef STALL_LAB
 /* The kselftest runner's timeout where a "settings" file names none */
 #define STALL_RUN_KSELFTEST_NS		(45ULL * 1000000000ULL)
+#endif
 #define STALL_RUN_MIN_MARGIN_NS		1000000000ULL
 
 /* A time budget: 0 for none, else a duration with its unit ("90s", "1500ms"). */
@@ -35,19 +39,15 @@ int stall_run_parse(const char *s, u64 *ns)
 /* Whole seconds, as the runner's "timeout" values are. */
 static int stall_run_seconds(const char *s, u64 *ns)
 {
-	char *end;
-	unsigned long long v;
+	long v;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > 1000000000ULL)
+	if (stall_parse_count(s, 1000000000L, &v))
 		return -EINVAL;
 	*ns = v * 1000000000ULL;
 	return 0;
 }
 
+#ifdef STALL_LAB
 /*
  * The timeout a kselftest "settings" file gives its directory's tests: its
  * last "timeout=" line, as the runner evaluates them all in turn, else the
@@ -70,7 +70,9 @@ int stall_run_settings(const char *path, u64 *ns)
 	fclose(f);
 	return ret;
 }
+#endif
 
+#ifdef STALL_LAB
 /*
  * The default budget: the runner's own timeout where it runs the test (it
  * exports kselftest_timeout, --override-timeout included), else the
@@ -102,6 +104,26 @@ u64 stall_run_default(const char **from)
 	*from = "the kvm directory's timeout: no settings file next to the test";
 	return STALL_RUN_DEFAULT_NS;
 }
+#else
+/*
+ * The default budget: the runner's own timeout where it runs the test (it
+ * exports kselftest_timeout, the directory's settings file and
+ * --override-timeout included), else the kvm directory's 120 s; @from
+ * says which.
+ */
+u64 stall_run_default(const char **from)
+{
+	const char *env = getenv("kselftest_timeout");
+	u64 ns;
+
+	if (env && !stall_run_seconds(env, &ns)) {
+		*from = "the kselftest runner's timeout";
+		return ns;
+	}
+	*from = "the kvm directory's timeout";
+	return STALL_RUN_DEFAULT_NS;
+}
+#endif
 
 /*
  * When this process started, on CLOCK_MONOTONIC: /proc/self/stat's

@@ -4,20 +4,20 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#ifdef STALL_LAB
 #include <fcntl.h>
+#endif
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/types.h>
-#ifndef STALL_NO_TEST
-#include <signal.h>
+#ifdef STALL_LAB
 #include <sys/prctl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#endif
-#ifdef STALL_LAB
 #include <dirent.h>
 #include <sys/syscall.h>
 #include <linux/mempolicy.h>
@@ -66,10 +66,13 @@ int stall_sys_pick_cpus(int avoid, int *cpus, int nr)
 	return n;
 }
 
+#ifdef STALL_LAB
 /*
  * Ask the CPUs to stay out of deep idle states while the probe runs, as
  * cyclictest does: a wake-up from a deep C-state is latency the teardown
- * did not cause. The request lasts as long as the returned descriptor.
+ * did not cause. The request lasts as long as the returned descriptor,
+ * which the kernel drops when the process ends, however it ends: no
+ * system setting outlives the run.
  */
 int stall_sys_hold_dma_latency(void)
 {
@@ -85,6 +88,7 @@ int stall_sys_hold_dma_latency(void)
 	}
 	return fd;
 }
+#endif
 
 #ifndef STALL_NO_TEST
 #ifdef STALL_LAB
@@ -101,7 +105,6 @@ static void stall_sys_undo_all(void)
 	for (i = stall_sys_nr_undo - 1; i >= 0; i--)
 		stall_sys_undo[i]();
 }
-#endif
 
 /*
  * A run ended by a signal says so in its KTAP: the kselftest runner's
@@ -139,7 +142,6 @@ void stall_sys_catch_signals(void)
 		sigaction(stall_sys_sigs[i], &sa, NULL);
 }
 
-#ifdef STALL_LAB
 /*
  * Run @undo (async-signal-safe, idempotent) at exit and on SIGINT, SIGTERM,
  * SIGHUP, SIGQUIT and SIGPIPE, as rtla's osnoise restores what it changed. A child
@@ -174,7 +176,6 @@ int stall_sys_write(const char *path, const char *val, size_t len, int flags)
 	close(fd);
 	return ret;
 }
-#endif
 
 int stall_sys_read_line(const char *path, char *buf, size_t len)
 {
@@ -190,7 +191,6 @@ int stall_sys_read_line(const char *path, char *buf, size_t len)
 	return ret;
 }
 
-#ifdef STALL_LAB
 /* The node a CPU belongs to: sysfs lists it as a "nodeN" link in the CPU's directory. */
 int stall_sys_cpu_node(int cpu)
 {
@@ -341,6 +341,7 @@ u64 stall_sys_mem_available(void)
 	return mem;
 }
 
+#ifdef STALL_LAB
 u64 stall_sys_free_hugepages(u64 page_size)
 {
 	char path[128], buf[32];
@@ -386,4 +387,5 @@ int stall_sys_claim(const char *name)
 	}
 	return fd;
 }
+#endif
 #endif

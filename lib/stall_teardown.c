@@ -1,24 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Teardown modes of kvm_page_table_stall_test.
- *
- * Which kernel path each mode drives (arch/arm64/kvm/mmu.c, 6.12):
- *   munmap, madvise: MMU-notifier invalidation of the range, which
- *	unmaps stage-2 through stage2_apply_range() with mmu_lock held;
- *   memslot-delete: kvm_arch_flush_shadow_memslot() per slot;
- *   vm-destroy: kvm_pgtable_stage2_destroy() of the whole table, from the
- *	VM's last close (the MMU notifier's release, as at the VMM's exit);
- *   dirty-log-enable: kvm_mmu_wp_memory_region() write-protects the slot;
- *   dirty-log-clear: KVM_CLEAR_DIRTY_LOG write-protects what it clears,
- *	holding mmu_lock across the whole range of one call.
+ * Teardown modes of kvm_page_table_stall_test. Each mode's functions say
+ * which kernel path it drives (arch/arm64/kvm/mmu.c, 6.12).
  */
 #define _GNU_SOURCE
+#ifndef STALL_NO_KVM_MODES
 #include <dirent.h>
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifndef STALL_NO_KVM_MODES
 #include <linux/bitmap.h>
+#endif
 #include <sys/mman.h>
 #include <linux/types.h>
 #ifdef STALL_LAB
@@ -34,9 +29,7 @@
 #include "stall_teardown.h"
 #ifdef STALL_LAB
 #include "stall_sys.h"
-#endif
 
-#ifdef STALL_LAB
 /* How long a process-exit child may take to exit once told to. */
 #define STALL_EXIT_TIMEOUT_MS	(10 * 60 * 1000)
 
@@ -45,13 +38,16 @@ struct stall_child_report {
 };
 #endif
 
+#ifndef STALL_NO_CHUNKS
 u64 stall_point_batch_bytes(const struct stall_point *pt)
 {
 	if (!pt->mode->batched || pt->batch >= pt->cfg.size)
 		return pt->cfg.size;
 	return pt->batch;
 }
+#endif
 
+#ifdef STALL_LAB
 int stall_point_nr_slots(const struct stall_mode *mode, u64 size, u64 batch)
 {
 	if (!mode->slot_per_batch || batch >= size || !batch)
@@ -59,10 +55,16 @@ int stall_point_nr_slots(const struct stall_mode *mode, u64 size, u64 batch)
 	return size / batch;
 }
 
+#endif
+
 static void stall_setup_vm(struct stall_point *pt)
 {
 	pt->v = stall_vm_create(&pt->cfg);
+#ifndef STALL_NO_CHUNKS
 	pt->populate_ns = stall_vm_run_pass(pt->v);
+#else
+	stall_vm_run_pass(pt->v);
+#endif
 }
 
 static void stall_cleanup_vm(struct stall_point *pt)
@@ -71,6 +73,7 @@ static void stall_cleanup_vm(struct stall_point *pt)
 	pt->v = NULL;
 }
 
+#ifndef STALL_NO_CHUNKS
 /* The mode's chunk operation over the test region, one batch at a time. */
 static void stall_run_chunks(struct stall_point *pt)
 {
@@ -83,7 +86,16 @@ static void stall_run_chunks(struct stall_point *pt)
 		pt->nr_ops++;
 	}
 }
+#else
+/* The mode's range operation over the whole test region, in one call. */
+static void stall_run_chunks(struct stall_point *pt)
+{
+	pt->mode->chunk(stall_vm_slot(pt->v, 0), 0, pt->cfg.size);
+	pt->nr_ops = 1;
+}
+#endif
 
+#ifndef STALL_NO_CHUNKS
 /* Generic limits of a batched point; NULL when it can run. */
 static const char *stall_batch_unsupported(const struct stall_point *pt)
 {
@@ -96,7 +108,12 @@ static const char *stall_batch_unsupported(const struct stall_point *pt)
 		return "batch is not a multiple of the backing or guest page size";
 	return NULL;
 }
+#endif
 
+/*
+ * munmap, madvise: MMU-notifier invalidation of the range, which unmaps
+ * stage-2 through stage2_apply_range() with mmu_lock held.
+ */
 static void stall_op_munmap(struct userspace_mem_region *r, u64 off, u64 len)
 {
 	int ret = munmap(r->host_mem + off, len);
@@ -126,8 +143,8 @@ static void stall_op_punch(struct userspace_mem_region *r, u64 off, u64 len)
 
 	TEST_ASSERT(!ret, __KVM_SYSCALL_ERROR("fallocate(PUNCH_HOLE)", ret));
 }
-#endif
 
+/* memslot-delete: kvm_arch_flush_shadow_memslot() per slot */
 static const char *stall_memslot_unsupported(const struct stall_point *pt)
 {
 	u64 batch = stall_point_batch_bytes(pt);
@@ -155,7 +172,9 @@ static void stall_run_memslot_delete(struct stall_point *pt)
 		pt->nr_ops++;
 	}
 }
+#endif
 
+#ifndef STALL_NO_KVM_MODES
 /*
  * Close what still references the VM after kvm_vm_release(): the 6.12
  * library keeps the binary-stats fd (which holds a reference to the VM)
@@ -183,6 +202,10 @@ static void stall_close_vm_stats_fd(void)
 	closedir(dir);
 }
 
+/*
+ * vm-destroy: kvm_pgtable_stage2_destroy() of the whole table, from the
+ * VM's last close (the MMU notifier's release, as at the VMM's exit).
+ */
 static void stall_run_vm_destroy(struct stall_point *pt)
 {
 	kvm_vm_release(pt->v->vm);
@@ -195,6 +218,7 @@ static void stall_cleanup_vm_destroy(struct stall_point *pt)
 	stall_vm_forget(pt->v);
 	pt->v = NULL;
 }
+#endif
 
 #ifdef STALL_LAB
 /* process-exit, the VMM's view of vm-destroy: the lab kit's */
@@ -288,14 +312,21 @@ static void stall_cleanup_process_exit(struct stall_point *pt)
 	close(pt->go_fd);
 	close(pt->pidfd);
 }
-#endif
 
+/* dirty-log-enable: kvm_mmu_wp_memory_region() write-protects the slot. */
 static void stall_run_dirty_log_enable(struct stall_point *pt)
 {
 	vm_mem_region_set_flags(pt->v->vm, STALL_VM_SLOT0, KVM_MEM_LOG_DIRTY_PAGES);
 	pt->nr_ops = 1;
 }
+#endif
 
+#ifndef STALL_NO_KVM_MODES
+
+/*
+ * dirty-log-clear: KVM_CLEAR_DIRTY_LOG write-protects what it clears,
+ * holding mmu_lock across the whole range of one call.
+ */
 static const char *stall_clear_unsupported(const struct stall_point *pt)
 {
 	u64 pages = stall_point_batch_bytes(pt) / getpagesize();
@@ -343,12 +374,18 @@ static void stall_cleanup_dirty_log_clear(struct stall_point *pt)
 	stall_cleanup_vm(pt);
 }
 
+#endif
+
 const struct stall_mode stall_modes[] = {
 	{
 		.name = "munmap",
+#ifndef STALL_NO_CHUNKS
 		.help = "munmap() the guest memory in batches",
 		.batched = true,
 		.unsupported = stall_batch_unsupported,
+#else
+		.help = "munmap() the guest memory",
+#endif
 		.setup = stall_setup_vm,
 		.run = stall_run_chunks,
 		.chunk = stall_op_munmap,
@@ -356,9 +393,13 @@ const struct stall_mode stall_modes[] = {
 	},
 	{
 		.name = "madvise",
+#ifndef STALL_NO_CHUNKS
 		.help = "madvise(MADV_DONTNEED) the guest memory in batches",
 		.batched = true,
 		.unsupported = stall_batch_unsupported,
+#else
+		.help = "madvise(MADV_DONTNEED) the guest memory",
+#endif
 		.setup = stall_setup_vm,
 		.run = stall_run_chunks,
 		.chunk = stall_op_madvise,
@@ -375,7 +416,6 @@ const struct stall_mode stall_modes[] = {
 		.chunk = stall_op_punch,
 		.cleanup = stall_cleanup_vm,
 	},
-#endif
 	{
 		.name = "memslot-delete",
 		.help = "delete batch-sized memslots one by one",
@@ -386,6 +426,8 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_memslot_delete,
 		.cleanup = stall_cleanup_vm,
 	},
+#endif
+#ifndef STALL_NO_KVM_MODES
 	{
 		.name = "vm-destroy",
 		.help = "close the VM (its last reference)",
@@ -393,6 +435,7 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_vm_destroy,
 		.cleanup = stall_cleanup_vm_destroy,
 	},
+#endif
 #ifdef STALL_LAB
 	{
 		.name = "process-exit",
@@ -401,7 +444,6 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_process_exit,
 		.cleanup = stall_cleanup_process_exit,
 	},
-#endif
 	{
 		.name = "dirty-log-enable",
 		.help = "enable dirty logging, write-protecting stage-2",
@@ -409,6 +451,8 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_dirty_log_enable,
 		.cleanup = stall_cleanup_vm,
 	},
+#endif
+#ifndef STALL_NO_KVM_MODES
 	{
 		.name = "dirty-log-clear",
 		.help = "KVM_CLEAR_DIRTY_LOG in batches after a dirtying pass",
@@ -418,6 +462,7 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_dirty_log_clear,
 		.cleanup = stall_cleanup_dirty_log_clear,
 	},
+#endif
 };
 
 const int stall_nr_modes = ARRAY_SIZE(stall_modes);

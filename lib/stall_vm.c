@@ -3,12 +3,9 @@
  * A guest with a fully populated stage-2, for the stall tests.
  *
  * Not memstress's, though it has the same layout: memstress_guest_code()
- * draws a random number per page, a pass six times slower (3.3 s against
- * 0.55 s for 256M on nested x86 KVM); its vCPU threads spin until all run
- * and are joined without a bound; and with its VM, even with this guest
- * code and these threads, two boots of arm64 KVM in QEMU with -icount
- * (virtual time) disagreed by 0.9-2.4 % on the 2M point's stall, against
- * 0.02-0.3 % with this file.
+ * draws a random number per page (a pass six times slower), its vCPU
+ * threads are joined without a bound, and with its VM two -icount boots of
+ * arm64 KVM in QEMU disagreed by 0.9-2.4 % on a stall, against 0.02-0.3 %.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -105,11 +102,14 @@ struct userspace_mem_region *stall_vm_slot(struct stall_vm *v, int idx)
 	return memslot2region(v->vm, STALL_VM_SLOT0 + idx);
 }
 
+#ifndef STALL_NO_KVM_MODES
 /* KVM counts memslot pages, and dirty-log bits, in host pages. */
 u64 stall_vm_slot_host_pages(struct stall_vm *v)
 {
 	return v->slot_size / getpagesize();
 }
+
+#endif
 
 #ifdef STALL_LAB
 /* -n: the slot's memory on one node, bound before the guest faults it in */
@@ -122,7 +122,6 @@ static void stall_vm_bind(struct stall_vm *v, int i)
 	ret = stall_sys_bind(stall_vm_slot(v, i)->host_mem, v->slot_size, v->cfg.node);
 	TEST_ASSERT(!ret, "mbind() of slot %d to node %d: %s", i, v->cfg.node, strerror(-ret));
 }
-#endif
 
 static void stall_vm_add_slots(struct stall_vm *v, u64 guest_pages)
 {
@@ -132,11 +131,10 @@ static void stall_vm_add_slots(struct stall_vm *v, u64 guest_pages)
 	for (i = 0; i < v->cfg.nr_slots; i++) {
 		vm_userspace_mem_region_add(v->vm, v->cfg.src, v->gpa + i * v->slot_size,
 					    STALL_VM_SLOT0 + i, slot_pages, 0);
-#ifdef STALL_LAB
 		stall_vm_bind(v, i);
-#endif
 	}
 }
+#endif
 
 struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg)
 {
@@ -148,14 +146,20 @@ struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg)
 
 	TEST_ASSERT(cfg->nr_vcpus > 0 && cfg->nr_vcpus <= STALL_VM_MAX_VCPUS,
 		    "vCPU count %d out of range", cfg->nr_vcpus);
+#ifdef STALL_LAB
 	TEST_ASSERT(cfg->nr_slots > 0 && cfg->size % ((u64)cfg->nr_slots * align) == 0,
 		    "%lu bytes do not split into %d slots of whole %lu-byte pages",
 		    (unsigned long)cfg->size, cfg->nr_slots, (unsigned long)align);
+#endif
 
 	v = calloc(1, sizeof(*v));
 	TEST_ASSERT(v, "calloc() of the stall VM");
 	v->cfg = *cfg;
+#ifdef STALL_LAB
 	v->slot_size = cfg->size / cfg->nr_slots;
+#else
+	v->slot_size = cfg->size;
+#endif
 	stall_sys_pick_cpus(cfg->test_cpu, v->vcpu_cpu, cfg->nr_vcpus);
 
 	v->vm = __vm_create_with_vcpus(VM_SHAPE(cfg->mode), cfg->nr_vcpus, guest_pages,
@@ -163,11 +167,17 @@ struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg)
 	TEST_ASSERT(guest_pages < v->vm->max_gfn, "%lu MiB exceed the guest's physical space",
 		    (unsigned long)(cfg->size >> 20));
 	v->gpa = align_down((v->vm->max_gfn + 1 - guest_pages - 1) * page_size, align);
+#ifndef STALL_NO_KVM_MODES
 	if (cfg->manual_protect)
 		vm_enable_cap(v->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+#endif
 
+#ifdef STALL_LAB
 	stall_vm_add_slots(v, guest_pages);
+#else
+	vm_userspace_mem_region_add(v->vm, cfg->src, v->gpa, STALL_VM_SLOT0, guest_pages, 0);
+#endif
 	virt_map(v->vm, STALL_VM_GVA, v->gpa, guest_pages);
 
 	for (i = 0; i < cfg->nr_vcpus; i++) {
@@ -188,6 +198,7 @@ void stall_vm_free(struct stall_vm *v)
 	free(v);
 }
 
+#ifndef STALL_NO_KVM_MODES
 /*
  * Free what is left of a VM whose file descriptors kvm_vm_release()
  * closed (the vm-destroy mode times that close): kvm_vm_free() would
@@ -215,3 +226,4 @@ void stall_vm_forget(struct stall_vm *v)
 	free(v->vm);
 	free(v);
 }
+#endif

@@ -133,14 +133,15 @@ stage=$work/stage
 staged=
 for msg in "$series"/[0-9]*-*.txt; do
 	kpatch=$(sed -n '1s/^Patch: //p' "$msg")
-	files=$(sed -n '1s/^Files: //p' "$msg")
+	files=$(sed -n '1s/^Files: *//p' "$msg")
 	flags=$(sed -n '2s/^Unifdef: //p' "$msg")
 	if [ -n "$kpatch" ]; then
 		# a kernel change: the patch's diff, its own header left out
 		git -C "$repo" apply --whitespace=error-all "$root/$kpatch" ||
 			{ echo "mkseries: $kpatch does not apply to $tag" >&2; exit 1; }
 	else
-		[ -n "$files" ] || { echo "mkseries: $msg has no Files: or Patch: line" >&2; exit 1; }
+		# a patch may add no file, only what a file's staged code adds
+		[ -n "$files$flags" ] || { echo "mkseries: $msg has no Files: or Patch: line" >&2; exit 1; }
 		staged="$staged $files"
 		for f in $staged; do
 			[ -f "$root/$f" ] || { echo "mkseries: $msg: no $f" >&2; exit 1; }
@@ -157,12 +158,8 @@ for msg in "$series"/[0-9]*-*.txt; do
 				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" | cat -s > "$stage/$f"
 				rm "$stage/$f.tmp" ;;
 			*.config)
-				# the lab kit's options close the fragment; the loads'
-				# come with their patch
-				sed '/^# lab kit/,$d' "$root/$f" > "$stage/$f"
-				case " $flags " in *" -DSTALL_NO_LOADS "*)
-					sed -i '/^# loads:/,/^CONFIG_/d' "$stage/$f" ;;
-				esac ;;
+				# the lab kit's options close the fragment
+				sed '/^# lab kit/,$d' "$root/$f" > "$stage/$f" ;;
 			*)
 				cp "$root/$f" "$stage/$f" ;;
 			esac

@@ -10,13 +10,11 @@
  * so preemption is off for a whole batch (1 GiB with 4K pages) and nothing
  * else runs on that CPU: not the woken thread, not softirq-driven IO.
  *
- * Sweeps teardown modes and batch sizes; for each point reports the
- * teardown time and throughput, the probe's latency and its longest gap
- * between two wake-ups (the stall), and judges how long the probe waited
- * for its CPU against the allowance, in one KTAP result.
- *
- * Needs /dev/kvm, root (SCHED_FIFO), and free memory for the region; for
- * hugepage backings, enough free hugepages reserved beforehand.
+ * Each point of the sweep reports the teardown's time and rate, the
+ * probe's longest gap between two wake-ups (the stall) and how long it
+ * waited for its CPU, and judges that wait against the allowance, in one
+ * KTAP result. Needs /dev/kvm, root (SCHED_FIFO) and free memory for the
+ * region.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,11 +33,15 @@
 
 #include "kvm_util.h"
 #include "test_util.h"
+#ifdef STALL_LAB
 #include "guest_modes.h"
+#endif
 #include "stall_budget.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
+#ifndef STALL_NO_BUDGET
 #include "stall_run.h"
+#endif
 #include "stall_sys.h"
 #include "stall_teardown.h"
 #include "stall_result.h"
@@ -51,21 +53,27 @@
 
 #define DEFAULT_TEST_MEM_SIZE	(512ULL << 20)
 #define DEFAULT_BASELINE_NS	(200ULL * 1000 * 1000)
+#ifndef STALL_NO_CHUNKS
 #define DEFAULT_BATCHES		"granule,2M,32M,512M,1G,all"
+#endif
 #define OP_TIMEOUT_S		(10 * 60)
 #ifndef STALL_NO_LOADS
 /* loads warm up before the baseline, and are watched for 5 windows at least */
 #define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
 #endif
 #define US(ns)			STALL_US(ns)
+#ifndef STALL_NO_BUDGET
 #define SEC(ns)			STALL_SEC(ns)
+#endif
 /*
  * A noisy point's skip reason carries no figure: CI parsers (LKFT's) fold
  * a skip's reason into the result's name, which must not change between
  * runs. The figures go on a diagnostic line before it.
  */
 #define NOISY_SKIP		"machine too noisy to judge"
+#ifndef STALL_NO_REPS
 #define NOISY_UNCONFIRMED	NOISY_SKIP ": a hold not every repetition confirmed"
+#endif
 #define NOISY_CONTROL		NOISY_SKIP ": %s"
 #define NOISY_FIGURES \
 	"%s: %d of %d judged repetitions held, stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
@@ -77,10 +85,28 @@ static const char *results_path;
 #endif
 #if defined(STALL_LAB)
 #define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:S:R:L:i:w:n:P:Q:W:D:j:"
+#elif defined(STALL_NO_REPS)
+#define OPTSTRING	":hb:v:c:l:"
+#define USAGE		"[-h] [-b mem-size] [-v vcpus] [-c cpu] [-l allowance]"
+#elif defined(STALL_NO_CHUNKS)
+#define OPTSTRING	":hb:v:c:r:l:"
+#define USAGE		"[-h] [-b mem-size] [-v vcpus] [-c cpu] [-r reps] [-l allowance]"
+#elif defined(STALL_NO_KVM_MODES)
+#define OPTSTRING	":hb:v:c:B:r:l:"
+#define USAGE		"[-h] [-b mem-size] [-v vcpus] [-c cpu] [-B batches] [-r reps]\n" \
+			"          [-l allowance]"
+#elif defined(STALL_NO_BUDGET)
+#define OPTSTRING	":hb:v:c:t:B:r:l:"
+#define USAGE		"[-h] [-b mem-size] [-v vcpus] [-c cpu] [-t modes] [-B batches]\n" \
+			"          [-r reps] [-l allowance]"
 #elif defined(STALL_NO_LOADS)
-#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:"
+#define OPTSTRING	":hb:v:c:t:B:r:l:d:"
+#define USAGE		"[-h] [-b mem-size] [-v vcpus] [-c cpu] [-t modes] [-B batches]\n" \
+			"          [-r reps] [-l allowance] [-d time-budget]"
 #else
-#define OPTSTRING	":hm:b:v:s:c:t:B:r:l:T:d:L:"
+#define OPTSTRING	":hb:v:c:t:B:r:l:d:L:"
+#define USAGE		"[-h] [-b mem-size] [-v vcpus] [-c cpu] [-t modes] [-B batches]\n" \
+			"          [-r reps] [-l allowance] [-d time-budget]"
 #endif
 
 static const char *fmt_size(u64 bytes, char *buf)
@@ -256,20 +282,23 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	r->base_gap_ns = base_win.max_gap_ns;
 	observe(&meas_win, &r->meas);
 	observe(&ctl_win, &r->ctl);
+#ifdef STALL_LAB
 	r->p99_ns = stall_hist_percentile_ns(&meas_win.lat, 99.0);
 	r->lat_max_ns = meas_win.lat.max_ns;
-#ifdef STALL_LAB
 	r->p50_ns = stall_hist_percentile_ns(&meas_win.lat, 50.0);
 	r->p999_ns = stall_hist_percentile_ns(&meas_win.lat, 99.9);
 	r->nr_hist = stall_hist_log2(&meas_win.lat, r->hist, STALL_HIST_LOG2_BINS);
 	r->hist_over = meas_win.lat.overflow;
-#endif
 	r->missed = meas_win.missed;
+#endif
+#ifndef STALL_NO_CHUNKS
 	r->populate_ns = pt->populate_ns;
+#endif
 	r->nr_ops = pt->nr_ops;
 	stall_judge_rep(p, r);
 }
 
+#ifndef STALL_NO_BUDGET
 /*
  * Whether @reps repetitions of the point fit in what is left of the run's
  * time budget, by what the points already run cost, this one's own
@@ -288,6 +317,9 @@ static bool point_fits(struct stall_params *p, const struct stall_point *pt,
 	return stall_run_fits(&p->run, res->est_ns, stall_now_ns(), &res->left_ns);
 }
 
+#endif
+
+#ifndef STALL_NO_REPS
 /* One repetition, run again while the machine's noise left it unjudgeable; returns the runs. */
 static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 			  struct stall_result *res, int i)
@@ -297,7 +329,9 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 #ifdef STALL_LAB
 	char bs[16];
 #endif
+#ifndef STALL_NO_BUDGET
 	u64 t0;
+#endif
 
 	do {
 #ifdef STALL_LAB
@@ -306,21 +340,29 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 			 pt->mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
 			 res->nr_reps, runs ? " (again: the machine was noisy)" : "");
 #endif
+#ifndef STALL_NO_BUDGET
 		t0 = stall_now_ns();
+#endif
 		run_rep(p, pt, res, i);
+#ifndef STALL_NO_BUDGET
 		stall_run_rep(&p->run, pt->mode - stall_modes, r->nr_ops, stall_now_ns() - t0,
 			      r->time_ns, p->baseline_ns);
+#endif
 		runs++;
 	} while (r->v.cls == STALL_NOISY && runs <= STALL_NOISY_RETRIES);
 	return runs;
 }
+
+#endif
 
 static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 		      const struct stall_mode *mode, struct stall_result *res)
 {
 	struct stall_point pt = {
 		.mode = mode,
+#ifndef STALL_NO_CHUNKS
 		.batch = res->batch,
+#endif
 #ifdef STALL_LAB
 		.populate_timeout_ns = 1800ULL * 1000000000ULL,
 #endif
@@ -335,33 +377,53 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 			.test_cpu = p->test_cpu,
 		},
 	};
+#ifndef STALL_NO_BUDGET
 	u64 t0 = stall_now_ns();
-	int i, more, runs = 0;
+	int runs = 0;
+#endif
+#ifndef STALL_NO_REPS
+	int i, more;
+#endif
 
 #ifdef STALL_LAB
 	progress_point++;
-#endif
 	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
+#endif
+#ifndef STALL_NO_CHUNKS
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
+#endif
 #ifdef STALL_LAB
 	res->k.longest.fn = -1;
 #endif
+#ifndef STALL_NO_BUDGET
 	if (!res->skip && !point_fits(p, &pt, res, p->reps)) {
 		res->skip = STALL_RUN_SKIP;
 		res->over_time = true;
 		p->run.nr_skipped++;
 	}
+#endif
+#ifndef STALL_NO_CHUNKS
 	if (res->skip)
 		return;
+#endif
 
+#ifdef STALL_NO_REPS
+	res->nr_reps = 1;
+	run_rep(p, &pt, res, 0);
+#else
 	res->nr_reps = p->reps;
 	for (i = 0; i < res->nr_reps; i++) {
+#ifndef STALL_NO_BUDGET
 		runs += run_rep_judged(p, &pt, res, i);
+#else
+		run_rep_judged(p, &pt, res, i);
+#endif
 		if (i < res->nr_reps - 1 || !stall_judge_needs_confirmation(p, res))
 			continue;
 		more = min(3 * p->reps, STALL_MAX_REPS) - res->nr_reps;
 		if (!more)
 			break;
+#ifndef STALL_NO_BUDGET
 		/*
 		 * Under emulation one repetition may take most of the budget,
 		 * and a later one twice the first (seen: 35 s, then 70 s and
@@ -373,10 +435,14 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 			p->run.nr_skipped++;
 			break;
 		}
+#endif
 		res->nr_reps += more;
 	}
+#endif
+#ifndef STALL_NO_BUDGET
 	stall_run_point(&p->run, p->reps, runs);
 	res->run_ns = stall_now_ns() - t0;
+#endif
 }
 
 static int count_held(const struct stall_result *res)
@@ -399,10 +465,15 @@ static void judge_load(struct stall_params *p, const struct stall_load *l,
 	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f",
 		       l->spec, l->kind->unit, m->base_median, m->base_worst, m->meas_worst,
 		       v->rate_floor);
+#ifdef STALL_LAB
 	printf(" dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu", 100.0 * v->dip,
 	       US(m->meas_p50_ns), US(m->meas_p99_ns), US(m->meas_max_ns));
 	printf(" base_max=%lu budget=%lu load_cpu_pct=%.1f\n", US(m->base_max_ns),
 	       US(v->lat_limit_ns), m->cpu_pct);
+#else
+	printf(" dip_pct=%.1f op_us max=%lu base_max=%lu budget=%lu\n", 100.0 * v->dip,
+	       US(m->meas_max_ns), US(m->base_max_ns), US(v->lat_limit_ns));
+#endif
 }
 
 #endif
@@ -451,6 +522,7 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 }
 
 #endif
+#ifndef STALL_NO_BUDGET
 /* The longest hold of a point's repetitions. */
 static u64 max_hold(const struct stall_result *res)
 {
@@ -481,6 +553,8 @@ static void print_run_time(struct stall_params *p, const char *name,
 			       SEC(res->run_ns), SEC(res->est_ns));
 }
 
+#endif
+
 /*
  * A point the machine's noise left unjudged: the figures and which noise
  * on diagnostic lines, a skip with fixed words (CI folds a skip's reason
@@ -493,11 +567,16 @@ static void report_noisy(struct stall_result *res)
 	ksft_print_msg(NOISY_FIGURES "\n", res->name, count_held(res), res->judged,
 		       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
 		       US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns : r->ctl.held_ns),
+#ifndef STALL_NO_REPS
 		       res->judged ? res->nr_reps : STALL_NOISY_RETRIES + 1);
 	if (res->judged)
 		snprintf(res->why, sizeof(res->why), NOISY_UNCONFIRMED);
 	else
 		snprintf(res->why, sizeof(res->why), NOISY_CONTROL, r->v.why);
+#else
+		       res->nr_reps);
+	snprintf(res->why, sizeof(res->why), NOISY_CONTROL, r->v.why);
+#endif
 	/* which noise it was varies from run to run: not in the name */
 	ksft_print_msg("%s: %s\n", res->name, res->why);
 	res->reason = res->why;
@@ -509,39 +588,68 @@ static void report_judged(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns)
 {
 	struct stall_rep *r = &res->rep[res->worst];
+#ifdef STALL_LAB
 	u64 time_limit;
-	bool time_ok;
+	bool time_ok = stall_budget_time_ok(&p->budget, res->time_ns, best_time_ns, &time_limit);
+#endif
 
-	time_ok = stall_budget_time_ok(&p->budget, res->time_ns, best_time_ns, &time_limit);
+#ifndef STALL_NO_CHUNKS
 	stall_report_figures(p, mode, res, best_time_ns);
+#else
+	ksft_print_msg("%s: teardown %lu us, longest gap %lu us, CPU held %lu us (%s)\n",
+		       res->name, US(res->time_ns), US(res->gap_ns), US(stall_rep_hold(r)),
+		       r->v.why);
+#endif
+#ifdef STALL_LAB
 	if (!time_ok)
 		ksft_print_msg("%s: teardown %lu us is over %.2fx the fastest batch (%lu us)\n",
 			       res->name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
 	if (res->cls == STALL_HELD)
 		stall_report_attribution(p, res->name, res);
+#endif
 	if (res->cls == STALL_NOISY) {
 		report_noisy(res);
 		return;
 	}
+#ifdef STALL_LAB
 	res->code = res->cls == STALL_OK && time_ok ? KSFT_PASS : KSFT_FAIL;
 	res->reason = res->cls != STALL_OK ? r->v.why :
 		      time_ok ? NULL : "teardown time over budget";
+#else
+	res->code = res->cls == STALL_OK ? KSFT_PASS : KSFT_FAIL;
+	res->reason = res->cls != STALL_OK ? r->v.why : NULL;
+#endif
 	ktap_result(res->code, res->name, res->reason);
 }
 
 static void report_point(struct stall_params *p, const struct stall_mode *mode,
 			 struct stall_result *res, u64 best_time_ns)
 {
+#ifndef STALL_NO_CHUNKS
 	char bs[16], gs[16], ss[16];
+#else
+	char gs[16], ss[16];
+#endif
 #ifndef STALL_NO_LOADS
 	int i;
 #endif
 
+#ifdef STALL_LAB
 	snprintf(res->name, sizeof(res->name), "%s batch=%s granule=%s backing=%s%s",
 		 mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
 		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss),
 		 p->guest_mode_tag);
+#elif !defined(STALL_NO_CHUNKS)
+	snprintf(res->name, sizeof(res->name), "%s batch=%s granule=%s backing=%s",
+		 mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
+		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss));
+#else
+	snprintf(res->name, sizeof(res->name), "%s granule=%s backing=%s", mode->name,
+		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss));
+#endif
+#ifndef STALL_NO_BUDGET
 	print_run_time(p, res->name, res);
+#endif
 	res->code = KSFT_SKIP;
 	res->reason = res->skip;
 	if (res->skip)
@@ -557,6 +665,7 @@ static void report_point(struct stall_params *p, const struct stall_mode *mode,
 #endif
 }
 
+#ifndef STALL_NO_BUDGET
 /*
  * A mode's points in order of their operations, fewest first: the time
  * budget learns an operation's cost from the cheapest point, and bounds
@@ -577,10 +686,16 @@ static void run_batches(struct stall_params *p, enum vm_guest_mode gmode,
 		run_point(p, gmode, mode, &res[order[k]]);
 }
 
+#endif
+
 static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 		     const struct stall_mode *mode)
 {
+#ifndef STALL_NO_CHUNKS
 	int i, n = mode->batched ? p->nr_batch : 1;
+#else
+	int i, n = 1;
+#endif
 	/*
 	 * On the heap, not in the ELF image the KVM library copies into the
 	 * guest's first memslot, which a sanitized build's larger image
@@ -590,10 +705,17 @@ static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 	u64 best = 0;
 
 	TEST_ASSERT(res, "calloc() of %d point results", n);
+#ifndef STALL_NO_CHUNKS
 	/* all batches first: the time budget compares against the fastest */
 	for (i = 0; i < n; i++)
 		res[i].batch = mode->batched ? p->batch[i] : STALL_BATCH_ALL;
+#endif
+#ifndef STALL_NO_BUDGET
 	run_batches(p, gmode, mode, res, n);
+#else
+	for (i = 0; i < n; i++)
+		run_point(p, gmode, mode, &res[i]);
+#endif
 	for (i = 0; i < n; i++) {
 		if (res[i].skip)
 			continue;
@@ -609,14 +731,20 @@ static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 static void run_test(enum vm_guest_mode gmode, void *arg)
 {
 	struct stall_params *p = arg;
+#ifdef STALL_LAB
 	int i, nr = 0;
+#else
+	int i;
+#endif
 
 	ksft_print_msg("guest mode: %s\n", vm_guest_mode_string(gmode));
+#ifdef STALL_LAB
 	/* with several -m modes, the mode keeps each result's name unique */
 	for (i = 0; i < NUM_VM_MODES; i++)
 		nr += guest_modes[i].enabled && guest_modes[i].supported;
 	if (nr > 1)
 		snprintf(p->guest_mode_tag, sizeof(p->guest_mode_tag), " guest_mode=%d", gmode);
+#endif
 	for (i = 0; i < stall_nr_modes; i++)
 		if (p->modes & (1ULL << i))
 			run_mode(p, gmode, &stall_modes[i]);
@@ -624,14 +752,26 @@ static void run_test(enum vm_guest_mode gmode, void *arg)
 
 static int count_points(struct stall_params *p)
 {
+#ifdef STALL_LAB
 	int i, n = 0, gm = 0;
+#else
+	int i, n = 0;
+#endif
 
 	for (i = 0; i < stall_nr_modes; i++)
 		if (p->modes & (1ULL << i))
+#ifndef STALL_NO_CHUNKS
 			n += stall_modes[i].batched ? p->nr_batch : 1;
+#else
+			n++;
+#endif
+#ifdef STALL_LAB
 	for (i = 0; i < NUM_VM_MODES; i++)
 		gm += guest_modes[i].enabled && guest_modes[i].supported;
 	return n * gm;
+#else
+	return n;
+#endif
 }
 
 static void help(char *name)
@@ -639,11 +779,13 @@ static void help(char *name)
 	int i;
 
 	puts("");
+#ifdef STALL_LAB
 	printf("usage: %s [-h] [-m mode] [-b mem-size] [-v vcpus] [-s mem-type]\n"
 	       "          [-c cpu] [-t modes] [-B batches] [-r reps] [-l allowance]\n"
 	       "          [-T ratio] [-d time-budget]\n", name);
-#ifdef STALL_LAB
 	printf("          [-S tier] [-R ratio]\n");
+#else
+	printf("usage: %s %s\n", name, USAGE);
 #endif
 #ifndef STALL_NO_LOADS
 	printf("          [-L loads]\n");
@@ -656,25 +798,37 @@ static void help(char *name)
 	printf("Sizes take a unit (%s), durations one of %s: a bare\n"
 	       "number is refused.\n", STALL_SIZE_UNITS, STALL_DURATION_UNITS);
 	puts("");
+#ifdef STALL_LAB
 	guest_modes_help();
 	printf("     (here the default is the library's default mode alone)\n");
+#endif
 	printf(" -b: size of the memory region to tear down, e.g. 256M or 64G (default: 512M)\n");
 	printf(" -v: number of vCPUs populating it (default: 1)\n");
+#ifdef STALL_LAB
 	backing_src_help("-s");
+#endif
 	printf(" -c: test CPU: the teardown and the probe run there (default: first allowed)\n");
+#ifndef STALL_NO_KVM_MODES
 	printf(" -t: comma-separated teardown modes, or all (default: all):\n");
+#else
+	printf("Teardown modes, each a point:\n");
+#endif
 	for (i = 0; i < stall_nr_modes; i++)
 		printf("     %-17s %s\n", stall_modes[i].name, stall_modes[i].help);
+#ifndef STALL_NO_CHUNKS
 	printf(" -B: comma-separated batch sizes, e.g. 2M; 'granule' is the host page size and\n"
 	       "     'all' the whole region in one operation (default: %s,\n"
 	       "     keeping those smaller than the region)\n", DEFAULT_BATCHES);
+#endif
+#ifndef STALL_NO_REPS
 	printf(" -r: repetitions of each point; the verdict is the majority of the judged\n"
 	       "     ones, the figures their medians (default: 1)\n");
+#endif
 	printf(" -l: stall allowance: how long the test CPU may be held, e.g. 1ms\n"
 	       "     (default: 1ms)\n");
+#ifdef STALL_LAB
 	printf(" -T: teardown time budget as a ratio to the mode's fastest batch, 0 = off\n"
 	       "     (default: 0)\n");
-#ifdef STALL_LAB
 	printf(" -S: budget tier where the kernel is measured from the inside: regression\n"
 	       "     (one hold of the CPU may cover one largest-block step of stage-2 work,\n"
 	       "     as mainline promises: 1G with 4K pages) or target (one smallest-block\n"
@@ -683,14 +837,26 @@ static void help(char *name)
 	       "     time rule (default: 8)\n");
 #endif
 #ifndef STALL_NO_LOADS
+#ifdef STALL_LAB
 	printf(" -L: IO loads run through each point, comma-separated,\n"
 	       "     each NAME[:key=value...]:\n");
+#else
+	printf(" -L: IO loads run through each point, comma-separated names:\n");
+#endif
 	for (i = 0; stall_load_kind_at(i); i++)
 		printf("     %-12s %s\n", stall_load_kind_at(i)->name, stall_load_kind_at(i)->help);
 #endif
+#ifndef STALL_NO_BUDGET
+#ifdef STALL_LAB
 	printf(" -d: time budget of the whole run, e.g. 300s; points that would not fit\n"
 	       "     are skipped; 0 = none (default: the kselftest timeout, from the\n"
 	       "     runner or the settings file next to the test, else 120s)\n");
+#else
+	printf(" -d: time budget of the whole run, e.g. 300s; points that would not fit\n"
+	       "     are skipped; 0 = none (default: the kselftest runner's timeout,\n"
+	       "     else 120s)\n");
+#endif
+#endif
 #ifdef STALL_LAB
 	printf(" -i: probe period, e.g. 100us (default: 100us)\n");
 	printf(" -w: baseline window before each operation, e.g. 200ms (default: 200ms)\n");
@@ -740,6 +906,7 @@ static u64 parse_duration(char *prog, const char *what, const char *arg, u64 min
 	return ns;
 }
 
+#ifndef STALL_NO_CHUNKS
 static void default_batches(struct stall_params *p)
 {
 	const char *bad;
@@ -752,7 +919,9 @@ static void default_batches(struct stall_params *p)
 		if (all[i] == STALL_BATCH_ALL || all[i] < p->size)
 			p->batch[p->nr_batch++] = all[i];
 }
+#endif
 
+#ifdef STALL_LAB
 static void parse_guest_mode(char *prog, const char *arg, struct stall_params *p)
 {
 	char *end, mode[24];
@@ -765,9 +934,14 @@ static void parse_guest_mode(char *prog, const char *arg, struct stall_params *p
 	guest_modes_cmdline(mode);
 	p->mode_given = true;
 }
+#endif
 
 #ifndef STALL_NO_LOADS
+#ifdef STALL_LAB
 /* "tcp-stream,tcp-rr:msg=1K": each a generator spec (see -h). */
+#else
+/* "tcp-stream,tcp-stream": each a generator (see -h). */
+#endif
 static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 {
 	char *copy, *tok, *save;
@@ -778,13 +952,22 @@ static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 	copy = strdup(arg);
 	TEST_ASSERT(copy, "strdup(): out of memory");
 	/* the last -L given is the one that counts */
+#ifdef STALL_LAB
 	while (p->nr_loads)
 		stall_load_free(&p->loads[--p->nr_loads]);
+#else
+	p->nr_loads = 0;
+#endif
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (p->nr_loads == STALL_LOAD_MAX)
 			usage_error(prog, "load list (-L, 4 loads at most)", arg);
 		ret = stall_load_parse(&p->loads[p->nr_loads], tok);
+#ifdef STALL_LAB
 		usage_check(prog, "load (-L)", tok, ret, STALL_SIZE_UNITS);
+#else
+		if (ret)
+			usage_error(prog, "load (-L)", tok);
+#endif
 		p->nr_loads++;
 	}
 	free(copy);
@@ -795,7 +978,6 @@ static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 static const char *size_arg;
 #ifdef STALL_LAB
 static const char *period_arg;
-#endif
 #define TIME_RATIO_WHAT	"time ratio (-T, 0 or 1-1000000)"
 
 static double parse_ratio(char *prog, const char *what, const char *arg, double max)
@@ -806,22 +988,34 @@ static double parse_ratio(char *prog, const char *what, const char *arg, double 
 		usage_error(prog, what, arg);
 	return v;
 }
+#endif
 
 static void parse_args(int argc, char *argv[], struct stall_params *p)
 {
+#ifndef STALL_NO_KVM_MODES
 	const char *names[64], *bad;
+#elif !defined(STALL_NO_CHUNKS)
+	const char *bad;
+#endif
 	long l;
+#if defined(STALL_LAB) || !defined(STALL_NO_CHUNKS)
 	int opt, i;
+#else
+	int opt;
+#endif
 
+#ifndef STALL_NO_KVM_MODES
 	for (i = 0; i < stall_nr_modes; i++)
 		names[i] = stall_modes[i].name;
-
+#endif
 	opterr = 0;
 	while ((opt = getopt(argc, argv, OPTSTRING)) != -1) {
 		switch (opt) {
+#ifdef STALL_LAB
 		case 'm':
 			parse_guest_mode(argv[0], optarg, p);
 			break;
+#endif
 		case 'b':
 			usage_check(argv[0], "memory size (-b)", optarg,
 				    stall_parse_size(optarg, &p->size), STALL_SIZE_UNITS);
@@ -832,6 +1026,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 				usage_error(argv[0], "vCPU count (-v, 1-64)", optarg);
 			p->nr_vcpus = l;
 			break;
+#ifdef STALL_LAB
 		case 's':
 			for (i = 0; i < NUM_SRC_TYPES; i++)
 				if (!strcmp(optarg, vm_mem_backing_src_alias(i)->name))
@@ -840,39 +1035,46 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 				usage_error(argv[0], "backing source type (-s)", optarg);
 			p->src = i;
 			break;
+#endif
 		case 'c':
 			if (stall_parse_cpu(optarg, &l) || !stall_sys_cpu_allowed(l))
 				usage_error(argv[0], "or disallowed test CPU (-c)", optarg);
 			p->test_cpu = l;
 			break;
+#ifndef STALL_NO_KVM_MODES
 		case 't':
 			if (stall_parse_name_list(optarg, names, stall_nr_modes, &p->modes, &bad))
 				usage_error(argv[0], "teardown mode (-t)", bad);
 			break;
+#endif
+#ifndef STALL_NO_CHUNKS
 		case 'B':
 			i = stall_parse_batch_list(optarg, getpagesize(), p->batch, STALL_MAX_LIST,
 						   &p->nr_batch, &bad);
 			usage_check(argv[0], "batch size (-B)", bad ? bad : optarg, i,
 				    STALL_SIZE_UNITS);
 			break;
+#endif
+#ifndef STALL_NO_REPS
 		case 'r':
 			if (stall_parse_count(optarg, STALL_MAX_REPS, &l) || !l)
 				usage_error(argv[0], "repetitions (-r, 1-64)", optarg);
 			p->reps = l;
 			break;
+#endif
 		case 'l':
 			/* 0 would fail every point by construction */
 			p->budget.stall_allow_ns = parse_duration(argv[0],
 								  "stall allowance (-l, more than 0)",
 								  optarg, 1, UINT64_MAX);
 			break;
+#ifdef STALL_LAB
 		case 'T':
 			/* below 1, even the fastest batch would be over its own budget */
 			p->budget.time_ratio = parse_ratio(argv[0], TIME_RATIO_WHAT, optarg, 1e6);
 			if (p->budget.time_ratio > 0.0 && p->budget.time_ratio < 1.0)
 				usage_error(argv[0], TIME_RATIO_WHAT, optarg);
 			break;
-#ifdef STALL_LAB
 		case 'S':
 			l = stall_tier_parse(optarg);
 			if (l < 0)
@@ -929,6 +1131,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 			results_path = optarg;
 			break;
 #endif
+#ifndef STALL_NO_BUDGET
 		case 'd':
 			if (stall_run_parse(optarg, &p->run.limit_ns))
 				usage_error(argv[0],
@@ -937,6 +1140,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 			p->run_given = true;
 			p->run_from = "-d";
 			break;
+#endif
 		case 'h':
 			help(argv[0]);
 			exit(KSFT_PASS);
@@ -948,6 +1152,7 @@ static void parse_args(int argc, char *argv[], struct stall_params *p)
 		usage_error(argv[0], "argument", argv[optind]);
 }
 
+#ifdef STALL_LAB
 /*
  * Unmet requirements are skips, reported before the plan. Whether
  * /dev/kvm is KVM: the library asserts (exit 254) on a device that is not.
@@ -962,31 +1167,41 @@ static bool kvm_answers(void)
 	close(fd);
 	return ver == KVM_API_VERSION;
 }
+#endif
 
 static void check_requirements(struct stall_params *p)
 {
+#ifdef STALL_LAB
 	u64 pagesz = get_backing_src_pagesz(p->src);
+#endif
 	/* saturating: a size near 2^64 must be the documented skip, not a wrap */
 	u64 need = p->size > (UINT64_MAX - (256ULL << 20)) / 9 * 8 ? UINT64_MAX :
 			p->size + p->size / 8 + (256ULL << 20);
 
+#ifdef STALL_LAB
 	__TEST_REQUIRE(kvm_answers(), "%s does not answer KVM_GET_API_VERSION: not KVM",
 		       KVM_DEV_PATH);
+#endif
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	__TEST_REQUIRE(!geteuid(), "root is needed for the SCHED_FIFO probe");
+#ifdef STALL_LAB
 	if (is_backing_src_hugetlb(p->src))
 		__TEST_REQUIRE(stall_sys_free_hugepages(pagesz) >= p->size / pagesz,
 			       "%lu free %lu kB hugepages needed (reserve them in /sys/kernel/mm/hugepages)",
 			       (unsigned long)(p->size / pagesz), (unsigned long)(pagesz >> 10));
 	else
+#endif
 		__TEST_REQUIRE(stall_sys_mem_available() >= need,
 			       "%lu MiB of available memory needed for -b %lu MiB, %lu MiB available",
 			       (unsigned long)(need >> 20), (unsigned long)(p->size >> 20),
 			       (unsigned long)(stall_sys_mem_available() >> 20));
+#ifdef STALL_LAB
 	if (p->src == VM_MEM_SRC_ANONYMOUS_THP)
 		__TEST_REQUIRE(stall_sys_thp_enabled(), "transparent hugepages are disabled");
+#endif
 }
 
+#ifdef STALL_LAB
 /*
  * One run per test CPU: two would measure each other and pass or fail
  * without saying why.
@@ -995,18 +1210,15 @@ static void claim_resources(struct stall_params *p)
 {
 	char name[64];
 	int ret;
-#ifdef STALL_LAB
 	struct stat st;
 	dev_t dev;
 	int i;
-#endif
 
 	snprintf(name, sizeof(name), "kvm-stall-cpu-%d", p->test_cpu);
 	ret = stall_sys_claim(name);
 	__TEST_REQUIRE(ret != -EADDRINUSE,
 		       "another run uses test CPU %d: run them one after another, or on another -c",
 		       p->test_cpu);
-#ifdef STALL_LAB
 	/* and one blk load per disk */
 	for (i = 0; i < p->nr_loads; i++) {
 		if (strcmp(p->loads[i].kind->name, "blk") || stat(p->blk_dir, &st))
@@ -1017,10 +1229,8 @@ static void claim_resources(struct stall_params *p)
 			       "another run's blk load uses the disk under %s", p->blk_dir);
 		break;
 	}
-#endif
 }
 
-#ifdef STALL_LAB
 /*
  * Every run repairs what a killed run left steered, whatever its own
  * options; only a -P irq run steers, and only one at a time.
@@ -1038,9 +1248,7 @@ static void claim_irqs(struct stall_params *p)
 		       "another run steers interrupts (-P irq); run them one after another");
 	__TEST_REQUIRE(!ret, "IRQ state file: %s", strerror(-ret));
 }
-#endif
 
-#ifdef STALL_LAB
 /* ASan's shadow is terabytes of reserved memory that mlockall would fault in */
 #if defined(__SANITIZE_ADDRESS__)
 #define STALL_ASAN	1
@@ -1060,8 +1268,10 @@ static void start_probe(struct stall_params *p)
 
 	ret = stall_probe_start(&probe, p->test_cpu, p->period_ns, STALL_PROBE_DEFAULT_PRIO);
 	__TEST_REQUIRE(!ret, "SCHED_FIFO probe on CPU %d: %s", p->test_cpu, strerror(-ret));
+#ifdef STALL_LAB
 	TEST_ASSERT(!stall_window_init(&base_win) && !stall_window_init(&meas_win) &&
 		    !stall_window_init(&ctl_win), "probe histograms");
+#endif
 	/* no page fault in the probe's path; later guest memory stays unlocked */
 #ifdef STALL_LAB
 	if (!STALL_ASAN && mlockall(MCL_CURRENT))
@@ -1069,8 +1279,10 @@ static void start_probe(struct stall_params *p)
 	if (mlockall(MCL_CURRENT))
 #endif
 		ksft_print_msg("mlockall: %s (continuing)\n", strerror(errno));
+#ifdef STALL_LAB
 	if (stall_sys_hold_dma_latency() < 0)
 		ksft_print_msg("/dev/cpu_dma_latency unavailable: deep C-states may add latency\n");
+#endif
 	/* keep this thread's own work off the test CPU */
 	if (stall_sys_pick_cpus(p->test_cpu, cpus, 1) > 0 && cpus[0] != p->test_cpu)
 		TEST_ASSERT(!stall_sys_pin_self(cpus[0]), "pinning the main thread to CPU %d",
@@ -1147,12 +1359,18 @@ static void print_setup(struct stall_params *p)
 	ksft_print_msg("probe sees %s\n", stall_probe_sees_held(&probe) ?
 		       "how long it waited for the CPU (schedstat): held_us" :
 		       "no run-queue wait (no schedstat): the gap is judged");
+#ifndef STALL_NO_REPS
 	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us\n",
 		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
 		       US(p->budget.stall_allow_ns));
+#else
+	ksft_print_msg("probe period %lu us, baseline %lu ms, allowance %lu us\n",
+		       US(p->period_ns), US(p->baseline_ns) / 1000, US(p->budget.stall_allow_ns));
+#endif
 #ifdef STALL_LAB
 	print_tiers(p);
 #endif
+#ifndef STALL_NO_BUDGET
 	/* the start, the KVM library's guest mode probe included, counts too */
 	if (p->run.limit_ns)
 		ksft_print_msg("time budget %.0f s (%s), %.1f s gone, %.0f s kept for %s%s\n",
@@ -1162,6 +1380,7 @@ static void print_setup(struct stall_params *p)
 			       "a point that would not fit is skipped");
 	else
 		ksft_print_msg("no time budget (%s): every point runs\n", p->run_from);
+#endif
 }
 
 /*
@@ -1190,12 +1409,11 @@ static void print_verdict_basis(struct stall_params *p)
 #endif
 }
 
+#ifndef STALL_NO_BUDGET
 /* Where the run's time went, after its last point. */
 static void print_run_end(struct stall_params *p)
 {
 	double used = SEC(stall_now_ns() - p->run.start_ns);
-
-	print_verdict_basis(p);
 
 	if (p->run.limit_ns)
 		ksft_print_msg("time budget: %.1f s of %.0f s used, %d point(s) skipped for it\n",
@@ -1203,6 +1421,8 @@ static void print_run_end(struct stall_params *p)
 	else
 		ksft_print_msg("no time budget: the run took %.1f s\n", used);
 }
+
+#endif
 
 /* Field by field: a compound literal this size could be built on the stack. */
 static void init_params(struct stall_params *p)
@@ -1217,10 +1437,12 @@ static void init_params(struct stall_params *p)
 #endif
 	p->period_ns = STALL_PROBE_DEFAULT_PERIOD_NS;
 	p->baseline_ns = DEFAULT_BASELINE_NS;
+#ifndef STALL_NO_REPS
 	p->reps = 1;
+#endif
 	p->budget.stall_allow_ns = STALL_DEFAULT_ALLOW_NS;
-	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
 #ifdef STALL_LAB
+	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
 	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
 	p->budget.tier = STALL_TIER_REGRESSION;
 #endif
@@ -1229,8 +1451,6 @@ static void init_params(struct stall_params *p)
 #endif
 #ifdef STALL_LAB
 	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
-#endif
-#ifdef STALL_LAB
 	p->blk_dir = ".";
 #endif
 	p->modes = (1ULL << stall_nr_modes) - 1;
@@ -1255,9 +1475,7 @@ static void check_scratch_device(char *prog, struct stall_load *l)
 		exit(KSFT_FAIL);
 	}
 }
-#endif
 
-#ifdef STALL_LAB
 static void check_results_path(char *prog, const char *path)
 {
 	struct stat st;
@@ -1279,20 +1497,22 @@ static void finish_params(char *prog, struct stall_params *p)
 {
 #ifdef STALL_LAB
 	struct stat st;
-#endif
 	int i;
 
 	if (!p->mode_given)
 		for (i = 0; i < NUM_VM_MODES; i++)
 			guest_modes[i].enabled = i == VM_MODE_DEFAULT;
+#endif
 	if (p->test_cpu < 0)
 		stall_sys_pick_cpus(-1, &p->test_cpu, 1);
 #ifdef STALL_LAB
 	if (p->node == -2)
 		p->node = stall_sys_cpu_node(p->test_cpu);
 #endif
+#ifndef STALL_NO_CHUNKS
 	if (!p->nr_batch)
 		default_batches(p);
+#endif
 #ifdef STALL_LAB
 	/* -P irq: the loads' threads go round-robin on up to 64 other CPUs */
 	p->nr_other_cpus = p->steer ? stall_sys_pick_cpus(p->test_cpu, p->other_cpus, 64) : 0;
@@ -1303,8 +1523,10 @@ static void finish_params(char *prog, struct stall_params *p)
 		p->nr_other_cpus = 1;
 	}
 #endif
+#ifndef STALL_NO_BUDGET
 	if (!p->run_given)
 		p->run.limit_ns = stall_run_default(&p->run_from);
+#endif
 #ifdef STALL_LAB
 	if (stat(p->blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
 		usage_error(prog, "directory or block device (-D)", p->blk_dir);
@@ -1320,8 +1542,6 @@ static void finish_params(char *prog, struct stall_params *p)
 		p->loads[i].dir = p->blk_dir;
 		check_scratch_device(prog, &p->loads[i]);
 	}
-#endif
-#ifdef STALL_LAB
 	/* found out now, not after an hour of sweep */
 	if (results_path)
 		check_results_path(prog, results_path);
@@ -1340,16 +1560,20 @@ int main(int argc, char *argv[])
 	 * copies into the guest's first memslot
 	 */
 	struct stall_params *p = calloc(1, sizeof(*p));
+#ifndef STALL_NO_BUDGET
 	/* the runner's timeout counts from the exec, the KVM library's constructor included */
 	u64 start_ns = stall_run_process_start_ns();
+#endif
 #ifdef STALL_LAB
 	int ret;
 #endif
 
+#ifdef STALL_LAB
 	stall_sys_catch_signals();
+#endif
 	TEST_ASSERT(p, "calloc() of the parameters");
 	init_params(p);
-#ifndef __aarch64__
+#if defined(STALL_LAB) && !defined(__aarch64__)
 	/*
 	 * arm64's kvm_selftest_arch_init() has probed the modes already, with
 	 * a VM of the host's largest IPA size; 6.19+ destroys a VM in steps of
@@ -1360,12 +1584,14 @@ int main(int argc, char *argv[])
 #endif
 	parse_args(argc, argv, p);
 	finish_params(argv[0], p);
+#ifndef STALL_NO_BUDGET
 	stall_run_init(&p->run, p->run.limit_ns, start_ns);
+#endif
 
 	ksft_print_header();
 	check_requirements(p);
-	claim_resources(p);
 #ifdef STALL_LAB
+	claim_resources(p);
 	claim_irqs(p);
 #endif
 	start_probe(p);
@@ -1375,8 +1601,6 @@ int main(int argc, char *argv[])
 	print_setup(p);
 #ifdef STALL_LAB
 	stall_results_begin(results_path, p, stall_probe_sees_held(&probe));
-#endif
-#ifdef STALL_LAB
 	progress_points = count_points(p);
 #endif
 #ifndef STALL_NO_LOADS
@@ -1386,13 +1610,15 @@ int main(int argc, char *argv[])
 	ksft_set_plan(count_points(p));
 #endif
 
+#ifdef STALL_LAB
 	for_each_guest_mode(run_test, p);
+#else
+	run_test(VM_MODE_DEFAULT, p);
+#endif
 
 	TEST_ASSERT(!stall_probe_stop(&probe), "stall probe did not stop within 5 s");
 #ifdef STALL_LAB
 	stall_trace_stop();
-#endif
-#ifdef STALL_LAB
 	stall_irq_restore_all();
 	ret = stall_results_finish(ksft_get_pass_cnt(), ksft_get_fail_cnt(),
 				   ksft_get_xskip_cnt());
@@ -1400,7 +1626,10 @@ int main(int argc, char *argv[])
 		/* a file that cannot be written fails the run */
 		ksft_exit_fail_msg("results file %s: %s\n", results_path, strerror(-ret));
 #endif
+	print_verdict_basis(p);
+#ifndef STALL_NO_BUDGET
 	print_run_end(p);
+#endif
 	/* results lost on a full or closed stdout are a failure, not a pass */
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "%s: writing the results to stdout: %s\n", argv[0],

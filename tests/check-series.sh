@@ -157,10 +157,16 @@ build_each() {	# build_each DIR HDR OUT [RUN]
 }
 
 # A patch's test runs: a KTAP plan met, exit 0, or 4 (a skip: no KVM here).
+# A short sweep, with the options the patch's test has (its -h says).
 run_stage() {	# run_stage TEST LOG
-	local rc=0
+	local rc=0 opts usage
 
-	timeout 300 "$1" -b 64M -t madvise -B 2M,all -d 0 > "$2" 2>&1 || rc=$?
+	usage=$("$1" -h 2>&1) || return 1
+	opts=(-b 64M)
+	! grep -q '^ -t:' <<< "$usage" || opts+=(-t madvise)
+	! grep -q '^ -B:' <<< "$usage" || opts+=(-B 2M,all)
+	! grep -q '^ -d:' <<< "$usage" || opts+=(-d 0)
+	timeout 300 "$1" "${opts[@]}" > "$2" 2>&1 || rc=$?
 	sed -n -e '/^\(not \)\?ok /s/^/   /p' -e '/^# Totals/s/^/   /p' "$2"
 	[ $rc = 0 ] || [ $rc = 4 ] || { echo "   exit $rc"; tail -n 5 "$2"; return 1; }
 	grep -q '^# Totals: pass:' "$2"
