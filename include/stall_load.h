@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * IO load generators that run on the test CPU while a teardown runs
- * there, as in the 2024 report. Each load records its operation latency
- * in a histogram and the units it moved (bytes, or operations) in 10 ms
- * windows, separately for the baseline and the teardown phase.
+ * there, as in the 2024 report. Each load records how long its operations
+ * took (a stream's: the gaps between deliveries) and the units it moved
+ * (bytes, or operations) in 10 ms windows, separately for the baseline
+ * and the teardown phase.
  */
 #ifndef SELFTEST_KVM_STALL_LOAD_H
 #define SELFTEST_KVM_STALL_LOAD_H

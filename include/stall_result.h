@@ -137,7 +137,10 @@ struct stall_result {
 	const char *skip;
 	struct stall_rep rep[STALL_MAX_REPS];
 	enum stall_class cls;
-	int nr_reps;			/* the -r repetitions and any confirming ones */
+	int nr_reps;			/* the repetitions run, confirming ones included */
+#ifndef STALL_NO_REPS
+	int runs;			/* and how often, noisy ones run again included */
+#endif
 	int judged;			/* repetitions that were not noisy */
 	int worst;			/* the judged repetition with the longest hold */
 #ifdef STALL_LAB

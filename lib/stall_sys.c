@@ -25,7 +25,7 @@
 
 #include "stall_sys.h"
 
-/* Pin the calling thread; the KVM library's own helper was renamed in 6.14. */
+/* Pin the calling thread: stall_probe_test links none of the KVM library. */
 int stall_sys_pin_self(int cpu)
 {
 	cpu_set_t set;

@@ -176,10 +176,11 @@ static void stall_run_memslot_delete(struct stall_point *pt)
 
 #ifndef STALL_NO_KVM_MODES
 /*
- * Close what still references the VM after kvm_vm_release(): the 6.12
- * library keeps the binary-stats fd (which holds a reference to the VM)
- * open until kvm_vm_free(), newer ones close it in kvm_vm_release(). Only
- * one VM exists at a time, so its stats fd is the one of that name.
+ * Close what may still reference the VM after kvm_vm_release(): a binary
+ * stats fd holds the VM, and libraries differ on when they open it (6.12
+ * on the first vm_get_stat(), 7.2 at creation) and whether the release
+ * closes it (7.2 does). Only one VM exists at a time, so a stats fd of
+ * that name is its.
  */
 static void stall_close_vm_stats_fd(void)
 {

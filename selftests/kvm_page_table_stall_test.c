@@ -10,11 +10,10 @@
  * so preemption is off for a whole batch (1 GiB with 4K pages) and nothing
  * else runs on that CPU: not the woken thread, not softirq-driven IO.
  *
- * Each point of the sweep reports the teardown's time and rate, the
- * probe's longest gap between two wake-ups (the stall) and how long it
- * waited for its CPU, and judges that wait against the allowance, in one
- * KTAP result. Needs /dev/kvm, root (SCHED_FIFO) and free memory for the
- * region.
+ * Each point reports the teardown's time, the probe's longest gap
+ * between two wake-ups (the stall) and how long it waited for its CPU,
+ * and judges that wait against the allowance, in one KTAP result. Needs
+ * /dev/kvm, root (SCHED_FIFO) and free memory for the region.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -379,7 +378,6 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	};
 #ifndef STALL_NO_BUDGET
 	u64 t0 = stall_now_ns();
-	int runs = 0;
 #endif
 #ifndef STALL_NO_REPS
 	int i, more;
@@ -413,11 +411,7 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 #else
 	res->nr_reps = p->reps;
 	for (i = 0; i < res->nr_reps; i++) {
-#ifndef STALL_NO_BUDGET
-		runs += run_rep_judged(p, &pt, res, i);
-#else
-		run_rep_judged(p, &pt, res, i);
-#endif
+		res->runs += run_rep_judged(p, &pt, res, i);
 		if (i < res->nr_reps - 1 || !stall_judge_needs_confirmation(p, res))
 			continue;
 		more = min(3 * p->reps, STALL_MAX_REPS) - res->nr_reps;
@@ -440,7 +434,7 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	}
 #endif
 #ifndef STALL_NO_BUDGET
-	stall_run_point(&p->run, p->reps, runs);
+	stall_run_point(&p->run, p->reps, res->runs);
 	res->run_ns = stall_now_ns() - t0;
 #endif
 }
@@ -568,7 +562,7 @@ static void report_noisy(struct stall_result *res)
 		       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
 		       US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns : r->ctl.held_ns),
 #ifndef STALL_NO_REPS
-		       res->judged ? res->nr_reps : STALL_NOISY_RETRIES + 1);
+		       res->runs);
 	if (res->judged)
 		snprintf(res->why, sizeof(res->why), NOISY_UNCONFIRMED);
 	else
@@ -706,7 +700,7 @@ static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 
 	TEST_ASSERT(res, "calloc() of %d point results", n);
 #ifndef STALL_NO_CHUNKS
-	/* all batches first: the time budget compares against the fastest */
+	/* every point's batch first: its figures compare it with the fastest */
 	for (i = 0; i < n; i++)
 		res[i].batch = mode->batched ? p->batch[i] : STALL_BATCH_ALL;
 #endif
@@ -937,15 +931,14 @@ static void parse_guest_mode(char *prog, const char *arg, struct stall_params *p
 #endif
 
 #ifndef STALL_NO_LOADS
-#ifdef STALL_LAB
-/* "tcp-stream,tcp-rr:msg=1K": each a generator spec (see -h). */
-#else
-/* "tcp-stream,tcp-stream": each a generator (see -h). */
-#endif
+/*
+ * "tcp-stream", a comma-separated list of generators (see -h); one listed
+ * twice would give two results of the same name.
+ */
 static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 {
 	char *copy, *tok, *save;
-	int ret;
+	int ret, i;
 
 	if (stall_parse_list_has_empty(arg))
 		usage_error(prog, "load list (-L)", arg);
@@ -961,6 +954,10 @@ static void parse_loads(char *prog, const char *arg, struct stall_params *p)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (p->nr_loads == STALL_LOAD_MAX)
 			usage_error(prog, "load list (-L, 4 loads at most)", arg);
+		for (i = 0; i < p->nr_loads && strcmp(p->loads[i].spec, tok); i++)
+			;
+		if (i < p->nr_loads)
+			usage_error(prog, "load list (-L, a load listed twice)", tok);
 		ret = stall_load_parse(&p->loads[p->nr_loads], tok);
 #ifdef STALL_LAB
 		usage_check(prog, "load (-L)", tok, ret, STALL_SIZE_UNITS);
@@ -1190,11 +1187,16 @@ static void check_requirements(struct stall_params *p)
 			       "%lu free %lu kB hugepages needed (reserve them in /sys/kernel/mm/hugepages)",
 			       (unsigned long)(p->size / pagesz), (unsigned long)(pagesz >> 10));
 	else
-#endif
 		__TEST_REQUIRE(stall_sys_mem_available() >= need,
 			       "%lu MiB of available memory needed for -b %lu MiB, %lu MiB available",
 			       (unsigned long)(need >> 20), (unsigned long)(p->size >> 20),
 			       (unsigned long)(stall_sys_mem_available() >> 20));
+#else
+	__TEST_REQUIRE(stall_sys_mem_available() >= need,
+		       "%lu MiB of available memory needed for -b %lu MiB, %lu MiB available",
+		       (unsigned long)(need >> 20), (unsigned long)(p->size >> 20),
+		       (unsigned long)(stall_sys_mem_available() >> 20));
+#endif
 #ifdef STALL_LAB
 	if (p->src == VM_MEM_SRC_ANONYMOUS_THP)
 		__TEST_REQUIRE(stall_sys_thp_enabled(), "transparent hugepages are disabled");
@@ -1357,7 +1359,7 @@ static void print_setup(struct stall_params *p)
 	ksft_print_msg("host granule %s\n", fmt_size(getpagesize(), gs));
 #endif
 	ksft_print_msg("probe sees %s\n", stall_probe_sees_held(&probe) ?
-		       "how long it waited for the CPU (schedstat): held_us" :
+		       "how long it waited for the CPU (schedstat)" :
 		       "no run-queue wait (no schedstat): the gap is judged");
 #ifndef STALL_NO_REPS
 	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us\n",
@@ -1555,7 +1557,7 @@ static void finish_params(char *prog, struct stall_params *p)
 int main(int argc, char *argv[])
 {
 	/*
-	 * On the heap: with loads, most of a megabyte, too much for a small
+	 * On the heap: large (most of a megabyte with loads) for a small
 	 * stack, and in .bss it would grow the ELF image the KVM library
 	 * copies into the guest's first memslot
 	 */

@@ -191,7 +191,7 @@ static s64 pick_s64(const s64 *v, int n, bool most)
 
 /*
  * The gap must cover the time held and at most a period and the tolerance
- * more; the run-queue wait (the stall test's held_us), the time held less
+ * more; the run-queue wait (what the stall test judges), the time held less
  * one period (the stall may begin just after a wake-up) and the tolerance,
  * less its slack (stall_probe.c). Of 2 * reps + 1 repetitions, each bound
  * judges the least value, but the wait's lower bound the greatest: the
