@@ -88,6 +88,12 @@ struct stall_obs {
 	u64 held_ns;	/* longest wait on the run queue, or STALL_NS_UNKNOWN */
 };
 
+/* The part of a window that counts as the CPU held: run-queue wait, else the gap. */
+static inline u64 stall_obs_hold(const struct stall_obs *o)
+{
+	return o->held_ns != STALL_NS_UNKNOWN ? o->held_ns : o->gap_ns;
+}
+
 enum stall_class {
 	STALL_OK,
 	STALL_HELD,		/* not ok: the teardown held the CPU over budget */

@@ -29,12 +29,6 @@ static int stall_budget_count(const enum stall_class *cls, int n, int *held)
 }
 #endif
 
-/* The part of a window that counts as the CPU held: run-queue wait, else the gap. */
-static u64 stall_hold(const struct stall_obs *o)
-{
-	return o->held_ns != STALL_NS_UNKNOWN ? o->held_ns : o->gap_ns;
-}
-
 static void stall_verdict_set(struct stall_verdict *v, enum stall_class cls, const char *why)
 {
 	v->cls = cls;
@@ -119,13 +113,13 @@ void stall_budget_judge(const struct stall_budget *b, const struct stall_obs *me
 
 	memset(v, 0, sizeof(*v));
 	v->stall_limit_ns = hold_limit;
-	if (stall_hold(meas) <= hold_limit) {
+	if (stall_obs_hold(meas) <= hold_limit) {
 		if (!held_known || meas->gap_ns <= gap_limit)
 			stall_verdict_set(v, STALL_OK, "within budget");
 		else
 			stall_verdict_set(v, STALL_NOISY,
 					  "timer late, CPU not held (hypervisor steal or interrupts off)");
-	} else if (stall_hold(ctl) > b->stall_allow_ns) {
+	} else if (stall_obs_hold(ctl) > b->stall_allow_ns) {
 		stall_verdict_set(v, STALL_NOISY,
 				  "control window held too: busy without any teardown");
 	} else {
@@ -148,7 +142,7 @@ void stall_budget_judge_kcall(const struct stall_budget *b, const struct stall_o
 	stall_budget_judge(b, meas, ctl, v);
 	if (kcall_ns == STALL_NS_UNKNOWN)
 		return;
-	over = stall_hold(meas) > v->stall_limit_ns;
+	over = stall_obs_hold(meas) > v->stall_limit_ns;
 	if (over && kcall_ns > b->stall_allow_ns)
 		stall_verdict_set(v, STALL_HELD, "held by a stage-2 call over budget");
 	else if (!over && v->cls == STALL_NOISY && kcall_ns <= b->stall_allow_ns)

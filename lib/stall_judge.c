@@ -148,7 +148,7 @@ void stall_judge_rep(struct stall_params *p, struct stall_rep *r)
 /* Hold of a repetition: run-queue wait where known, else the gap. */
 u64 stall_rep_hold(const struct stall_rep *r)
 {
-	return r->meas.held_ns != STALL_NS_UNKNOWN ? r->meas.held_ns : r->meas.gap_ns;
+	return stall_obs_hold(&r->meas);
 }
 
 #ifdef STALL_NO_REPS

@@ -112,15 +112,9 @@ static void stall_window_keep_hold(struct stall_window *w, u64 now, u64 held, u6
 	w->holds[i].slack_ns = slack;
 }
 
-#ifdef STALL_LAB
-static void stall_window_add(struct stall_window *w, u64 now, u64 lat, u64 gap,
-			     u64 held, u64 slack)
-#else
 static void stall_window_add(struct stall_window *w, u64 now, u64 gap, u64 held, u64 slack)
-#endif
 {
 #ifdef STALL_LAB
-	stall_hist_add(&w->lat, lat);
 	if (gap > w->max_gap_ns)
 		w->max_gap_end_ns = now;
 #endif
@@ -237,11 +231,10 @@ static void *stall_probe_main(void *arg)
 			held = stall_probe_held(p, &hs, lat, gap, &slack);
 #ifdef STALL_LAB
 		if (cur)
-			stall_window_add(cur, now, lat, gap, held, slack);
-#else
+			stall_hist_add(&cur->lat, lat);
+#endif
 		if (cur)
 			stall_window_add(cur, now, gap, held, slack);
-#endif
 		prev = now;
 
 		if (!cur) {

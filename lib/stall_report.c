@@ -157,11 +157,7 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 #endif
 	struct stall_rep *r = &res->rep[res->worst];
 	u64 gaps[STALL_MAX_REPS];
-#ifndef STALL_NO_CHUNKS
 	char line[768], bs[16], ss[16], held[24];
-#else
-	char line[768], ss[16], held[24];
-#endif
 	size_t n;
 	int i;
 
@@ -174,14 +170,9 @@ void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 	}
 #endif
 	snprintf(held, sizeof(held), "%lu", US(res->held_ns));
-#ifndef STALL_NO_CHUNKS
 	n = snprintf(line, sizeof(line), "point mode=%s batch=%s size=%s ops=%lu",
 		     mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
 		     fmt_size(p->size, ss), (unsigned long)r->nr_ops);
-#else
-	n = snprintf(line, sizeof(line), "point mode=%s size=%s ops=%lu", mode->name,
-		     fmt_size(p->size, ss), (unsigned long)r->nr_ops);
-#endif
 	n += snprintf(line + n, sizeof(line) - n, " time_us=%lu gibps=%.2f", US(res->time_ns),
 		      gibps(p->size, res->time_ns));
 	n += snprintf(line + n, sizeof(line) - n, " populate_us=%lu populate_gibps=%.2f",

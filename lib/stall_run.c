@@ -73,38 +73,26 @@ int stall_run_settings(const char *path, u64 *ns)
 #endif
 
 #ifdef STALL_LAB
-/*
- * The default budget: the runner's own timeout where it runs the test (it
- * exports kselftest_timeout, --override-timeout included), else the
- * "settings" file that kselftest's install puts next to the test, else
- * the kvm directory's 120 s; @from says which.
- */
-u64 stall_run_default(const char **from)
+/* The "settings" file kselftest's install puts next to the test, if any. */
+static int stall_run_own_settings(u64 *ns, const char **from)
 {
 	static char path[PATH_MAX + 16];
-	const char *env = getenv("kselftest_timeout");
 	char *slash;
 	ssize_t n;
-	u64 ns;
 
-	if (env && !stall_run_seconds(env, &ns)) {
-		*from = "the kselftest runner's timeout";
-		return ns;
-	}
 	n = readlink("/proc/self/exe", path, PATH_MAX);
 	path[n > 0 ? n : 0] = '\0';
 	slash = strrchr(path, '/');
-	if (slash) {
-		snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "settings");
-		if (!stall_run_settings(path, &ns)) {
-			*from = path;
-			return ns;
-		}
-	}
-	*from = "the kvm directory's timeout: no settings file next to the test";
-	return STALL_RUN_DEFAULT_NS;
+	if (!slash)
+		return -ENOENT;
+	snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "settings");
+	if (stall_run_settings(path, ns))
+		return -ENOENT;
+	*from = path;
+	return 0;
 }
-#else
+#endif
+
 /*
  * The default budget: the runner's own timeout where it runs the test (it
  * exports kselftest_timeout, the directory's settings file and
@@ -120,10 +108,16 @@ u64 stall_run_default(const char **from)
 		*from = "the kselftest runner's timeout";
 		return ns;
 	}
+#ifdef STALL_LAB
+	/* run from an install without the runner */
+	if (!stall_run_own_settings(&ns, from))
+		return ns;
+	*from = "the kvm directory's timeout: no settings file next to the test";
+#else
 	*from = "the kvm directory's timeout";
+#endif
 	return STALL_RUN_DEFAULT_NS;
 }
-#endif
 
 /*
  * When this process started, on CLOCK_MONOTONIC: /proc/self/stat's

@@ -560,7 +560,7 @@ static void report_noisy(struct stall_result *res)
 
 	ksft_print_msg(NOISY_FIGURES "\n", res->name, count_held(res), res->judged,
 		       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
-		       US(r->ctl.held_ns == STALL_NS_UNKNOWN ? r->ctl.gap_ns : r->ctl.held_ns),
+		       US(stall_obs_hold(&r->ctl)),
 #ifndef STALL_NO_REPS
 		       res->runs);
 	if (res->judged)
@@ -616,31 +616,36 @@ static void report_judged(struct stall_params *p, const struct stall_mode *mode,
 	ktap_result(res->code, res->name, res->reason);
 }
 
+/* The point's KTAP name: "munmap batch=2M granule=4K backing=4K". */
+static void point_name(struct stall_params *p, const struct stall_mode *mode,
+		       struct stall_result *res)
+{
+	size_t len = sizeof(res->name), n;
+	char gs[16], ss[16];
+#ifndef STALL_NO_CHUNKS
+	char bs[16];
+#endif
+
+	n = snprintf(res->name, len, "%s", mode->name);
+#ifndef STALL_NO_CHUNKS
+	n += snprintf(res->name + n, len - n, " batch=%s",
+		      mode->batched ? fmt_size(res->batch, bs) : "n/a");
+#endif
+	n += snprintf(res->name + n, len - n, " granule=%s backing=%s", fmt_size(getpagesize(), gs),
+		      fmt_size(get_backing_src_pagesz(p->src), ss));
+#ifdef STALL_LAB
+	snprintf(res->name + n, len - n, "%s", p->guest_mode_tag);
+#endif
+}
+
 static void report_point(struct stall_params *p, const struct stall_mode *mode,
 			 struct stall_result *res, u64 best_time_ns)
 {
-#ifndef STALL_NO_CHUNKS
-	char bs[16], gs[16], ss[16];
-#else
-	char gs[16], ss[16];
-#endif
 #ifndef STALL_NO_LOADS
 	int i;
-#endif
 
-#ifdef STALL_LAB
-	snprintf(res->name, sizeof(res->name), "%s batch=%s granule=%s backing=%s%s",
-		 mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
-		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss),
-		 p->guest_mode_tag);
-#elif !defined(STALL_NO_CHUNKS)
-	snprintf(res->name, sizeof(res->name), "%s batch=%s granule=%s backing=%s",
-		 mode->name, mode->batched ? fmt_size(res->batch, bs) : "n/a",
-		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss));
-#else
-	snprintf(res->name, sizeof(res->name), "%s granule=%s backing=%s", mode->name,
-		 fmt_size(getpagesize(), gs), fmt_size(get_backing_src_pagesz(p->src), ss));
 #endif
+	point_name(p, mode, res);
 #ifndef STALL_NO_BUDGET
 	print_run_time(p, res->name, res);
 #endif
@@ -1182,21 +1187,18 @@ static void check_requirements(struct stall_params *p)
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	__TEST_REQUIRE(!geteuid(), "root is needed for the SCHED_FIFO probe");
 #ifdef STALL_LAB
-	if (is_backing_src_hugetlb(p->src))
+	/* hugetlb pages are reserved beforehand, not taken from what is available */
+	if (is_backing_src_hugetlb(p->src)) {
 		__TEST_REQUIRE(stall_sys_free_hugepages(pagesz) >= p->size / pagesz,
 			       "%lu free %lu kB hugepages needed (reserve them in /sys/kernel/mm/hugepages)",
 			       (unsigned long)(p->size / pagesz), (unsigned long)(pagesz >> 10));
-	else
-		__TEST_REQUIRE(stall_sys_mem_available() >= need,
-			       "%lu MiB of available memory needed for -b %lu MiB, %lu MiB available",
-			       (unsigned long)(need >> 20), (unsigned long)(p->size >> 20),
-			       (unsigned long)(stall_sys_mem_available() >> 20));
-#else
+		need = 0;
+	}
+#endif
 	__TEST_REQUIRE(stall_sys_mem_available() >= need,
 		       "%lu MiB of available memory needed for -b %lu MiB, %lu MiB available",
 		       (unsigned long)(need >> 20), (unsigned long)(p->size >> 20),
 		       (unsigned long)(stall_sys_mem_available() >> 20));
-#endif
 #ifdef STALL_LAB
 	if (p->src == VM_MEM_SRC_ANONYMOUS_THP)
 		__TEST_REQUIRE(stall_sys_thp_enabled(), "transparent hugepages are disabled");
