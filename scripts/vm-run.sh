@@ -20,7 +20,8 @@
 # machine reaches no network.
 #
 # --json FILE appends "-j /tmp/results.json" to the command and copies the
-# results file it writes out of the emulated machine into FILE. The
+# results file it writes out of the emulated machine into FILE; a "-j FILE"
+# in the command itself is taken the same way. The
 # kernel's config (a "config" file next to IMG, which get-kernel.sh keeps)
 # and a description of the emulation go in with the command, for it.
 #
@@ -30,17 +31,24 @@
 # 2024 reporter's Graviton3 had none: the stage-2 unmap then invalidates
 # the TLB page by page.
 #
-# While it runs, the test's progress lines (which point, which
-# repetition) go to stderr as "vm-run: ..."; the KTAP on stdout is printed
-# when the emulated machine is done.
+# --add FILE puts FILE into the emulated machine's / (a script for the
+# command to run: "--add check.sh -- sh /check.sh").
+#
+# While it runs, the KTAP on stdout is printed as the guest prints it, and
+# the test's progress lines (which point, which repetition) go to stderr
+# as "vm-run: ...". Ctrl-C (SIGINT), SIGTERM and SIGHUP stop QEMU within
+# seconds; the console log is then kept (in VM_RUN_LOG_DIR, else /tmp) and
+# named, and the status is 130.
 #
 #   vm-run.sh --kernel IMG --initrd CPIO.GZ [--icount] [--numa] [--smp N]
 #             [--mem MiB] [--timeout S] [--append ARGS] [--log FILE]
-#             [--scratch-disk] [--nic-pair] [--json FILE] [--cpu MODEL] -- CMD...
+#             [--scratch-disk] [--nic-pair] [--json FILE] [--cpu MODEL]
+#             [--add FILE]... -- CMD...
 
 set -uo pipefail
 
 kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log= disk=0 nics=0 json=
+adds=()
 cpu=max,pauth-impdef=on
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -57,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--nic-pair) nics=1; shift ;;
 	--json) json=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
+	--add) adds+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	*) echo "vm-run: unknown option '$1'" >&2; exit 2 ;;
 	esac
@@ -70,6 +79,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [ -n "$log" ] || log=$work/console.log
 
+# the command's own -j FILE: FILE is on this side, the guest writes /tmp's
+cmd=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-j) [ $# -ge 2 ] || { echo "vm-run: -j needs a file" >&2; exit 2; }
+	    json=$2; shift 2 ;;
+	-j?*) json=${1#-j}; shift ;;
+	*) cmd+=("$1"); shift ;;
+	esac
+done
+set -- "${cmd[@]}"
 [ -z "$json" ] || set -- "$@" -j /tmp/results.json
 case $cpu in
 ''|*[!A-Za-z0-9_,=.-]*) echo "vm-run: --cpu '$cpu' is not a QEMU CPU model" >&2; exit 2 ;;
@@ -95,6 +115,11 @@ files=(run.sh)
 	printf '%q ' "$@"
 	echo
 } > "$work/args/run.sh"
+for f in "${adds[@]}"; do
+	[ -f "$f" ] || { echo "vm-run: --add '$f': no such file" >&2; exit 2; }
+	cp "$f" "$work/args/"
+	files+=("$(basename "$f")")
+done
 (cd "$work/args" && printf '%s\n' "${files[@]}" | cpio -o -H newc --quiet) > "$work/args.cpio"
 # the kernel finds the second archive at a 4-byte boundary after zero padding
 cp "$initrd" "$work/initrd"
@@ -126,18 +151,54 @@ fi
 : > "$log"
 timeout --kill-after=10 "$limit" "${qemu[@]}" < /dev/null > "$log" 2>&1 &
 qpid=$!
-# progress while it runs: the test's own lines, as they come
-tail -n +1 -F --pid=$qpid "$log" 2>/dev/null |
-	sed -un -e 's/\r$//' -e 's/^STALL-PROGRESS /vm-run: /p' >&2 &
-wait $qpid
-qrc=$?
-wait
+# Ctrl-C reaches this script, not timeout(1) (a process group of its
+# own) nor QEMU: pass it on as SIGTERM, which ends QEMU at once
+stopped=
+stop() {
+	stopped=$1
+	kill -TERM "$qpid" 2> /dev/null
+}
+trap 'stop INT' INT
+trap 'stop TERM' TERM
+trap 'stop HUP' HUP
+
+# stream: the KTAP between the markers as it comes (kernel messages, which
+# printk timestamps, left out), progress lines to stderr; the kernel's own
+# lines are kept for after the KTAP, where they always were
+stream() {
+	local line on=0 kmsgs=()
+
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"STALL-PROGRESS "*) echo "vm-run: ${line#STALL-PROGRESS }" >&2 ;;
+		STALL-TESTBED-KERNEL\ *|STALL-TESTBED-DMESG\ *) kmsgs+=("# testbed: ${line#STALL-TESTBED-* }") ;;
+		STALL-TESTBED-BEGIN) on=1 ;;
+		STALL-TESTBED-END*) on=0 ;;
+		*) [ $on = 0 ] || [[ $line =~ ^\[\ *[0-9]+\.[0-9]+\] ]] || echo "$line" ;;
+		esac
+	done
+	[ ${#kmsgs[@]} -eq 0 ] || printf '%s\n' "${kmsgs[@]}"
+}
+tail -n +1 -F --pid=$qpid "$log" 2> /dev/null | stream &
+spid=$!
+# a trapped signal ends wait early: wait again for QEMU to be gone
+while :; do
+	wait $qpid
+	qrc=$?
+	kill -0 $qpid 2> /dev/null || break
+done
+wait $spid
 tr -d '\r' < "$log" > "$work/clean.log"
 
-# KTAP and the tests' own lines: between the markers, not timestamped by printk
-sed -n '/^STALL-TESTBED-BEGIN$/,/^STALL-TESTBED-END/p' "$work/clean.log" |
-	grep -vE '^STALL-TESTBED-(BEGIN|END)|^STALL-PROGRESS ' | grep -vE '^\[ *[0-9]+\.[0-9]+\]'
-grep -E '^STALL-TESTBED-(KERNEL|DMESG)' "$work/clean.log" | sed -e 's/^STALL-TESTBED-[A-Z]* /# testbed: /'
+if [ -n "$stopped" ]; then
+	if [ "$log" = "$work/console.log" ]; then
+		keep=${VM_RUN_LOG_DIR:-/tmp}/vm-run-console-$(date +%Y%m%d-%H%M%S)-$$.log
+		mkdir -p "$(dirname "$keep")" && cp "$log" "$keep" && log=$keep
+	fi
+	echo "vm-run: SIG$stopped: QEMU stopped; what the guest printed is above, its console in $log" >&2
+	exit 130
+fi
 
 if [ -n "$json" ]; then
 	sed -n '/^STALL-TESTBED-JSON-BEGIN$/,/^STALL-TESTBED-JSON-END$/p' "$work/clean.log" |
