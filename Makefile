@@ -22,6 +22,21 @@
 # likewise). Enumerated and numeric variables are checked before anything
 # is built: a bad value stops make with one line naming it.
 
+# The variables this Makefile takes from the command line; another one
+# (ARG=, GRANUL=) is refused naming the nearest, instead of being ignored.
+STALL_VARS := ARCH CROSS_COMPILE HOSTCC CC V BUILD KVER KVERSION KSRC SANITIZE ARGS RUN_ARGS RUN_ON \
+	CHECKS GRANULE ICOUNT NUMA VM_TEST JSON VM_TIMEOUT VM_OPTS VM_ARGS VM_ARGS_OF BUILD_KERNEL \
+	PATCHES BOOTS CAND_KVER BASE CAND VERDICT_GRANULES RESULTS REPORT_OUT SERIES_OUT FUZZ_CC \
+	FUZZ_TIME FUZZ_SEED TRIALS SEED STALL_LDFLAGS
+stall_near = $(firstword $(foreach k,$(STALL_VARS),$(if $(findstring $(1),$(k)),$(k))) \
+	$(foreach k,$(STALL_VARS),$(if $(findstring $(k),$(1)),$(k))))
+$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(if $(filter $(v),$(STALL_VARS) \
+	MAKEFLAGS MAKEOVERRIDES),,$(error unknown variable '$(v)': $(if $(call stall_near,$(v)),did you \
+	mean $(call stall_near,$(v))?,this Makefile takes $(STALL_VARS))))))
+# make run -b 64M: make's -b is ignored and 64M taken as a target
+$(foreach g,$(filter -% 0% 1% 2% 3% 4% 5% 6% 7% 8% 9%,$(MAKECMDGOALS)),$(error '$(g)' is not a \
+	target: the test's options go in ARGS, as in make run ARGS="-b 64M"))
+
 HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
 ARCH ?= $(HOST_ARCH)
 override ARCH := $(patsubst aarch64,arm64,$(patsubst x86,x86_64,$(ARCH)))
@@ -116,8 +131,30 @@ $(HDR_OUT)/.headers: $(KSRC)/Makefile | deps
 	@mkdir -p $(HDR_OUT)/tools
 	@touch $@
 
-run: all
+# make run: on this host's /dev/kvm where it is KVM, else in the arm64
+# testbed (Debian's 6.12, 4K pages: the 2024 report's configuration);
+# RUN_ON=host or RUN_ON=testbed chooses. Its first line says which, and why.
+RUN_ON ?= auto
+$(call enum,RUN_ON,auto host testbed)
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+RUN_KVM_RC := $(shell scripts/host-kvm.sh > /dev/null; echo $$?)
+RUN_KVM := $(shell scripts/host-kvm.sh)
+RUN_KVM_OK := $(filter 0,$(RUN_KVM_RC))
+RUN_WHERE := $(if $(filter auto,$(RUN_ON)),$(if $(RUN_KVM_OK),host,testbed),$(RUN_ON))
+RUN_WHY := $(if $(filter auto,$(RUN_ON)),$(RUN_KVM),RUN_ON=$(RUN_ON))
+endif
+
+run: run-$(RUN_WHERE)
+
+run-where:
+	@echo "run: $(if $(filter host,$(RUN_WHERE)),on this host's /dev/kvm,in the arm64 testbed \
+		(QEMU, Debian's $(KVER) kernel with $(GRANULE) pages, arm64 KVM inside)): $(RUN_WHY)"
+
+run-host: run-where all
 	$(KVM_OUT)/kvm_page_table_stall_test $(call test_args,)
+
+run-testbed: run-where
+	+@$(MAKE) --no-print-directory vm-run VM_ARGS= RUN_ON=$(RUN_ON)
 
 # Unit tests of the library's arithmetic: no KVM and no kernel tree needed.
 UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
@@ -228,7 +265,7 @@ vm-run: initramfs
 	@scripts/deps.sh $(KERNEL_DEPS)
 	@k=$$(BUILD_KERNEL="$(BUILD_KERNEL)" PATCHES="$(PATCHES)" \
 		scripts/get-kernel.sh $(KVER) $(GRANULE) $(TESTBED)) || exit 2; \
-	scripts/vm-run.sh --kernel $$k --initrd $(INITRAMFS) $(if $(filter 1,$(ICOUNT)),--icount) \
+	VM_RUN_LOG_DIR=$(TESTBED) scripts/vm-run.sh --kernel $$k --initrd $(INITRAMFS) $(if $(filter 1,$(ICOUNT)),--icount) \
 		$(if $(filter 1,$(NUMA)),--numa) --timeout $(VM_TIMEOUT) $(VM_OPTS) \
 		$(if $(JSON),--json $(JSON)) -- ./$(VM_TEST) $(call test_args,$(VM_ARGS)); rc=$$?; \
 	[ $$rc != 1 ] || echo "vm-run: the test reported points over budget (not ok above):" \
@@ -287,4 +324,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run unit sanitize fuzz fuzz-build trials ab check series kbatch verdicts report install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run run-where run-host run-testbed unit sanitize fuzz fuzz-build trials ab check series kbatch verdicts report install-tree initramfs kernel vm-run matrix clean distclean
