@@ -26,7 +26,8 @@ for what in "$@"; do
 	build)
 		# e2fsprogs: make check's scratch-device check makes filesystems;
 		# unifdef: make series leaves the lab kit's code out
-		pkgs+=(xz-utils perl libc6-dev e2fsprogs unifdef) ;;
+		# procps: the checks' pgrep and pkill
+		pkgs+=(xz-utils perl libc6-dev e2fsprogs unifdef procps) ;;
 	arm64)
 		pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
 	testbed)

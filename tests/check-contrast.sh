@@ -19,7 +19,9 @@ bin=$1/kvm_page_table_stall_test
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+. "$(dirname "$0")/ktap.sh"
 echo "TAP version 13"
+host_kvm_or_skip
 "$bin" -b 1G -t dirty-log-clear,madvise -B 2M,all -r 3 > "$log" 2>&1
 rc=$?
 sed -e 's/^/# /' "$log"

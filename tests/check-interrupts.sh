@@ -87,7 +87,9 @@ if [ -n "$irq" ] && a=$(cat "/proc/irq/$irq/smp_affinity_list" 2>/dev/null) &&
 	irq_movable=yes
 fi
 
+. "$(dirname "$0")/ktap.sh"
 echo "TAP version 13"
+host_kvm_or_skip
 echo "1..$trials"
 RANDOM=$seed
 mkdir -p "$work/dir"

@@ -28,6 +28,7 @@ leftovers() {	# files or state a run may leave; empty when clean
 }
 
 echo "TAP version 13"
+host_kvm_or_skip
 echo "1..9"
 before=$(affinities)
 log=$(mktemp)

@@ -277,9 +277,22 @@ echo "1..13"
 
 # the default run: no sweep options, every mode
 mkdir -p "$work/host" "$work/ab/run" "$work/kb"
-timeout 360 "$kvm_out/kvm_page_table_stall_test" -j "$work/host/default.json" \
-	> "$work/default.log" 2>&1
-rc=$?
+# without KVM here: the vm check's run in the arm64 testbed, which has loads too
+why=$(host_kvm_why)
+testbed_from=
+if [ -z "$why" ]; then
+	timeout 360 "$kvm_out/kvm_page_table_stall_test" -j "$work/host/default.json" \
+		> "$work/default.log" 2>&1
+	rc=$?
+elif testbed_from=$(testbed_run "$build"); then
+	echo "# $why: the results file of the vm check's run in the arm64 testbed"
+	cp "$testbed_from/results.json" "$work/host/default.json"
+	cp "$testbed_from/ktap" "$work/default.log"
+	rc=0
+else
+	echo "# $why, and no run of the vm check in the testbed" > "$work/default.log"
+	rc=4
+fi
 def=()
 if [ $rc -eq 4 ]; then
 	echo "ok $((n += 1)) a default run's results file # SKIP $(grep -m1 -i 'skip' "$work/default.log")"
@@ -293,9 +306,14 @@ fi
 
 # an IO load, for the probe's histogram and the load's throughput
 loaded=()
-timeout 180 "$kvm_out/kvm_page_table_stall_test" -b 128M -t madvise -B 2M,all -L tcp-rr \
-	-j "$work/host/tcp-rr.json" > "$work/load.log" 2>&1
-rc=$?
+if [ -n "$testbed_from" ]; then
+	cp "$testbed_from/results.json" "$work/host/tcp-rr.json"
+	rc=0
+else
+	timeout 180 "$kvm_out/kvm_page_table_stall_test" -b 128M -t madvise -B 2M,all -L tcp-rr \
+		-j "$work/host/tcp-rr.json" > "$work/load.log" 2>&1
+	rc=$?
+fi
 [ $rc -le 1 ] && [ -s "$work/host/tcp-rr.json" ] && loaded=("$work/host/tcp-rr.json")
 
 # whether FILE's one-call madvise point ran and was judged: the kernel-batch

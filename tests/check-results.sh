@@ -21,6 +21,7 @@ n=0
 
 . "$(dirname "$0")/ktap.sh"
 
+build=$(cd "$1/../../.." && pwd)
 # derive FROM TO PYTHON: a copy of a results file with one change
 derive() {
 	python3 - "$1" "$2" "$3" <<'EOF'
@@ -32,12 +33,23 @@ EOF
 }
 
 echo "TAP version 13"
+# madvise with batches, punch skipped without a file backing, vm-destroy, a
+# load; without KVM here, the testbed's run of the vm check (the same modes)
+why=$(host_kvm_why)
+if [ -z "$why" ]; then
+	(cd "$work" && timeout 600 "$bin" -b 128M -t madvise,punch,vm-destroy -B 2M,all -L tcp-rr \
+		-j "$work/a.json" > "$work/ktap" 2>&1)
+	rc=$?
+elif from=$(testbed_run "$build"); then
+	echo "# $why: the results file of the vm check's run in the arm64 testbed"
+	cp "$from/results.json" "$work/a.json"
+	cp "$from/ktap" "$work/ktap"
+	rc=testbed
+else
+	echo "1..0 # SKIP $why, and no run of the vm check in the testbed to read"
+	exit 4
+fi
 echo "1..9"
-
-# madvise with batches, punch skipped without a file backing, vm-destroy, a load
-(cd "$work" && timeout 600 "$bin" -b 128M -t madvise,punch,vm-destroy -B 2M,all -L tcp-rr \
-	-j "$work/a.json" > "$work/ktap" 2>&1)
-rc=$?
 out=$("$tool" validate "$work/a.json" 2>&1)
 rc2=$?
 echo "# $out"

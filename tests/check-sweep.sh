@@ -22,6 +22,7 @@ n=0
 . "$(dirname "$0")/ktap.sh"
 
 echo "TAP version 13"
+host_kvm_or_skip
 "$bin" "$@" > "$log" 2>&1
 rc=$?
 sed -e 's/^/# /' "$log" | grep -E '^# (# point|ok|not ok|# .*: (CPU held|longest|call stack))'

@@ -63,6 +63,7 @@ overrun_ms() {
 }
 
 echo "TAP version 13"
+host_kvm_or_skip
 run budget "$bin" "${sweep[@]}" -d 6s
 if [ "$(cat "$work/budget.rc")" -eq 4 ] && ! grep -qE '^(ok|not ok) [0-9]+ ' "$work/budget.log"; then
 	echo "1..0 # SKIP stall test skipped: $(grep -m1 -i skip "$work/budget.log")"
