@@ -111,8 +111,12 @@ $(eval $(call alias,ARGS,RUN_ARGS))
 VM_ARGS := -b 256M -t madvise -B 2M,all
 test_args = $(if $(filter undefined,$(origin ARGS)),$(1),$(ARGS))
 
+# Two builds of one tree at once (two make runs) wait for each other: the
+# kernel's header export and the library's objects are not safe to share.
+BUILD_LOCK = mkdir -p $(OUT) && flock -w 1800 $(OUT)/.build.lock
+
 all: $(HDR_OUT)/.headers
-	+$(KVM_MAKE) stall-all
+	+@$(BUILD_LOCK) $(KVM_MAKE) stall-all
 	@echo "built: $(KVM_OUT)/kvm_page_table_stall_test $(KVM_OUT)/stall_probe_test"
 
 deps:
@@ -127,7 +131,7 @@ $(KSRC)/Makefile: | $(if $(filter $(DEFAULT_KSRC),$(KSRC)),$(DEFAULT_KSRC)/.unpa
 
 # Exported headers go to $(HDR_OUT), so the kernel tree stays untouched.
 $(HDR_OUT)/.headers: $(KSRC)/Makefile | deps
-	+$(MAKE) -C $(KSRC) O=$(HDR_OUT) ARCH=$(KARCH) headers >/dev/null
+	+$(BUILD_LOCK) $(MAKE) -C $(KSRC) O=$(HDR_OUT) ARCH=$(KARCH) headers >/dev/null
 	@mkdir -p $(HDR_OUT)/tools
 	@touch $@
 
@@ -150,8 +154,13 @@ run-where:
 	@echo "run: $(if $(filter host,$(RUN_WHERE)),on this host's /dev/kvm,in the arm64 testbed \
 		(QEMU, Debian's $(KVER) kernel with $(GRANULE) pages, arm64 KVM inside)): $(RUN_WHY)"
 
+# the test's status in words: make itself exits 2 on any of them
+run_status = rc=$$?; case $$rc in 0) ;; 1) echo "run: status 1: a point not ok (over budget), or a bad option";; \
+	4) echo "run: status 4: the whole run skipped (see the SKIP line)";; \
+	*) echo "run: status $$rc: see the messages above";; esac >&2; exit $$rc
+
 run-host: run-where all
-	$(KVM_OUT)/kvm_page_table_stall_test $(call test_args,)
+	@$(KVM_OUT)/kvm_page_table_stall_test $(call test_args,); $(run_status)
 
 run-testbed: run-where
 	+@$(MAKE) --no-print-directory vm-run VM_ARGS= RUN_ON=$(RUN_ON)
@@ -160,7 +169,7 @@ run-testbed: run-where
 UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
 UNIT_OBJ := $(addprefix $(UNIT_OUT)/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
 	stall_sys.o stall_irq.o stall_json.o stall_blkdev.o stall_probe.o stall_load.o stall_load_net.o \
-	stall_load_blk.o)
+	stall_load_blk.o stall_run.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
 	-DSTALL_LAB -Iinclude -Itests/include $(SAN_CFLAGS)
 
@@ -309,6 +318,8 @@ REPORT_OUT ?= $(BUILD)/report
 report:
 	@test -n "$(strip $(RESULTS))" || \
 		{ echo "report needs RESULTS=<results files> (make kbatch, make ab, -j)" >&2; exit 1; }
+	@for f in $(RESULTS); do test -f "$$f" -a -r "$$f" -a -s "$$f" || \
+		{ echo "report: results file '$$f' does not exist, is empty or cannot be read" >&2; exit 1; }; done
 	@scripts/deps.sh report
 	scripts/stall-report.py $(REPORT_OUT) $(RESULTS)
 

@@ -21,6 +21,7 @@
 #include "stall_json.h"
 #include "stall_load.h"
 #include "stall_parse.h"
+#include "stall_run.h"
 #include "stall_sys.h"
 #include "stall_trace.h"
 
@@ -781,6 +782,43 @@ static void test_irq_state(void)
 }
 
 /* The results file's writer: nesting, separators, escaping, unknowns. */
+/*
+ * The time budget's estimate of a point from those run before it, largest
+ * batch first as the sweep runs them, against a teardown whose calls each
+ * cost @per_op on top of the region's @work: within 2x of it.
+ */
+static void test_run_estimate(u64 work, u64 per_op)
+{
+	static const u64 ops[] = { 1, 16, 256, 131072 };
+	struct stall_run_budget t;
+	u64 base = 200000000, est, real;
+	unsigned int i;
+	double x;
+
+	stall_run_init(&t, 120ULL * 1000000000, 0);
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		real = work + per_op * ops[i];
+		est = stall_run_estimate(&t, 0, ops[i], 1, base);
+		x = (double)est / (base + 2 * real);
+		UNIT_CHECK(!i || (x >= 0.5 && x <= 2.0),
+			   "run: %llu ops, %llu us per call: estimated %.2fx of what it took",
+			   (unsigned long long)ops[i], (unsigned long long)per_op / 1000, x);
+		stall_run_rep(&t, 0, ops[i], base + 2 * real + 50000000, real, base);
+	}
+}
+
+static void test_run(void)
+{
+	u64 ns;
+
+	test_run_estimate(2000000000ULL, 20000);
+	test_run_estimate(2000000000ULL, 4000000);
+	test_run_estimate(100000000ULL, 0);
+	UNIT_CHECK(!stall_run_parse("0", &ns) && !ns, "run: -d 0 is no budget");
+	UNIT_CHECK(stall_run_parse("120", &ns) == -EINVAL, "run: -d 120 (no unit) refused");
+	UNIT_CHECK(!stall_run_parse("90s", &ns) && ns == 90000000000ULL, "run: -d 90s");
+}
+
 static void test_json(void)
 {
 	struct stall_json j;
@@ -842,6 +880,7 @@ int main(void)
 	test_trace();
 	test_irq_state();
 	test_json();
+	test_run();
 	printf("1..%d\n", unit_nr);
 	printf("# %d passed, %d failed\n", unit_nr - unit_failed, unit_failed);
 	return unit_failed ? 1 : 0;
