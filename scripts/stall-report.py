@@ -23,6 +23,7 @@ for a lab to attach to a qualification.
 Exit status: 0, 2 for bad usage or an unreadable file.
 """
 import json
+import math
 import os
 import sys
 
@@ -81,6 +82,7 @@ def run_info(d):
         'page_size': env.get('page_size'),
         'kbatch': k.get('stage2_batch'),
         'load': ','.join(opts.get('loads') or []) or 'none',
+        'emulated': ('emulated, virtual time' if 'icount' in emu else 'emulated') if emu else None,
         'region': opts.get('size'),
         'tag': d.get('_tag'),
     }
@@ -96,6 +98,8 @@ def label(info):
         s += ' kbatch=%s' % fmt_size(info['kbatch'])
     if info['load'] != 'none':
         s += ' load=%s' % info['load']
+    if info.get('emulated'):
+        s += ' (%s)' % info['emulated']
     return s
 
 
@@ -298,10 +302,24 @@ def draw_budget(ax, xs, budgets, scale, color):
     judged, a dash where it judged one point alone."""
     bs = [(x, b / scale) for x, b in zip(xs, budgets) if b]
     if len(bs) > 1:
-        ax.plot([x for x, _ in bs], [b for _, b in bs], ':', color=color, lw=1.2, gid='budget')
+        ax.plot([x for x, _ in bs], [b for _, b in bs], ':', color=color, lw=2, gid='budget')
     elif bs:
-        ax.plot([bs[0][0]], [bs[0][1]], ls='none', marker='_', ms=24, mew=1.5, color=color,
+        # one point: a bar across a chunk size either side, on the log axis
+        ax.plot([bs[0][0] / 2, bs[0][0] * 2], [bs[0][1]] * 2, ':', color=color, lw=2,
                 gid='budget')
+
+
+def draw_results(ax, xs, ys, pts):
+    """Each point's result on it: a red cross over a point not ok (over
+    budget), a hollow ring round one skipped; an ok point stays as drawn."""
+    fails = [(x, y) for x, y, p in zip(xs, ys, pts) if p.get('result') == 'fail']
+    skips = [(x, y) for x, y, p in zip(xs, ys, pts) if p.get('result') == 'skip']
+    if fails:
+        ax.plot([x for x, _ in fails], [y for _, y in fails], ls='none', marker='X', ms=11,
+                color='red', gid='fail')
+    if skips:
+        ax.plot([x for x, _ in skips], [y for _, y in skips], ls='none', marker='o', ms=12,
+                mfc='none', color='grey', gid='skip')
 
 
 def headroom(ax):
@@ -316,7 +334,9 @@ def style_handles(modes, with_budget):
     hs = [Line2D([], [], color='k', marker=MODE_MARKERS[i % len(MODE_MARKERS)], ls='-',
                  label=m) for i, m in enumerate(modes)]
     if with_budget:
-        hs.append(Line2D([], [], color='k', ls=':', label='budget judged against'))
+        hs.append(Line2D([], [], color='k', ls=':', lw=2, label='budget judged against'))
+    hs.append(Line2D([], [], color='red', marker='X', ls='none', label='not ok (over budget)'))
+    hs.append(Line2D([], [], color='grey', marker='o', mfc='none', ls='none', label='skipped'))
     return hs
 
 
@@ -344,7 +364,9 @@ def plot_chunk(plt, runs, colors, save):
     for d, mode, pts in series:
         xs, c = [x for x, _ in pts], colors[id(d)]
         mk = MODE_MARKERS[modes.index(mode) % len(MODE_MARKERS)]
-        ax[0].plot(xs, [(held(p) or 0) / hscale for _, p in pts], marker=mk, color=c)
+        hs = [(held(p) or 0) / hscale for _, p in pts]
+        ax[0].plot(xs, hs, marker=mk, color=c)
+        draw_results(ax[0], xs, hs, [p for _, p in pts])
         ax[1].plot(xs, [p['time_ns'] / tscale for _, p in pts], marker=mk, color=c)
         budgets = [p.get('budget_ns') for _, p in pts]
         draw_budget(ax[0], xs, budgets, hscale, c)
@@ -357,7 +379,8 @@ def plot_chunk(plt, runs, colors, save):
         a.set_xlabel('user chunk (the largest is the whole region in one call)')
         a.set_ylabel(yl)
         a.grid(True, alpha=0.3)
-    ax[1].legend(handles=style_handles(modes, budgeted), fontsize=7, title='mode', title_fontsize=7)
+    # the budget and the results belong to the CPU held: their legend is there
+    ax[0].legend(handles=style_handles(modes, budgeted), fontsize=7, title='mode', title_fontsize=7)
     fig.suptitle('Stall and teardown time against the user chunk')
     run_legend(fig, [Line2D([], [], color=colors[id(d)], lw=2, label=label(run_info(d)))
                      for d in drawn], 0.95)
@@ -388,10 +411,11 @@ def plot_whole(plt, runs, colors, save):
         x = modes.index(p['mode']) + (order[id(d)] - (len(drawn) - 1) / 2) * width
         c = colors[id(d)]
         ax[0].bar(x, (held(p) or 0) / hscale, width=width * 0.9, color=c)
+        draw_results(ax[0], [x], [(held(p) or 0) / hscale], [p])
         ax[1].bar(x, p['time_ns'] / tscale, width=width * 0.9, color=c)
         if p.get('budget_ns'):
             ax[0].plot([x - width / 2, x + width / 2], [p['budget_ns'] / hscale] * 2, 'k:',
-                       lw=1.5, gid='budget')
+                       lw=2, gid='budget')
             budgeted = True
     for a, yl in ((ax[0], 'CPU held (%s)' % hunit), (ax[1], 'operation time (%s)' % tunit)):
         a.set_xticks(range(len(modes)))
@@ -401,9 +425,11 @@ def plot_whole(plt, runs, colors, save):
         plain_axis(a.yaxis)
         headroom(a)
         a.grid(True, axis='y', alpha=0.3)
-    if budgeted:
-        ax[0].legend(handles=[Line2D([], [], color='k', ls=':', label='budget judged against')],
-                     fontsize=7)
+    ax[0].legend(handles=([Line2D([], [], color='k', ls=':', lw=2, label='budget judged against')]
+                          if budgeted else []) +
+                 [Line2D([], [], color='red', marker='X', ls='none', label='not ok (over budget)'),
+                  Line2D([], [], color='grey', marker='o', mfc='none', ls='none', label='skipped')],
+                 fontsize=7)
     fig.suptitle('Whole-VM operations: CPU held and time taken')
     run_legend(fig, [Patch(color=colors[id(d)], label=label(run_info(d))) for d in drawn], 0.95)
     save(fig, 'whole-vm.png', 'Whole-VM operations: CPU held and time taken',
@@ -525,6 +551,20 @@ def hist_panel(ax, hists, nb, title):
     ax.set_xticks([b + 0.5 for b in range(nb)])
     ax.set_xticklabels(['<2'] + ['%d' % (1 << b) for b in range(1, nb - 1)] + ['>20000'],
                        fontsize=7)
+    # the longest wait, the event the suite is about, is one count in the
+    # overflow bin: say how long it was, over the bar that holds it
+    for i, (_, _, _, r, c) in enumerate(hists):
+        longest = r.get('probe_max_ns') or r.get('held_ns')
+        if longest:
+            b = min(max(int(math.log2(max(longest / 1000.0, 1))), 0), nb - 1)
+            if longest > 20000000:
+                b = nb - 1
+            h = list(r['probe_hist_log2_us']) + [r.get('probe_hist_over', 0)]
+            top = max(h[b] if b < len(h) - 1 else h[-1], 1)
+            ax.annotate('longest wait\n%.1f ms' % (longest / 1e6),
+                        xy=(b + 0.1 + (i + 0.5) * width, top), xytext=(0, 18),
+                        textcoords='offset points', ha='center', fontsize=7,
+                        arrowprops=dict(arrowstyle='->'), gid='longest')
     ax.set_yscale('log')
     # from half a wake-up, so that 1, 2, 5, 10 ... always give the axis ticks
     top = max(max(list(r['probe_hist_log2_us']) + [r.get('probe_hist_over', 0)])

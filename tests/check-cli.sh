@@ -135,7 +135,7 @@ kvm_case() {
 
 nbad=$(bad_values | wc -l)
 echo "TAP version 13"
-echo "1..$((14 + nbad + 13 + 28))"
+echo "1..$((14 + nbad + 13 + 31))"
 expect 1 "'12Q'" "bad size named" "$stall" -b 12Q
 expect 1 "'bogus'" "bad mode named" "$stall" -t munmap,bogus
 expect 1 "'3X'" "bad batch named" "$stall" -B 2M,3X
@@ -386,6 +386,9 @@ make_refuses "invalid CAND_KVER '7'" ab CAND_KVER=7
 make_refuses "invalid VERDICT_GRANULES '4k 8k'" verdicts "VERDICT_GRANULES=4k 8k"
 make_refuses "ARGS='-b 1G' and RUN_ARGS='-b 64M' differ" run "ARGS=-b 1G" "RUN_ARGS=-b 64M"
 make_refuses "unknown check 'bogus'" check "CHECKS=unit bogus"
+make_refuses "unknown variable 'ARG': did you mean ARGS?" run "ARG=-b 1G"
+make_refuses "'64M' is not a target: the test's options go in ARGS" run -b 64M
+make_refuses "report: results file '$fresh/none.json' does not exist" report "RESULTS=$fresh/none.json"
 
 # One name for the test's arguments; each target keeps its default.
 args_of() {	# args_of MAKE-ARGS...: what the test would be given
