@@ -498,12 +498,12 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 		if (!(m->base_median > 0.0)) {
 #ifdef STALL_LAB
 			snprintf(res->load_skip[i], sizeof(res->load_skip[i]),
-				 "the load did nothing in the baseline (rate 0): %s%s",
+				 "the load did nothing in the baseline: %s%s",
 				 l->io_errno ? "its operations failed: " : "it does not run here",
 				 l->io_errno ? strerror(l->io_errno) : "");
 #else
 			snprintf(res->load_skip[i], sizeof(res->load_skip[i]),
-				 "the load did nothing in the baseline (rate 0): it does not run here");
+				 "the load did nothing in the baseline: it does not run here");
 #endif
 		} else {
 			judge_load(p, l, m, v);

@@ -14,7 +14,10 @@
 # too) and checks that the names are the same in both runs and that no
 # skip's reason carries a figure. It also checks the rule's implementation
 # on fixed cases, and that docs/ci-names.md states the rule and gives
-# names the rule makes.
+# names the rule makes. Without KVM here, the runner runs the stall test
+# in the arm64 testbed: what it runs is a script that boots the testbed
+# (tests/check-vm.sh built it) and runs the arm64 program there, its KTAP
+# streamed back through the runner as the program's own.
 #
 #   check-names.sh BUILD KVM_OUT
 
@@ -214,8 +217,26 @@ mini_install() {
 	for f in runner.sh prefix.pl module.sh ktap_helpers.sh; do
 		[ ! -f "$sel/kselftest/$f" ] || cp "$sel/kselftest/$f" "$1/kselftest/" || return 1
 	done
-	cp "$sel/kvm/settings" "$kvm_out/stall_probe_test" "$kvm_out/kvm_page_table_stall_test" "$1/kvm/" &&
+	cp "$sel/kvm/settings" "$kvm_out/stall_probe_test" "$1/kvm/" || return 1
+	if [ -z "$(host_kvm_why)" ]; then
+		cp "$kvm_out/kvm_page_table_stall_test" "$1/kvm/" || return 1
+	else
+		testbed_program "$1/kvm/kvm_page_table_stall_test" || return 1
+	fi
 	printf 'kvm:stall_probe_test\nkvm:kvm_page_table_stall_test\n' > "$1/kselftest-list.txt"
+}
+
+# testbed_program FILE: the stall test as a script that runs the arm64
+# program in the testbed, within the runner's 120 s
+testbed_program() {
+	local k=$build/testbed/debian-6.12-4k/vmlinuz i=$build/testbed/initramfs-6.12.cpio.gz
+
+	if [ ! -f "$k" ] || [ ! -f "$i" ]; then
+		echo "no testbed kernel and initramfs (the vm check builds them)"
+		return 1
+	fi
+	printf '#!/bin/sh\nexec %q --kernel %q --initrd %q --timeout 110 -- ./kvm_page_table_stall_test "$@"\n' \
+		"$root/scripts/vm-run.sh" "$k" "$i" > "$1" && chmod +x "$1"
 }
 
 echo "TAP version 13"
