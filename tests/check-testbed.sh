@@ -66,10 +66,10 @@ verdict() {	# verdict NAME MODE BATCH: ok or not
 	grep -E "^(ok|not ok) [0-9]+ $2 batch=$3 " "$tb/check-$1.log" | sed -e 's/ [0-9].*//'
 }
 
-within2() {	# within2 A B: |A - B| <= 2 % of the larger
-	[ -n "$1" ] && [ -n "$2" ] || return 1
-	local d=$(( $1 > $2 ? $1 - $2 : $2 - $1 )) m=$(( $1 > $2 ? $1 : $2 ))
-	[ $((d * 100)) -le $((m * 2)) ]
+within() {	# within PCT A B: |A - B| <= PCT % of the larger
+	[ -n "$2" ] && [ -n "$3" ] || return 1
+	local d=$(( $2 > $3 ? $2 - $3 : $3 - $2 )) m=$(( $2 > $3 ? $2 : $3 ))
+	[ $((d * 100)) -le $((m * $1)) ]
 }
 
 grows() {	# grows SMALL LARGE: LARGE at least 1.5x SMALL
@@ -113,11 +113,16 @@ EOF
 check "6.12 4K: its results file validates, with the kernel's config, the emulation and the KTAP's figures" \
 	json_agrees
 check "6.12 4K: second boot of the same points" vm unmap2 6.12 4k --smp 1 -- "${unmap[@]}"
+# The worst gap of 128 2M chunks, a few ms, moves by more than the rest:
+# eight boots of this point gave 5603 to 5852 us (4.4 %), the one call's
+# 79688 to 79757 us, its times 0.5 % apart; so 5 % for it, 2 % for the rest.
 for b in all 2M; do
 	for key in stall_us time_us; do
 		a=$(field unmap1 madvise $b $key) c=$(field unmap2 madvise $b $key)
+		pct=2
+		[ $b/$key != 2M/stall_us ] || pct=5
 		echo "# madvise $b $key: $a and $c"
-		check "6.12 4K: madvise $b $key agrees within 2 % across boots" within2 "$a" "$c"
+		check "6.12 4K: madvise $b $key agrees within $pct % across boots" within $pct "$a" "$c"
 	done
 done
 
