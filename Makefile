@@ -141,9 +141,10 @@ $(HDR_OUT)/.headers: $(KSRC)/Makefile | deps
 RUN_ON ?= auto
 $(call enum,RUN_ON,auto host testbed)
 ifneq ($(filter run,$(MAKECMDGOALS)),)
-RUN_KVM_RC := $(shell scripts/host-kvm.sh > /dev/null; echo $$?)
-RUN_KVM := $(shell scripts/host-kvm.sh)
-RUN_KVM_OK := $(filter 0,$(RUN_KVM_RC))
+# one call: its answer, then its status as the last word
+RUN_KVM_ANS := $(shell scripts/host-kvm.sh; echo $$?)
+RUN_KVM := $(filter-out $(lastword $(RUN_KVM_ANS)),$(RUN_KVM_ANS))
+RUN_KVM_OK := $(filter 0,$(lastword $(RUN_KVM_ANS)))
 RUN_WHERE := $(if $(filter auto,$(RUN_ON)),$(if $(RUN_KVM_OK),host,testbed),$(RUN_ON))
 RUN_WHY := $(if $(filter auto,$(RUN_ON)),$(RUN_KVM),RUN_ON=$(RUN_ON))
 endif
