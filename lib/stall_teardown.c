@@ -121,6 +121,30 @@ static void stall_op_munmap(struct userspace_mem_region *r, u64 off, u64 len)
 	TEST_ASSERT(!ret, __KVM_SYSCALL_ERROR("munmap()", ret));
 }
 
+/*
+ * What the run unmapped (the test region, whole) is no longer the test's:
+ * a thread's stack or an allocator's arena may be mapped there by now, and
+ * kvm_vm_free() would unmap the region's whole mapping again, theirs
+ * included. Unmap what is still the test's (the alignment slack around
+ * the region) and hand kvm_vm_free() a reservation of its own instead.
+ */
+static void stall_cleanup_munmap(struct stall_point *pt)
+{
+	struct userspace_mem_region *r = stall_vm_slot(pt->v, 0);
+	u8 *start = r->mmap_start, *end = start + r->mmap_size;
+	u8 *mem = r->host_mem, *rest = mem + pt->cfg.size;
+
+	if (mem > start)
+		munmap(start, mem - start);
+	if (end > rest)
+		munmap(rest, end - rest);
+	r->mmap_start = mmap(NULL, r->mmap_size, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(r->mmap_start != MAP_FAILED, __KVM_SYSCALL_ERROR("mmap()", -1));
+	r->host_mem = r->mmap_start;
+	stall_cleanup_vm(pt);
+}
+
 static void stall_op_madvise(struct userspace_mem_region *r, u64 off, u64 len)
 {
 	int ret = madvise(r->host_mem + off, len, MADV_DONTNEED);
@@ -390,7 +414,7 @@ const struct stall_mode stall_modes[] = {
 		.setup = stall_setup_vm,
 		.run = stall_run_chunks,
 		.chunk = stall_op_munmap,
-		.cleanup = stall_cleanup_vm,
+		.cleanup = stall_cleanup_munmap,
 	},
 	{
 		.name = "madvise",
