@@ -94,9 +94,12 @@ OUT := $(BUILD)/$(ARCH)$(SAN_SUFFIX)/$(notdir $(TREE_ID))
 KVM_OUT := $(OUT)/kvm
 HDR_OUT := $(OUT)/kobj
 
+# Cross-built tests are static, for the testbed's initramfs, except the
+# sanitizer build: the sanitizers' runtimes are shared libraries only, and
+# check-sanitize.sh carries them into the testbed with the test.
 ifneq ($(ARCH),$(HOST_ARCH))
 CROSS_COMPILE ?= aarch64-linux-gnu-
-STALL_LDFLAGS ?= -static
+STALL_LDFLAGS ?= $(if $(filter 1,$(SANITIZE)),,-static)
 endif
 
 KVM_MAKE = $(MAKE) -s -C $(KSRC)/tools/testing/selftests/kvm -f Makefile \
@@ -227,9 +230,11 @@ $(call positive,TRIALS)$(call number,SEED)
 trials: all
 	tests/check-interrupts.sh $(KVM_OUT) $(BUILD) $(TRIALS) $(SEED)
 
-# The unit tests and a short real sweep with loads, sanitized.
+# The unit tests and a short real sweep with loads, sanitized: on this
+# host's KVM, else in the arm64 testbed (an arm64 sanitizer build).
 sanitize:
 	+$(MAKE) SANITIZE=1 all unit
+	+@scripts/host-kvm.sh > /dev/null || $(MAKE) --no-print-directory SANITIZE=1 ARCH=arm64 all
 	tests/check-sanitize.sh $(BUILD)/unit-san/stall_unit_test \
 		$(BUILD)/$(ARCH)-san/$(notdir $(TREE_ID))/kvm $(BUILD)
 

@@ -29,7 +29,8 @@ for what in "$@"; do
 		# procps: the checks' pgrep and pkill
 		pkgs+=(xz-utils perl libc6-dev e2fsprogs unifdef procps) ;;
 	arm64)
-		pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+		# the sanitizers' runtimes: make sanitize's arm64 build, for the testbed
+		pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libasan8-arm64-cross libubsan1-arm64-cross) ;;
 	testbed)
 		pkgs+=(qemu-system-arm cpio gzip debian-archive-keyring) ;;
 	kernel)

@@ -49,7 +49,7 @@ declare -A expect=(
 host_kvm=$("$here/../scripts/host-kvm.sh")
 if [ $? != 0 ]; then
 	expect+=([sweep]=1 [contrast]=1 [loads]=1 [interrupts]=1 [time]=1 [results]=3 [report]=40
-		 [lava]=5 [sanitize]=100 [vm]=200 [recipes]=330 [names]=70)
+		 [lava]=5 [sanitize]=150 [vm]=200 [recipes]=330 [names]=70)
 fi
 # what a fresh machine adds: the part of the 64K kernel's first build
 # (~430 s alone; cached afterwards) that the host checks do not hide,
