@@ -158,13 +158,19 @@ run-where:
 	@echo "run: $(if $(filter host,$(RUN_WHERE)),on this host's /dev/kvm,in the arm64 testbed \
 		(QEMU, Debian's $(KVER) kernel with $(GRANULE) pages, arm64 KVM inside)): $(RUN_WHY)"
 
-# the test's status in words: make itself exits 2 on any of them
-run_status = rc=$$?; case $$rc in 0) ;; 1) echo "run: status 1: a point not ok (over budget), or a bad option";; \
-	4) echo "run: status 4: the whole run skipped (see the SKIP line)";; \
-	*) echo "run: status $$rc: see the messages above";; esac >&2; exit $$rc
+# $(call run_outcome,WHO): the test's status in words, and for
+# scripts/run.sh (which exits with it) in the file STALL_RUN_STATUS names;
+# make itself exits 2 on any of them
+run_outcome = rc=$$?; [ -z "$$STALL_RUN_STATUS" ] || echo $$rc > "$$STALL_RUN_STATUS"; case $$rc in \
+	0) ;; \
+	1) echo "$(1): status 1: a point not ok (over budget: a verdict on the kernel, not a build" \
+		"failure), or an option refused (named above)";; \
+	4) echo "$(1): status 4: the whole run skipped (see the SKIP line)";; \
+	130) echo "$(1): status 130: interrupted";; \
+	*) echo "$(1): status $$rc: see the messages above";; esac >&2; exit $$rc
 
 run-host: run-where all
-	@$(KVM_OUT)/kvm_page_table_stall_test $(call test_args,); $(run_status)
+	@$(KVM_OUT)/kvm_page_table_stall_test $(call test_args,); $(call run_outcome,run)
 
 run-testbed: run-where
 	+@$(MAKE) --no-print-directory vm-run VM_ARGS= RUN_ON=$(RUN_ON)
@@ -282,10 +288,8 @@ vm-run: initramfs
 		scripts/get-kernel.sh $(KVER) $(GRANULE) $(TESTBED)) || exit 2; \
 	VM_RUN_LOG_DIR=$(TESTBED) scripts/vm-run.sh --kernel $$k --initrd $(INITRAMFS) $(if $(filter 1,$(ICOUNT)),--icount) \
 		$(if $(filter 1,$(NUMA)),--numa) --timeout $(VM_TIMEOUT) $(VM_OPTS) \
-		$(if $(JSON),--json $(JSON)) -- ./$(VM_TEST) $(call test_args,$(VM_ARGS)); rc=$$?; \
-	[ $$rc != 1 ] || echo "vm-run: the test reported points over budget (not ok above):" \
-		"a verdict on the kernel, not a build failure" >&2; \
-	exit $$rc
+		$(if $(JSON),--json $(JSON)) -- ./$(VM_TEST) $(call test_args,$(VM_ARGS)); \
+	$(call run_outcome,vm-run)
 
 # A/B of two kernels built alike (docs/ab.md). make
 # exits 2 on any non-zero status; scripts/ab.sh itself gives 0, 1 or 125.
