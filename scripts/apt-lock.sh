@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Sourced by deps.sh and debian-apt.sh: APT_LOCK_WAIT checked into
 # lock_wait, and apt_waiting, which runs an apt command again while

@@ -54,6 +54,7 @@ fi
 
 # Each build is ~200 MB: keep the KEEP_KERNELS (6) most recently used.
 keep=${KEEP_KERNELS:-6}
+# shellcheck disable=SC2012 # ls -t: newest first; the names are our own
 for ok in $(ls -1t "$dir"/built-*/.ok 2>/dev/null | tail -n +"$keep" || true); do
 	old=$(dirname "$ok")
 	echo "build-kernel: removing $old, the least recently used of $keep builds" >&2
@@ -73,6 +74,7 @@ if [ ${#patches[@]} -gt 0 ]; then
 	for p in "${patches[@]}"; do
 		echo "build-kernel: applying $p" >&2
 		patch -d "$src" -p1 --forward --batch < "$p" >&2
+		# shellcheck disable=SC2013 # the paths have no whitespace: a word each
 		for f in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p"); do
 			[ "$(stat -c %h "$src/$f")" = 1 ] ||
 				{ echo "build-kernel: $f still shared after patching" >&2; exit 1; }

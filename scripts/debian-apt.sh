@@ -16,6 +16,7 @@ set -euo pipefail
 
 state=$1 suite=$2 arch=$3
 shift 3
+# shellcheck source=apt-lock.sh
 . "$(dirname "$0")/apt-lock.sh"
 mkdir -p "$state/$suite-$arch/lists/partial" "$state/$suite-$arch/parts" \
 	"$state/$suite-$arch/archives/partial"

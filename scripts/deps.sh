@@ -18,6 +18,7 @@ if [ "${1:-}" = --missing ]; then
 	only_list=1
 	shift
 fi
+# shellcheck source=apt-lock.sh
 . "$(dirname "$0")/apt-lock.sh"
 
 pkgs=()

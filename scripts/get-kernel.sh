@@ -47,6 +47,7 @@ deb_config() {	# DEB DIR: extract boot/config-* of DEB as DIR/config
 }
 if [ -f "$out/.ok" ]; then
 	if [ ! -f "$out/config" ]; then
+		# shellcheck disable=SC2012 # the first in ls's order, or none; Debian's file names
 		deb=$(ls "$dir/dl/$(cat "$out/package")"_*_arm64.deb 2>/dev/null | head -n 1 || true)
 		[ -z "$deb" ] || deb_config "$deb" "$out"
 	fi
@@ -64,10 +65,12 @@ pkg=$(apt-cache -o "APT::Architecture=arm64" -o "APT::Architectures=arm64" \
 
 dl=$dir/dl
 mkdir -p "$dl"
-for try in 1 2; do
+for _ in 1 2; do
+	# shellcheck disable=SC2012 # the first in ls's order, or none; Debian's file names
 	deb=$(ls "$dl/${pkg}"_*_arm64.deb 2>/dev/null | head -n 1 || true)
 	if [ -z "$deb" ]; then
 		(cd "$dl" && "$here/debian-apt.sh" "$apt_state" "$suite" arm64 download "$pkg" >&2)
+		# shellcheck disable=SC2012 # the first in ls's order; ls fails where there is none
 		deb=$(ls "$dl/${pkg}"_*_arm64.deb | head -n 1)
 	fi
 	rm -rf "$out.tmp"

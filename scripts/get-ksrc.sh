@@ -24,6 +24,7 @@ tree=$dir/linux-source-$ver
 exec 9> "$dir/.get-ksrc-$ver.lock"
 flock -w 1800 9 || { echo "get-ksrc: another unpacking of $ver held its lock for 30 min" >&2; exit 1; }
 [ -f "$tree/.unpacked" ] && exit 0
+# shellcheck source=apt-lock.sh
 . "$here/apt-lock.sh"
 
 tarball=/usr/src/linux-source-$ver.tar.xz
@@ -37,11 +38,13 @@ if [ "$ver" = 6.12 ]; then
 else
 	dl=$dir/dl
 	mkdir -p "$dl"
+	# shellcheck disable=SC2012 # the first in ls's order, or none; Debian's file names
 	deb=$(ls "$dl"/linux-source-"$ver"_*_all.deb 2>/dev/null | head -n 1 || true)
 	# a truncated download fails dpkg's check and is fetched again
 	if [ -z "$deb" ] || ! dpkg-deb --info "$deb" >/dev/null 2>&1; then
 		rm -f "$dl"/linux-source-"$ver"_*
 		(cd "$dl" && "$here/debian-apt.sh" "$dir/apt" sid amd64 download "linux-source-$ver" >&2)
+		# shellcheck disable=SC2012 # the first in ls's order; ls fails where there is none
 		deb=$(ls "$dl"/linux-source-"$ver"_*_all.deb | head -n 1)
 	fi
 	rm -rf "$dl/x"

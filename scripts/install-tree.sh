@@ -83,9 +83,11 @@ link_rules() {
 	done
 	# the lab kit's code (-j), where its files are installed; never in the series
 	if [ -f "$root/lib/stall_results.c" ]; then
+		# shellcheck disable=SC2016 # $(OUTPUT) is make's, in the rule printed
 		echo "\$(STALL_LIB_OBJS) $(printf '$(OUTPUT)/%s ' "${tests[@]}"): CPPFLAGS += -DSTALL_LAB"
 	fi
 	echo "\$(STALL_LIB_OBJS): \$(OUTPUT)/%.o: %.c \$(GEN_HDRS)"
+	# shellcheck disable=SC2016 # make's variables, in the recipe printed
 	printf '\t$(CC) $(CFLAGS) $(CPPFLAGS) $(TARGET_ARCH) -c $< -o $@\n'
 	# their headers, as the tree's own objects have them (-MD in CFLAGS)
 	echo "-include \$(STALL_LIB_OBJS:.o=.d)"

@@ -51,6 +51,7 @@ for g in ${KBATCH_GRANULES:-4k}; do
 	for b in $list; do
 		for l in "${loads[@]}"; do
 			name=kbatch-$g-$b-$l
+			# shellcheck disable=SC2054 # -B takes a comma-separated list
 			args=(-b "$region" -t madvise -B 2M,all)
 			[ "$l" = none ] || args+=(-L "$l")
 			start=$(date +%s)

@@ -16,6 +16,7 @@ testbed=$1 initrd=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 args=("$@")
+# shellcheck disable=SC2054 # -t and -B take comma-separated lists
 [ ${#args[@]} -gt 0 ] || args=(-b 256M -t madvise,memslot-delete,vm-destroy,process-exit
 			       -B 2M,all)
 kvers=${MATRIX_KVERS:-6.12 7.2}

@@ -18,10 +18,12 @@ bb=$state/busybox-arm64
 if [ ! -x "$bb" ]; then
 	dl=$state/dl
 	mkdir -p "$dl"
-	for try in 1 2; do
+	for _ in 1 2; do
+		# shellcheck disable=SC2012 # the first in ls's order, or none; Debian's file names
 		deb=$(ls "$dl"/busybox-static_*_arm64.deb 2>/dev/null | head -n 1 || true)
 		[ -n "$deb" ] || (cd "$dl" && "$here/debian-apt.sh" "$state/apt" bookworm arm64 \
 					download busybox-static >&2)
+		# shellcheck disable=SC2012 # the first in ls's order; ls fails where there is none
 		deb=$(ls "$dl"/busybox-static_*_arm64.deb | head -n 1)
 		rm -rf "$dl/x"
 		dpkg-deb -x "$deb" "$dl/x" 2>/dev/null && break

@@ -63,10 +63,10 @@ out=$2
 if [ -z "$author" ]; then
 	name=$(git -C "$root" config user.name || true)
 	email=$(git -C "$root" config user.email || true)
-	[ -n "$name" ] && [ -n "$email" ] || {
+	if [ -z "$name" ] || [ -z "$email" ]; then
 		echo "mkseries: no author: give -a 'Name <address>' or set git config user.name and user.email" >&2
 		exit 2
-	}
+	fi
 	author="$name <$email>"
 fi
 case $author in
@@ -90,7 +90,8 @@ esac
 export GIT_AUTHOR_NAME=${author% <*} GIT_AUTHOR_EMAIL=$email
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 # the same bytes every time from the same sources
-export GIT_AUTHOR_DATE="$(git -C "$root" log -1 --format=%cI 2>/dev/null || date -R)"
+GIT_AUTHOR_DATE=$(git -C "$root" log -1 --format=%cI 2>/dev/null || date -R)
+export GIT_AUTHOR_DATE
 export GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
 
 kver=$(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$ksrc/Makefile" | paste -sd.)
@@ -152,7 +153,7 @@ for msg in "$series"/[0-9]*-*.txt; do
 				# shellcheck disable=SC2086 # $flags: several words
 				unifdef -USTALL_LAB $flags -o "$stage/$f.tmp" "$root/$f" && rc=0 ||
 					rc=$?
-				[ $rc -le 1 ] || { echo "mkseries: unifdef failed on $f" >&2; exit 1; }
+				[ "$rc" -le 1 ] || { echo "mkseries: unifdef failed on $f" >&2; exit 1; }
 				# nor the blank line a block at the end leaves, nor two
 				# blank lines where a block stood between them
 				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" | cat -s > "$stage/$f"

@@ -47,7 +47,7 @@
 
 set -uo pipefail
 
-kernel= initrd= icount=0 numa=0 smp=2 mem=3072 limit=900 append= log= disk=0 nics=0 json=
+kernel='' initrd='' icount=0 numa=0 smp=2 mem=3072 limit=900 append='' log='' disk=0 nics=0 json=''
 adds=()
 cpu=max,pauth-impdef=on
 while [ $# -gt 0 ]; do
@@ -127,22 +127,27 @@ pad=$(( (4 - $(stat -c %s "$work/initrd") % 4) % 4 + 4 ))
 head -c "$pad" /dev/zero >> "$work/initrd"
 cat "$work/args.cpio" >> "$work/initrd"
 
+# shellcheck disable=SC2054 # QEMU's options take comma-separated lists
 qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$cpu" -seed 1
       -smp "$smp" -m "$mem" -nographic -no-reboot -nic none
       -kernel "$kernel" -initrd "$work/initrd"
       -append "console=ttyAMA0 rdinit=/init panic=-1 printk.time=1 nokaslr norandmaps $append")
+# shellcheck disable=SC2054 # QEMU's options take comma-separated lists
 [ $icount -eq 1 ] && qemu+=(-icount shift=3,sleep=off)
 if [ $nics -eq 1 ]; then
+	# shellcheck disable=SC2054 # QEMU's options take comma-separated lists
 	qemu+=(-netdev hubport,id=nic0,hubid=7 -device virtio-net-device,netdev=nic0
 	       -netdev hubport,id=nic1,hubid=7 -device virtio-net-device,netdev=nic1)
 fi
 if [ $disk -eq 1 ]; then
 	truncate -s 512M "$work/scratch.img"
+	# shellcheck disable=SC2054 # QEMU's options take comma-separated lists
 	qemu+=(-drive "file=$work/scratch.img,if=none,format=raw,id=scratch"
 	       -device virtio-blk-device,drive=scratch)
 fi
 if [ $numa -eq 1 ]; then
 	half=$((mem / 2))
+	# shellcheck disable=SC2054 # QEMU's options take comma-separated lists
 	qemu+=(-object "memory-backend-ram,id=m0,size=${half}M"
 	       -object "memory-backend-ram,id=m1,size=$((mem - half))M"
 	       -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1-$((smp - 1)),memdev=m1)
@@ -154,6 +159,7 @@ qpid=$!
 # Ctrl-C reaches this script, not timeout(1) (a process group of its
 # own) nor QEMU: pass it on as SIGTERM, which ends QEMU at once
 stopped=
+# shellcheck disable=SC2317 # called by the traps below
 stop() {
 	stopped=$1
 	kill -TERM "$qpid" 2> /dev/null
@@ -214,7 +220,7 @@ end=$(grep -oE '^STALL-TESTBED-END rc=[0-9]+' "$work/clean.log" | tail -n 1)
 if [ -n "$end" ]; then
 	exit "${end#*rc=}"
 fi
-if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	echo "vm-run: no result within ${limit} s; QEMU killed (console: $log)" >&2
 	exit 124
 fi

@@ -17,7 +17,7 @@ if ! command -v aarch64-linux-gnu-gcc > /dev/null; then
 	echo "1..0 # SKIP no aarch64-linux-gnu-gcc (scripts/deps.sh arm64 installs it)"
 	exit 4
 fi
-tests=$(cd "$root/selftests" && ls *.c | sed -e 's/\.c$//')
+tests=$(cd "$root/selftests" && printf '%s\n' *.c | sed -e 's/\.c$//')
 echo "1..$(( $(wc -w <<< "$tests") + 1 ))"
 
 n=1

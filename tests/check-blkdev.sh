@@ -16,6 +16,7 @@
 set -uo pipefail
 
 bin=$1/kvm_page_table_stall_test
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 echo "TAP version 13"
@@ -65,7 +66,7 @@ refused() {
 }
 
 echo "1..9"
-a= b= c= d= e= f= g=
+a='' b='' c='' d='' e='' f='' g=''
 image shared ext4
 attach a "$work/shared" && attach b "$work/shared" && mount_at "$a" "$work/mnt-a"
 image base

@@ -14,6 +14,7 @@
 
 set -uo pipefail
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 stall=$(cd "$1" && pwd)/kvm_page_table_stall_test
 probe=$(cd "$1" && pwd)/stall_probe_test
@@ -30,6 +31,7 @@ expect() {	# expect WANT_RC WANT_TEXT DESCRIPTION CMD...
 	else
 		echo "not ok $n $what"
 		echo "# exit $rc (wanted $want), output:"
+		# shellcheck disable=SC2001 # a prefix on every line
 		sed -e 's/^/#   /' <<< "$out" | tail -n 5
 	fi
 }
@@ -118,11 +120,13 @@ bad_values() {
 TABLE
 }
 
-leftovers() {	# what a run may have left: in its directory, /run, tracefs
+leftovers() (	# what a run may have left: in its directory, /run, tracefs
+	shopt -s nullglob	# a pattern that matches nothing is no name
 	ls -A "$1"
-	ls /run 2>/dev/null | grep '^kvm_stall_irq\.'
-	ls /sys/kernel/tracing/instances 2>/dev/null | grep '^kvmstall_'
-}
+	for f in /run/kvm_stall_irq.* /sys/kernel/tracing/instances/kvmstall_*; do
+		echo "${f##*/}"
+	done
+)
 
 # kvm_case DESCRIPTION: whether a case that needs KVM can run here; if
 # not, it is a skip (tests/check-vm.sh runs most of them in the testbed)
@@ -228,10 +232,13 @@ expect_rc() {	# expect_rc RCS DESCRIPTION CMD...: the exit status is one of RCS 
 	*) echo "not ok $n $what: exit $rc"; tail -n 3 "$dest/out" | sed -e 's/^/# /' ;;
 	esac
 }
+# shellcheck disable=SC2016 # $0 and $@ are the inner bash's
 expect_rc "0 4" "a 512K stack: main's parameters are not on it" \
 	bash -c 'ulimit -s 512 && exec "$0" "$@"' "$stall" "${short[@]}"
+# shellcheck disable=SC2016 # $0 and $@ are the inner bash's
 expect_rc 1 "stdout on a full device: the lost results are a failure" \
 	bash -c '"$0" "$@" > /dev/full' "$stall" "${short[@]}"
+# shellcheck disable=SC2016 # $0 and $@ are the inner bash's
 expect_rc 1 "stdout closed: the lost results are a failure" \
 	bash -c '"$0" "$@" >&-' "$stall" "${short[@]}"
 runner_timeout() {
@@ -282,6 +289,7 @@ fi
 if ! kvm_case "a /dev/kvm that is not KVM: a skip saying so"; then
 	:
 elif unshare -m true 2> /dev/null; then
+	# shellcheck disable=SC2016 # $0 and $@ are the inner bash's
 	unshare -m bash -c 'mount --bind /dev/null /dev/kvm && exec "$0" "$@"' "$stall" "${short[@]}" \
 		> "$dest/notkvm" 2>&1
 	judged "a /dev/kvm that is not KVM: a skip saying so" $? 4 "$dest/notkvm" 'not KVM'
@@ -372,7 +380,7 @@ make_refuses() {	# make_refuses TEXT ARGS...: exit 2, TEXT on its one line, noth
 	   [ -z "$(ls -A "$fresh")" ]; then
 		echo "ok $n make $*: refused before building"
 	else
-		echo "not ok $n make $*: exit $rc, $(ls -A "$fresh" | wc -l) files built:"
+		echo "not ok $n make $*: exit $rc, $(find "$fresh" -mindepth 1 -maxdepth 1 | wc -l) files built:"
 		sed -e 's/^/# /' "$dest/mk" | head -n 3
 	fi
 }
@@ -421,10 +429,13 @@ fi
 
 # One name for the test's arguments; each target keeps its default.
 args_of() {	# args_of MAKE-ARGS...: what the test would be given
+	# shellcheck disable=SC2016 # make expands these, not the shell
 	mk -s BUILD="$fresh" --eval 'stall-args: ; @echo "[$(call test_args,$(VM_ARGS_OF))]"' \
 		stall-args "$@" 2>&1
 }
+# shellcheck disable=SC2016 # make expands these, not the shell
 got="$(args_of 'ARGS=-b 64M') $(args_of 'RUN_ARGS=-b 64M') $(args_of) $(args_of VM_ARGS_OF='$(VM_ARGS)')"
+# shellcheck disable=SC2016 # make expands these, not the shell
 got+=" $(args_of VM_ARGS_OF='$(VM_ARGS)' ARGS=) $(mk -s BUILD="$fresh" KVERSION=7.2 --eval 'x: ; @echo $(KVER)' x)"
 want="[-b 64M] [-b 64M] [] [-b 256M -t madvise -B 2M,all] [] 7.2"
 n=$((n + 1))

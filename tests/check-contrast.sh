@@ -19,6 +19,7 @@ bin=$1/kvm_page_table_stall_test
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 echo "TAP version 13"
 host_kvm_or_skip

@@ -37,6 +37,7 @@ for t in parse options; do
 	else
 		echo "not ok $n fuzz $t: status $rc after ${runs:-?} inputs, seed $seed"
 		grep -E '^(fuzz:|==[0-9]+==ERROR|SUMMARY)' "$log" | head -n 5 | sed -e 's/^/# /'
+		# shellcheck disable=SC2013 # libFuzzer's paths have no whitespace: a word each
 		for a in $(sed -n "s/.*Test unit written to \(.*\)/\1/p" "$log"); do
 			echo "# replay: $bin $a"
 		done

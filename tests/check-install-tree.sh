@@ -22,6 +22,7 @@ tree=$root/scripts/series/tree.sh
 kvmrel=tools/testing/selftests/kvm
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 # step LOG DESCRIPTION CMD...: run, keep the log, show its tail on failure
@@ -77,7 +78,7 @@ for ver in 6.12 7.2; do
 	log=$trees/$ver
 	mkdir -p "$trees"
 	if ! step "$log-install-tree.log" "$ver: make install-tree into a copy of the tree" prepare "$ver" "$t"; then
-		for i in 1 2; do result 1 "$ver: not installed"; done
+		for _ in 1 2; do result 1 "$ver: not installed"; done
 		continue
 	fi
 	if ! step "$log-install.log" "$ver: the tree's kselftest install (rc 0, both tests listed, reader and schema)" \

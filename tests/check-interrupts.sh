@@ -44,13 +44,15 @@ settings() {	# what the suite must never leave changed
 	    /proc/sys/vm/nr_hugepages /proc/sys/kernel/sched_rt_runtime_us 2>/dev/null
 }
 
-leftovers() {	# empty when clean
+leftovers() (	# empty when clean
+	# every name ls -A lists; a pattern that matches nothing is no name
+	shopt -s nullglob dotglob
 	pgrep -af "^$bin" | sed -e 's/^/process: /'
-	ls -A "$work/dir" | sed -e 's/^/scratch file: /'
-	ls /run | grep '^kvm_stall_irq\.' | sed -e 's/^/state file: \/run\//'
-	ls "$tracefs/instances" 2>/dev/null | grep '^kvmstall_' | sed -e 's/^/tracefs: /'
+	for f in "$work"/dir/*; do echo "scratch file: ${f##*/}"; done
+	for f in /run/kvm_stall_irq.*; do echo "state file: $f"; done
+	for f in "$tracefs"/instances/kvmstall_*; do echo "tracefs: ${f##*/}"; done
 	grep kvmstall "$tracefs/kprobe_events" 2>/dev/null | sed -e 's/^/kprobe: /'
-}
+)
 
 holders() {	# processes with FILE open
 	local fd
@@ -87,6 +89,7 @@ if [ -n "$irq" ] && a=$(cat "/proc/irq/$irq/smp_affinity_list" 2>/dev/null) &&
 	irq_movable=yes
 fi
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 echo "TAP version 13"
 host_kvm_or_skip
@@ -103,6 +106,7 @@ for t in $(seq "$trials"); do
 	delay_ms=$((200 + RANDOM % 5800))
 	irq_opt=()
 	[ $((RANDOM % 3)) = 0 ] && irq_opt=(-P irq)
+	# shellcheck disable=SC2054 # -B takes a comma-separated list
 	args=(-b 256M -s shmem -t "$mode" -B 2M,all -r 2 -w 300ms -D "$work/dir")
 	[ "$load" != none ] && args+=(-L "$load")
 	args+=("${irq_opt[@]}")
@@ -145,7 +149,7 @@ for t in $(seq "$trials"); do
 		problems+=" shmem+anon $((mem_before / 1024)) -> $((mem_after / 1024)) MiB;"
 	if [ -z "$problems" ]; then
 		echo "ok $t $what: gone in ${gone_ms} ms after $ran results$repaired"
-		[ "$gone_ms" -gt $worst ] && worst=$gone_ms
+		[ "$gone_ms" -gt "$worst" ] && worst=$gone_ms
 		total=$((total + gone_ms))
 	else
 		echo "not ok $t $what:$problems"

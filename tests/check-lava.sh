@@ -18,6 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 # lava_check job|testdef FILE: LAVA's schema, with Debian's python (lava-common)

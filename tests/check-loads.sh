@@ -15,6 +15,7 @@ bin=$1/kvm_page_table_stall_test
 dir=$(cd "$2" && pwd)
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 affinities() {
@@ -23,9 +24,10 @@ affinities() {
 	done
 }
 
-leftovers() {	# files or state a run may leave; empty when clean
-	ls -a "$dir" | grep '^\.kvm_stall_blk\.' ; ls /run | grep '^kvm_stall_irq\.'
-}
+leftovers() (	# files or state a run may leave; empty when clean
+	shopt -s nullglob	# a pattern that matches nothing is no name
+	for f in "$dir"/.kvm_stall_blk.* /run/kvm_stall_irq.*; do echo "${f##*/}"; done
+)
 
 echo "TAP version 13"
 host_kvm_or_skip
@@ -86,8 +88,8 @@ rc=$?
 kill -INT $first 2>/dev/null
 wait $first
 # refused at the first of the claims it shares: the test CPU, the disk, the steering
-grep -qE "another run (steers interrupts|uses test CPU|'s blk load uses the disk)" "$log.2"
-result "$([ $? = 0 ] && [ $rc = 4 ] && echo 0 || echo 1)" \
+result "$(grep -qE "another run (steers interrupts|uses test CPU|'s blk load uses the disk)" "$log.2" &&
+	[ $rc = 4 ] && echo 0 || echo 1)" \
 	"a second -P irq run while one steers is a skip (status $rc)"
 rm -f "$log.2"
 result "$([ "$(affinities)" = "$before" ] && [ -z "$(leftovers)" ] && echo 0 || echo 1)" \

@@ -32,6 +32,7 @@ ksrc=$build/src/linux-source-6.12
 sweep="-b 64M -t madvise -B 2M,all -l 1us -L tcp-rr"
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 # LKFT's naming, read from parse-output.py (tappy's line grammar, nested
@@ -251,6 +252,7 @@ if [ -f "$doc" ] && lkft docs "$doc"; then
 	ok=0
 	# the text as one line: a phrase may be wrapped
 	tr -s '\n ' '  ' < "$doc" > "$work/doc.txt"
+	# shellcheck disable=SC2016 # the doc's Markdown backticks, literally
 	for phrase in 'parse-output.py' '`-` is kept' '`_` is kept' '`_-` becomes `__`' \
 		'`[N]`' 'reason is folded into the name' '_dupN'; do
 		grep -qF -- "$phrase" "$work/doc.txt" || { echo "# $doc does not say: $phrase"; ok=1; }
@@ -293,6 +295,7 @@ else
 fi
 
 figures=$(cut -f2 "$work/names1" "$work/names2" | grep -E '\b[0-9]+(\.[0-9]+)?\b' | sort -u)
+# shellcheck disable=SC2001 # a prefix on every line
 [ -z "$figures" ] || echo "$figures" | sed 's/^/# a figure in a reason: /'
 result "$([ -z "$figures" ] && echo 0 || echo 1)" "no skip's reason carries a figure"
 

@@ -34,6 +34,7 @@ n=0
 
 fails=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 res() {	# res STATUS DESCRIPTION: result, counting failures for the exit status
@@ -43,7 +44,7 @@ res() {	# res STATUS DESCRIPTION: result, counting failures for the exit status
 
 # The README split into recipes: $work/recipes (NAME TAB RC TAB FLAGS TAB
 # KERNELS TAB WHY), $work/NAME.sh, $work/NAME.expect, $work/errors.
-python3 - "$readme" "$work" <<'EOF'
+python3 - "$readme" "$work" <<'EOF' || { echo "check-recipes: cannot read $readme" >&2; exit 1; }
 import re, sys
 readme, work = sys.argv[1], sys.argv[2]
 lines = open(readme).read().split('\n')
@@ -121,7 +122,6 @@ for r in recipes:
 open(work + '/recipes', 'w').write(''.join('\t'.join(r) + '\n' for r in recipes))
 open(work + '/errors', 'w').write(''.join(e + '\n' for e in errors))
 EOF
-[ $? -eq 0 ] || { echo "check-recipes: cannot read $readme" >&2; exit 1; }
 
 # kernel_built GRANULE PATCHES: build-kernel.sh's cache entry exists (its key:
 # the source version, the config fragments, the patches)

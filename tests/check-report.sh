@@ -27,6 +27,7 @@ py=/usr/bin/python3
 report=$root/scripts/stall-report.py
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 failed=0
@@ -299,7 +300,8 @@ if [ $rc -eq 4 ]; then
 else
 	timeout 120 $py "$root/scripts/stall-results.py" validate "$work/host/default.json" \
 		> "$work/v.log" 2>&1
-	check "$([ $? -eq 0 ] && [ $rc -le 1 ] && echo 0 || echo 1)" \
+	valid=$?
+	check "$([ $valid -eq 0 ] && [ $rc -le 1 ] && echo 0 || echo 1)" \
 		"a default run's results file validates (run status $rc)"
 	def=("$work/host/default.json")
 fi
@@ -335,11 +337,11 @@ for f in "${loaded[@]}" "${def[@]}"; do
 	fi
 done
 if [ ${#def[@]} -eq 1 ]; then
-	derive kbatch "${kb_base:-$def}" "$work"/kb/kb-{2M,32M,1G}.json &&
-	derive ab "$def" "$work/ab/run/base-1.json" "$work/ab/run/cand-1.json" &&
-	derive testbed "$def" "$work/host/testbed-16k.json" &&
-	derive legacy "$def" "$work/host/legacy.json" &&
-	derive minimal "$def" "$work/host/minimal.json" ||
+	derive kbatch "${kb_base:-${def[0]}}" "$work"/kb/kb-{2M,32M,1G}.json &&
+	derive ab "${def[0]}" "$work/ab/run/base-1.json" "$work/ab/run/cand-1.json" &&
+	derive testbed "${def[0]}" "$work/host/testbed-16k.json" &&
+	derive legacy "${def[0]}" "$work/host/legacy.json" &&
+	derive minimal "${def[0]}" "$work/host/minimal.json" ||
 		echo "# deriving the other kinds failed"
 	derived=("$work"/kb/*.json "$work"/ab/run/*.json "$work"/host/{testbed-16k,legacy,minimal}.json)
 fi
@@ -367,7 +369,8 @@ elif [ ${#def[@]} -eq 1 ]; then
 	rows=$(grep -c '^| [0-9]' "$work/table.txt")
 	grep -q '| 2M | [^|]* |.*+20.0%' "$work/table.txt" &&
 		grep -q '| 1G | [^|]* |.*+0.0%' "$work/table.txt"
-	check "$([ $? -eq 0 ] && [ "$rows" = 3 ] && echo 0 || echo 1)" \
+	found=$?
+	check "$([ $found -eq 0 ] && [ "$rows" = 3 ] && echo 0 || echo 1)" \
 		"the kernel-batch table: a row per batch, cost against the largest batch"
 	sed -e 's/^/# /' "$work/table.txt"
 else

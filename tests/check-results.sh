@@ -19,6 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 build=$(cd "$1/../../.." && pwd)
@@ -72,7 +73,15 @@ sys.exit(0 if got == want and got else 1)
 EOF
 result $? "the file's names and results are the KTAP's"
 
-left=$(ls -A "$work" | grep -v '^\(a.json\|ktap\)$')
+left=$(
+	shopt -s nullglob dotglob	# every name ls -A lists, none where there is none
+	for f in "$work"/*; do
+		case ${f##*/} in
+		a?json | ktap) ;;
+		*) echo "${f##*/}" ;;
+		esac
+	done
+)
 result "$([ -z "$left" ] && echo 0 || echo 1)" "no temporary file left beside it${left:+: $left}"
 
 err=$(timeout 60 "$bin" -j /nonexistent/dir/r.json 2>&1 > /dev/null)

@@ -26,6 +26,7 @@ trap 'rm -f "$log" "$log.build"' EXIT
 export ASAN_OPTIONS=exitcode=86:detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 findings() {
@@ -52,8 +53,8 @@ needed() {
 		next=$( [ "$f" = "$next" ] || echo "${next#*$'\n'}")
 		[[ " ${have[*]} " == *" $f "* ]] && continue
 		have+=("$f")
-		next=$(printf '%s\n' "$next" $(aarch64-linux-gnu-readelf -d "$lib/$f" |
-			sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p') | sed '/^$/d')
+		next=$(printf '%s\n' "$next" "$(aarch64-linux-gnu-readelf -d "$lib/$f" |
+			sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')" | sed '/^$/d')
 	done
 	printf '%s\n' "${have[@]}"
 }
@@ -95,6 +96,7 @@ result $? "both programs are built with the sanitizers${why:+ (the test for arm6
 timeout 120 "$unit" > "$log" 2>&1
 rc=$?
 f=$(findings)
+# shellcheck disable=SC2001 # a prefix on every line
 [ -z "$f" ] || sed -e 's/^/# /' <<< "$f"
 result "$([ $rc = 0 ] && [ -z "$f" ] && echo 0 || echo 1)" "unit tests, sanitized (status $rc)"
 
@@ -102,15 +104,18 @@ result "$([ $rc = 0 ] && [ -z "$f" ] && echo 0 || echo 1)" "unit tests, sanitize
 # process-exit child: the host code's paths, under the sanitizers
 sweep="-b 128M -s shmem -B 2M,all -r 1 -L tcp-rr,blk"
 if [ -z "$why" ]; then
+	# shellcheck disable=SC2086 # $sweep: options, a word each
 	timeout 900 "$bin" $sweep -D "$dir" > "$log" 2>&1
 	rc=$?
 else
 	echo "# this host: $why; the sweep runs in the arm64 testbed"
+	# shellcheck disable=SC2046 # the sweep's options after -b, a word each
 	testbed_sanitize "$bin" -b 64M $(cut -d' ' -f3- <<< "$sweep") -D /tmp/blk \
 		-i 1ms -W 100ms -w 1s > "$log" 2>&1
 	rc=$?
 fi
 f=$(findings)
+# shellcheck disable=SC2001 # a prefix on every line
 [ -z "$f" ] || sed -e 's/^/# /' <<< "$f"
 grep -E '^(ok|not ok) ' "$log" | sed -e 's/^/# /' | tail -n 8
 plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")

@@ -32,6 +32,7 @@ author="Stall Series Check <series-check@stall-suite.invalid>"
 thread=https://lore.kernel.org/all/20240404212742.11248-1-alisaidi@amazon.com/
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 show() {	# show LOG: its tail, as diagnostics
@@ -82,8 +83,11 @@ hygiene() {
 	done
 	p=$(ls "$2"/0000-*.patch)
 	grep -q "^Based on v${kver%.0} " "$p" || { echo "cover: does not name v$kver as its base"; bad=1; }
-	grep -q -- '-icount' "$p" && grep -q 'QEMU' "$p" && grep -q 'Where the figures below were measured' "$p" ||
-		{ echo "cover: does not say where its figures were measured"; bad=1; }
+	if ! grep -q -- '-icount' "$p" || ! grep -q 'QEMU' "$p" ||
+	   ! grep -q 'Where the figures below were measured' "$p"; then
+		echo "cover: does not say where its figures were measured"
+		bad=1
+	fi
 	return $bad
 }
 
@@ -102,9 +106,11 @@ lines_table() {	# lines_table SERIES_DIR
 
 # git am onto the tree's repository (reset to the tree as Debian ships it)
 apply() {	# apply KSRC DIR SERIES_DIR
+	local patches=("$3"/000[1-9]-*.patch)
+
 	"$tree" prepare "$1" "$2" &&
-	git -C "$2" -c user.name=check -c user.email=check@localhost am -q "$3"/000[1-9]-*.patch &&
-	[ "$(git -C "$2" rev-list --count base..HEAD)" = "$(ls "$3"/000[1-9]-*.patch | wc -l)" ]
+	git -C "$2" -c user.name=check -c user.email=check@localhost am -q "${patches[@]}" &&
+	[ "$(git -C "$2" rev-list --count base..HEAD)" = "${#patches[@]}" ]
 }
 
 # a kernel patch: the arm64 objects it changes, cross-compiled with the
@@ -149,7 +155,9 @@ build_each() {	# build_each DIR HDR OUT [RUN]
 		# the tree's own flags: a warning is a maintainer's first remark
 		! grep -E '(stall_|_stall_test).*warning:' "$3.log" || { rc=1; break; }
 		# a patch before the test's has none (the file may be a previous run's)
-		[ -n "${4:-}" ] && [ "${progs[*]}" != "${progs[*]%kvm_page_table_stall_test}" ] || continue
+		if [ -z "${4:-}" ] || [ "${progs[*]}" = "${progs[*]%kvm_page_table_stall_test}" ]; then
+			continue
+		fi
 		run_stage "$3/kvm_page_table_stall_test" "$3.run.log" || { rc=1; break; }
 	done
 	git -C "$1" checkout -q work
@@ -171,6 +179,7 @@ run_stage() {	# run_stage TEST LOG
 	[ $rc = 0 ] || return 1
 	opts=(-b 64M)
 	! grep -q '^ -t:' <<< "$usage" || opts+=(-t madvise)
+	# shellcheck disable=SC2054 # -B takes a comma-separated list
 	! grep -q '^ -B:' <<< "$usage" || opts+=(-B 2M,all)
 	! grep -q '^ -d:' <<< "$usage" || opts+=(-d 0)
 	timeout 300 "$1" "${opts[@]}" > "$2" 2>&1 || rc=$?
@@ -190,7 +199,7 @@ install() {	# install DIR HDR INSTALL_PATH
 
 # where the programs are built and what they link
 placement() {	# placement DIR INSTALL_PATH
-	local mk=$1/$kvmrel/Makefile.kvm bad=0 lists
+	local mk=$1/$kvmrel/Makefile.kvm bad=0 lists shipped
 	[ -f "$mk" ] || mk=$1/$kvmrel/Makefile
 	lists=$(sed -n 's/^\(TEST_GEN_PROGS_[a-z0-9_]*\) += \(stall_probe_test\|kvm_page_table_stall_test\)$/\1/p' \
 		"$mk" | sort -u | paste -sd' ')
@@ -208,7 +217,8 @@ placement() {	# placement DIR INSTALL_PATH
 		echo "kvm_page_table_test links the suite"
 		bad=1
 	fi
-	! ls "$2"/kvm/*.py "$2"/kvm/*.json 2> /dev/null | grep . || { echo "the series ships .py or .json"; bad=1; }
+	shipped=$(shopt -s nullglob; printf '%s\n' "$2"/kvm/*.py "$2"/kvm/*.json)
+	[ -z "$shipped" ] || { echo "$shipped"; echo "the series ships .py or .json"; bad=1; }
 	return $bad
 }
 
@@ -237,7 +247,7 @@ for ver in 6.12 7.2; do
 	mkdir -p "$w" "$trees"
 	if ! "$root/scripts/get-ksrc.sh" "$ver" "$build/src" > "$w/src.log" 2>&1; then
 		show "$w/src.log"
-		for i in 1 2 3 4 5 6 7 8; do result 1 "$ver: no tree"; done
+		for _ in 1 2 3 4 5 6 7 8; do result 1 "$ver: no tree"; done
 		[ "$ver" != 6.12 ] || { result 1 "6.12: not run"; result 1 "6.12: not run"; result 1 "6.12: not run"; }
 		continue
 	fi

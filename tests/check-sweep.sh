@@ -19,6 +19,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 echo "TAP version 13"

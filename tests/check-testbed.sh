@@ -33,6 +33,7 @@ tb=$build/testbed
 initrd=$tb/initramfs-6.12.cpio.gz
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 check() {	# check DESCRIPTION CMD...: a result from a command's status
@@ -81,6 +82,7 @@ echo "1..38"
 
 # One emulated CPU: with two, QEMU's round-robin switches between them at
 # host-timed events and the worst of 128 chunks moves by a few percent.
+# shellcheck disable=SC2054 # -B takes a comma-separated list
 unmap=(-S target -b 256M -t madvise -B 2M,all)
 check "6.12 4K: madvise 256M boots and reports" vm unmap1 6.12 4k --smp 1 \
 	--json "$tb/check-unmap1.json" -- "${unmap[@]}"
@@ -135,6 +137,7 @@ done
 # a second run starts beside on the other CPU, both runs' figures as they
 # are alone. tracefs's error_log is part of what must be as found.
 k=$("$root/scripts/get-kernel.sh" 6.12 16k "$tb")
+# shellcheck disable=SC2016 # the guest's shell expands these
 "$root/scripts/vm-run.sh" --kernel "$k" --initrd "$initrd" --icount --smp 2 --timeout 900 \
 	-- sh -c 't=/sys/kernel/tracing
 	snap() { cat $t/kprobe_events $t/error_log; ls $t/instances; }
@@ -222,6 +225,7 @@ check "tracefs: as it was found after all runs, its error_log included" \
 
 # A CPU-bound loop on the emulated test CPU (its only one) all through the run.
 k=$("$root/scripts/get-kernel.sh" 6.12 4k "$tb")
+# shellcheck disable=SC2016 # the guest's shell expands these
 "$root/scripts/vm-run.sh" --kernel "$k" --initrd "$initrd" --icount --smp 1 --timeout 1500 \
 	-- sh -c 'while :; do :; done & ./kvm_page_table_stall_test "$@"; rc=$?; kill $!; exit $rc' \
 	sh "${unmap[@]}" > "$tb/check-busy.log" 2>&1
@@ -231,6 +235,7 @@ check "6.12 4K, busy test CPU: the whole-range stall is still not ok (none misse
 check "6.12 4K, busy test CPU: the 2M chunks still pass (none made up)" \
 	test "$(verdict busy madvise 2M)" = ok
 
+# shellcheck disable=SC2054 # -t takes a comma-separated list
 destroy=(-t vm-destroy,process-exit -l 20ms)
 for kver in 6.12 7.2; do
 	vm destroy-$kver-128 "$kver" 4k -- -b 128M "${destroy[@]}" &&
@@ -256,6 +261,7 @@ result $? "6.12 16K: completes and reports granule 16K, kernel batch observed as
 irq_check() {
 	local name=$1 opt=$2 load=$3 dir=$4 k
 	k=$("$root/scripts/get-kernel.sh" 6.12 64k "$tb") || return 1
+	# shellcheck disable=SC2016 # the guest's shell expands these
 	"$root/scripts/vm-run.sh" --kernel "$k" --initrd "$initrd" --icount "$opt" \
 		--timeout 900 -- sh -c 'snap() { for f in /proc/irq/*/smp_affinity_list; do
 			echo "$f $(cat $f)"; done; }; snap > /tmp/a0;

@@ -19,8 +19,10 @@ trap 'rm -rf "$work"' EXIT
 n=0
 reason='time budget left no room for this point'
 # six points of a second's baseline each, 64M populated: more than 6 s by construction
+# shellcheck disable=SC2054 # -t and -B take comma-separated lists
 sweep=(-b 64M -t madvise,munmap,vm-destroy,dirty-log-enable -B 2M,all -w 1s)
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 # run NAME ARGS...: the test's output in $work/NAME.log, its wall time in ms

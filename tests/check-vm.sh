@@ -19,6 +19,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=$build/check/vm-run
 n=0
 
+# shellcheck source=ktap.sh
 . "$(dirname "$0")/ktap.sh"
 
 echo "TAP version 13"

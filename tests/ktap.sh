@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Sourced by the check-*.sh scripts: one KTAP result line, numbered from
 # the script's own counter n (set to 0 before the first result).

@@ -46,8 +46,7 @@ declare -A expect=(
 # Without KVM here, the program's checks on this host are skips, and the
 # vm check runs its behaviour in the arm64 testbed instead
 # (tests/check-vm.sh); the recipes' make run goes to the testbed too.
-host_kvm=$("$here/../scripts/host-kvm.sh")
-if [ $? != 0 ]; then
+if ! host_kvm=$("$here/../scripts/host-kvm.sh"); then
 	expect+=([sweep]=1 [contrast]=1 [loads]=1 [interrupts]=1 [time]=1 [results]=3 [report]=40
 		 [lava]=5 [sanitize]=150 [vm]=200 [recipes]=330 [names]=70)
 fi
@@ -61,7 +60,7 @@ pass=0 fail=0 skip=0
 # each check bounds its runs itself: no time budget in them but their own
 # (kvm_page_table_stall_test takes the runner's kselftest_timeout for one)
 export kselftest_timeout=0
-phase=plan nr=0 at=0 planned_s=0 running= running_name=
+phase=plan nr=0 at=0 planned_s=0 running='' running_name=''
 plan_lines=() ran=()
 
 fmt_s() {	# fmt_s SECONDS: "45 s", "3 min 05 s"
@@ -139,6 +138,7 @@ print_plan() {
 	d=$(downloads)
 	if [ -n "$d" ]; then
 		echo "check: downloads:"
+		# shellcheck disable=SC2001 # a prefix on every line
 		sed -e 's/^/    /' <<< "$d"
 	else
 		echo "check: downloads: none, everything is here"
@@ -224,7 +224,7 @@ run() {
 	# a whole-program skip (exit 4) counts once; any other bad exit fails
 	if [ $rc -eq 4 ] && [ $((p + f)) -eq 0 ]; then
 		s=$((s + 1))
-	elif [ $rc -ne 0 ] && [ $f -eq 0 ]; then
+	elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "    $name: exited with status $rc"
 		f=1
 	fi

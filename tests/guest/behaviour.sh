@@ -20,12 +20,21 @@ result() {	# result STATUS DESCRIPTION
 	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
 }
 
+# names PATTERN...: the names of the files the patterns match
+names() {
+	for f in "$@"; do
+		# a pattern that matches nothing stays as it is: no name
+		if [ -e "$f" ] || [ -L "$f" ]; then
+			echo "${f##*/}"
+		fi
+	done
+}
+
 # what a run may leave: state files, tracefs instances and probes, scratch files
 leftovers() {
-	ls /run | grep '^kvm_stall_irq\.'
-	ls /sys/kernel/tracing/instances 2> /dev/null | grep '^kvmstall_'
+	names /run/kvm_stall_irq.* /sys/kernel/tracing/instances/kvmstall_*
 	grep kvmstall /sys/kernel/tracing/kprobe_events 2> /dev/null
-	ls -a /tmp/blk | grep '^\.kvm_stall_blk\.'
+	names /tmp/blk/.kvm_stall_blk.*
 }
 
 affinities() {
