@@ -28,7 +28,8 @@ for what in "$@"; do
 		# e2fsprogs: make check's scratch-device check makes filesystems;
 		# unifdef: make series leaves the lab kit's code out
 		# procps: the checks' pgrep and pkill
-		pkgs+=(xz-utils perl libc6-dev e2fsprogs unifdef procps) ;;
+		# tests/check-shellcheck.sh lints the shell scripts with shellcheck
+		pkgs+=(xz-utils perl libc6-dev e2fsprogs unifdef procps shellcheck) ;;
 	arm64)
 		# the sanitizers' runtimes: make sanitize's arm64 build, for the testbed
 		pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libasan8-arm64-cross libubsan1-arm64-cross) ;;
