@@ -5,12 +5,17 @@
   stall-results.py lava FILE
       One line per LAVA test case, "name result [measurement units]", as
       Linaro's test definitions feed lava-test-case (lava/kvm-stall.yaml):
-      each point and load under its KTAP name made LAVA-safe (what LKFT
-      records: every character outside [A-Za-z0-9_.-] becomes "_"), then
+      each point and load under its KTAP name made LAVA-safe by LKFT's
+      rule (ci_slug(): what LKFT records; docs/ci-names.md), then
       one case per figure ("NAME.held_us", "NAME.stall_us", "NAME.time_us",
       "NAME.kcall_us"; loads "NAME.dip_pct", "NAME.op_max_us") with the
       point's result, which SQUAD keeps as metrics. Needs nothing beyond
       python3 on the board.
+
+  stall-results.py names FILE
+      The results of a KTAP file (a kselftest runner's output, or the
+      test's own) under the names LKFT gives them (parse-output.py's rule,
+      docs/ci-names.md): one "name result<TAB>skip reason" line each.
 
   stall-results.py tiers FILE
       One line per judged point: mode, its verdict under the regression
@@ -119,15 +124,19 @@ def cmd_validate(args):
 
 
 def median(vals):
+    """The test's median (stall_median_u64()): the lower of the two middle
+    values when there is an even number of them, so that a figure is always
+    one that was measured."""
     vals = [v for v in vals if v is not None]
-    return statistics.median(vals) if vals else None
+    return statistics.median_low(vals) if vals else None
 
 
 def spread_pct(vals):
-    vals = [v for v in vals if v is not None]
-    if len(vals) < 2 or not statistics.median(vals):
+    mid = median(vals)
+    if mid is None or len([v for v in vals if v is not None]) < 2 or not mid:
         return None
-    return 100.0 * (max(vals) - min(vals)) / statistics.median(vals)
+    vals = [v for v in vals if v is not None]
+    return 100.0 * (max(vals) - min(vals)) / mid
 
 
 class Side:
@@ -264,7 +273,7 @@ def print_cost(rows):
         return
     spreads = [s for r in rows if 'spread' in r for s in r['spread'] if s is not None]
     print('teardown cost: median change %s over %d points (from %s to %s)%s' %
-          (pct(statistics.median(changes)), len(changes), pct(min(changes)), pct(max(changes)),
+          (pct(median(changes)), len(changes), pct(min(changes)), pct(max(changes)),
            '; spread over boots up to %.2f%%' % max(spreads) if spreads else
            '; one boot per kernel: no spread measured'))
 
@@ -306,8 +315,73 @@ def cmd_compare(args):
     return 0
 
 
+# The CI-name rule, one for every consumer: LKFT's parse-output.py
+# (test-definitions, automated/linux/kselftest): tappy's line grammar,
+# nested KTAP from "#" lines, "selftests:" dropped, a skip's reason
+# appended, slugified, children prefixed with their parent's name, a
+# repeated name given _dupN (docs/ci-names.md).
+KTAP_RESULT = re.compile(r'^(not ok|ok)\s*(\d*)\s*([^#]*)#?\s*(.*)')
+KTAP_SKIP = re.compile(r'^SKIP\S*', re.I)
+
+
+def ci_slug(s):
+    """A name as LKFT records it: [N] dropped, other characters than
+    [A-Za-z0-9_-] folded into one "_", none at either end, "_-" as "__"."""
+    s = re.sub(r'\[\d{1,5}\]', '', s)
+    s = re.sub(r'[^A-Za-z0-9_-]+', '_', s)
+    s = re.sub(r'(^_|_$)', '', s)
+    return re.sub(r'_-', '__', s)
+
+
+def ci_name_of(desc, directive, ok):
+    if desc.startswith('selftests:'):
+        desc = desc[len('selftests:'):]
+    extra = ''
+    if ok and KTAP_SKIP.match(directive) and directive.lower().startswith('skip'):
+        extra = directive[4:]
+    return ci_slug(('%s %s' % (desc, extra)).strip() or '<unknown>')
+
+
+def ci_parse(text):
+    """[(name, result, reason, children)] of one level of nested KTAP."""
+    out, diag = [], []
+    for line in text.splitlines():
+        line = line.rstrip()
+        m = KTAP_RESULT.match(line)
+        if m:
+            ok = m.group(1) == 'ok'
+            desc, directive = m.group(3).strip(), m.group(4)
+            skip = bool(KTAP_SKIP.match(directive))
+            res = ('skip' if skip else 'pass') if ok else 'fail'
+            reason = directive[4:].strip() if ok and skip else ''
+            out.append((ci_name_of(desc, directive, ok), res, reason,
+                        ci_parse('\n'.join(diag))))
+            diag = []
+        elif line.startswith('#'):
+            diag.append(line[1:].strip())
+    return out
+
+
+def ci_flatten(prefix, results):
+    flat = []
+    for name, res, reason, children in results:
+        flat += ci_flatten('%s%s_' % (prefix, name), children)
+        flat.append(('%s%s' % (prefix, name), res, reason))
+    return flat
+
+
+def ci_names(text):
+    """[(name, result, reason)] of a kselftest runner's (or a test's) KTAP."""
+    flat, seen = ci_flatten('', ci_parse(text)), {}
+    for i, (name, res, reason) in enumerate(flat):
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            flat[i] = ('%s_dup%d' % (name, seen[name]), res, reason)
+    return flat
+
+
 def lava_name(name):
-    return re.sub(r'[^A-Za-z0-9_.-]', '_', name)
+    return ci_slug(name)
 
 
 def lava_lines(doc):
@@ -347,6 +421,18 @@ def cmd_lava(args):
     return 0
 
 
+def cmd_names(args):
+    try:
+        with open(args.file) as f:
+            text = f.read()
+    except OSError as e:
+        print('stall-results: %s: %s' % (args.file, e), file=sys.stderr)
+        return 1
+    for name, res, reason in ci_names(text):
+        print('%s %s\t%s' % (name, res, reason))
+    return 0
+
+
 def cmd_tiers(args):
     try:
         with open(args.file) as f:
@@ -372,6 +458,8 @@ def main():
     lv.add_argument('file')
     t = sub.add_parser('tiers')
     t.add_argument('file')
+    nm = sub.add_parser('names')
+    nm.add_argument('file')
     v = sub.add_parser('validate')
     v.add_argument('files', nargs='+')
     c = sub.add_parser('compare')
@@ -384,6 +472,8 @@ def main():
         return cmd_lava(args)
     if args.cmd == 'tiers':
         return cmd_tiers(args)
+    if args.cmd == 'names':
+        return cmd_names(args)
     try:
         return cmd_validate(args) if args.cmd == 'validate' else cmd_compare(args)
     except ImportError:

@@ -103,7 +103,7 @@ result "$([ $rc = 0 ] && grep -q '^kvm-stall-results --result pass$' "$work/case
 	"the definition's steps run to the end from the tarball (status $rc)"
 grep -qE '^madvise_batch_all_granule_4K_backing_4K --result (pass|fail|skip)$' "$work/cases" &&
 	grep -qE '^punch_batch_2M_granule_4K_backing_4K --result (pass|fail|skip)$' "$work/cases"
-result $? "every point is a test case, under its KTAP name made LAVA-safe"
+result $? "every point is a test case, under its KTAP name by LKFT's rule"
 grep -qE '^madvise_batch_2M_granule_4K_backing_4K\.time_us --result [a-z]+ --measurement [0-9.]+ --units us$' \
 	"$work/cases"
 result $? "figures are test cases with a measurement and units"
