@@ -3,6 +3,7 @@
  * The verdict of a sweep point: each repetition judged against the
  * budget (stall_budget.h), and the repetitions summed up.
  */
+#include <unistd.h>
 #include <linux/types.h>
 #ifdef STALL_LAB
 #include <string.h>

@@ -21,6 +21,7 @@
 #include "stall_json.h"
 #include "stall_load.h"
 #include "stall_parse.h"
+#include "stall_result.h"
 #include "stall_run.h"
 #include "stall_sys.h"
 #include "stall_trace.h"
@@ -864,6 +865,141 @@ static void test_json(void)
 	stall_json_free(&j);
 }
 
+/* The judge's parameters: 4K pages' tiers, the target tier judging, 3 repetitions. */
+static void judge_params(struct stall_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->reps = 3;
+	p->budget.stall_allow_ns = 1000000;
+	p->budget.step_ratio = 4;
+	p->budget.tier = STALL_TIER_TARGET;
+}
+
+/* A repetition whose kernel trace saw @work of stage-2 in one wait of @held_us. */
+static void judge_rep_traced(struct stall_rep *r, u64 held_us, u64 work)
+{
+	memset(r, 0, sizeof(*r));
+	r->meas.gap_ns = held_us * 1000 + 100000;
+	r->meas.held_ns = held_us * 1000;
+	r->ctl.gap_ns = 150000;
+	r->ctl.held_ns = 0;
+	r->kcalls = 1;
+	r->kcall_ns = held_us * 1000;
+	r->nr_holds = 2;
+	/* a longer wait outside stage-2 (the host mm's part of an munmap) */
+	r->holds[0] = (struct stall_hold){ .held_ns = held_us * 2000, .work = 0, .stage2 = false };
+	r->holds[1] = (struct stall_hold){
+		.held_ns = held_us * 1000, .work = work, .calls = 1, .stage2 = true,
+		.rate_ns_per_mib = 310000,
+	};
+}
+
+/* A repetition without a kernel trace: the probe's wait against the allowance. */
+static void judge_rep_abs(struct stall_rep *r, u64 held_us, u64 ctl_us)
+{
+	memset(r, 0, sizeof(*r));
+	r->meas.gap_ns = held_us * 1000 + 100000;
+	r->meas.held_ns = held_us * 1000;
+	r->ctl.gap_ns = ctl_us * 1000 + 100000;
+	r->ctl.held_ns = ctl_us * 1000;
+	r->kcall_ns = STALL_NS_UNKNOWN;
+	r->time_ns = 1000;
+}
+
+static void test_judge_rep(void)
+{
+	struct stall_params p;
+	struct stall_rep r;
+
+	if (getpagesize() != 4096) {
+		printf("# judge: skipped, the tiers below are 4K pages' (this host: %d)\n",
+		       getpagesize());
+		return;
+	}
+	judge_params(&p);
+	/* 6.12 4K: one 256M madvise, 75 ms held, 240M of stage-2 work in it */
+	judge_rep_traced(&r, 75000, 240 * MIB);
+	stall_judge_rep(&p, &r);
+	UNIT_CHECK(r.v.cls == STALL_HELD && r.v.rule == STALL_RULE_HOLD && r.pick == 1,
+		   "judge: the stage-2 wait judged by the hold rule, the longer wait outside it not");
+	UNIT_CHECK(r.alt.cls == STALL_OK,
+		   "judge: ... and the regression tier's verdict kept beside it");
+	judge_rep_traced(&r, 610, 2 * MIB);
+	stall_judge_rep(&p, &r);
+	UNIT_CHECK(r.v.cls == STALL_OK && r.pick == 1,
+		   "judge: one 2M step in a hold passes the target");
+	judge_rep_traced(&r, 75000, 240 * MIB);
+	r.holds[1].stage2 = false;
+	stall_judge_rep(&p, &r);
+	UNIT_CHECK(r.v.cls == STALL_OK && r.pick == -1,
+		   "judge: calls seen but no wait in stage-2: the CPU not held by it");
+
+	judge_rep_abs(&r, 80000, 150);
+	stall_judge_rep(&p, &r);
+	UNIT_CHECK(r.v.cls == STALL_HELD && r.v.rule == STALL_RULE_ABS && r.pick == -1 &&
+		   r.alt.cls == STALL_HELD,
+		   "judge: no trace: the allowance, one verdict for both tiers");
+	judge_rep_abs(&r, 80000, 30000);
+	stall_judge_rep(&p, &r);
+	UNIT_CHECK(r.v.cls == STALL_NOISY, "judge: no trace, a control window held as long: noisy");
+}
+
+static void test_judge_point(void)
+{
+	struct stall_params p;
+	struct stall_result *res = calloc(1, sizeof(*res));
+	int i;
+
+	judge_params(&p);
+	/* held, ok, noisy: the judged ones tie, which passes */
+	judge_rep_abs(&res->rep[0], 80000, 150);
+	judge_rep_abs(&res->rep[1], 500, 150);
+	judge_rep_abs(&res->rep[2], 90000, 60000);
+	res->rep[0].time_ns = 3000;
+	res->rep[2].time_ns = 2000;
+	res->nr_reps = 3;
+	for (i = 0; i < 3; i++)
+		stall_judge_rep(&p, &res->rep[i]);
+	stall_judge_point(&p, res);
+	UNIT_CHECK(res->cls == STALL_OK && res->judged == 2 && res->worst == 0,
+		   "point: a tie of judged repetitions passes; the worst is the longest judged hold");
+	UNIT_CHECK(res->held_ns == 500000 && res->time_ns == 2000,
+		   "point: medians over judged repetitions (lower middle), time over all");
+	UNIT_CHECK(!stall_judge_needs_confirmation(&p, res),
+		   "confirm: a point that passes is not run again");
+
+	judge_rep_abs(&res->rep[1], 70000, 150);
+	stall_judge_rep(&p, &res->rep[1]);
+	stall_judge_point(&p, res);
+	UNIT_CHECK(res->cls == STALL_HELD && stall_judge_needs_confirmation(&p, res),
+		   "confirm: held by the allowance alone: run again to confirm");
+	/* the confirming repetitions: one not held again makes it noise */
+	for (i = 3; i < 9; i++)
+		judge_rep_abs(&res->rep[i], i == 5 ? 400 : 80000, 150);
+	res->nr_reps = 9;
+	for (i = 3; i < 9; i++)
+		stall_judge_rep(&p, &res->rep[i]);
+	stall_judge_point(&p, res);
+	UNIT_CHECK(res->cls == STALL_NOISY, "confirm: a hold not repeated every time is noise");
+	judge_rep_abs(&res->rep[5], 80000, 150);
+	stall_judge_rep(&p, &res->rep[5]);
+	stall_judge_point(&p, res);
+	UNIT_CHECK(res->cls == STALL_HELD, "confirm: held every time: not ok");
+
+	/* the hold rule's verdict on stage-2 work needs no confirmation */
+	if (getpagesize() == 4096) {
+		for (i = 0; i < 3; i++)
+			judge_rep_traced(&res->rep[i], 75000, 240 * MIB);
+		res->nr_reps = 3;
+		for (i = 0; i < 3; i++)
+			stall_judge_rep(&p, &res->rep[i]);
+		stall_judge_point(&p, res);
+		UNIT_CHECK(res->cls == STALL_HELD && !stall_judge_needs_confirmation(&p, res),
+			   "confirm: held across too much stage-2 work is not run again");
+	}
+	free(res);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -881,6 +1017,8 @@ int main(void)
 	test_irq_state();
 	test_json();
 	test_run();
+	test_judge_rep();
+	test_judge_point();
 	printf("1..%d\n", unit_nr);
 	printf("# %d passed, %d failed\n", unit_nr - unit_failed, unit_failed);
 	return unit_failed ? 1 : 0;
