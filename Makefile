@@ -188,6 +188,7 @@ $(UNIT_OUT)/%.o: lib/%.c include/*.h
 	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 
 HOSTCC ?= gcc
+NPROC := $(shell nproc 2>/dev/null || echo 1)
 
 # the IRQ state file's lock is tested in a scratch directory, not in /run
 $(UNIT_OUT)/stall_irq.o: UNIT_CFLAGS += -DSTALL_IRQ_STATE_DIR='"."'
@@ -237,10 +238,12 @@ trials: all
 	tests/check-interrupts.sh $(KVM_OUT) $(BUILD) $(TRIALS) $(SEED)
 
 # The unit tests and a short real sweep with loads, sanitized: on this
-# host's KVM, else in the arm64 testbed (an arm64 sanitizer build).
+# host's KVM, else in the arm64 testbed (an arm64 sanitizer build); the
+# host (x86) build is of no use without KVM here, and is not made then.
 sanitize:
-	+$(MAKE) SANITIZE=1 all unit
-	+@scripts/host-kvm.sh > /dev/null || $(MAKE) --no-print-directory SANITIZE=1 ARCH=arm64 all
+	+$(MAKE) SANITIZE=1 unit
+	+@if scripts/host-kvm.sh > /dev/null; then $(MAKE) -j$(NPROC) SANITIZE=1 all; \
+	else $(MAKE) --no-print-directory -j$(NPROC) SANITIZE=1 ARCH=arm64 all; fi
 	tests/check-sanitize.sh $(BUILD)/unit-san/stall_unit_test \
 		$(BUILD)/$(ARCH)-san/$(notdir $(TREE_ID))/kvm $(BUILD)
 
@@ -250,7 +253,7 @@ CHECKS ?=
 # a check name it does not know stops it there.
 check:
 	@tests/run-checks.sh --plan $(BUILD) $(KVM_OUT) $(CHECKS)
-	+@$(MAKE) --no-print-directory all unit
+	+@$(MAKE) --no-print-directory -j$(NPROC) all unit
 	@scripts/deps.sh arm64 testbed kernel fuzz results report
 	tests/run-checks.sh --planned $(BUILD) $(KVM_OUT) $(CHECKS)
 
@@ -274,7 +277,7 @@ KERNEL_DEPS = testbed $(if $(filter 64k,$(GRANULE))$(BUILD_KERNEL)$(PATCHES),ker
 
 initramfs:
 	@scripts/deps.sh testbed arm64
-	+$(MAKE) ARCH=arm64 KVER=$(KVER)
+	+$(MAKE) -j$(NPROC) ARCH=arm64 KVER=$(KVER)
 	scripts/mkinitramfs.sh $(INITRAMFS) $(ARM64_OUT) $(TESTBED)
 
 kernel:
