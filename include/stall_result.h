@@ -90,6 +90,12 @@ struct stall_params {
 #ifdef STALL_LAB
 	int rules_used[STALL_NR_RULES];	/* points judged by each rule */
 #endif
+	/* values as given, for the usage errors that name them */
+	const char *size_arg;		/* -b */
+#ifdef STALL_LAB
+	const char *period_arg;		/* -i */
+	const char *results_path;	/* -j: the results file (docs/results-file.md) */
+#endif
 };
 
 /* One repetition of one sweep point. */
