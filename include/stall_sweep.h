@@ -19,8 +19,6 @@ int stall_sweep_plan(struct stall_params *p,
 		     void (*ktap)(int code, const char *name, const char *reason));
 void stall_sweep_guest_mode(enum vm_guest_mode gmode, void *arg);
 void stall_sweep_print_verdicts(struct stall_params *p);
-#ifndef STALL_NO_BUDGET
 void stall_sweep_print_end(struct stall_params *p);
-#endif
 
 #endif /* SELFTEST_KVM_STALL_SWEEP_H */

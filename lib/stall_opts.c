@@ -24,9 +24,7 @@
 #include "stall_budget.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
-#ifndef STALL_NO_BUDGET
 #include "stall_run.h"
-#endif
 #include "stall_sys.h"
 #include "stall_teardown.h"
 #include "stall_result.h"
@@ -38,13 +36,9 @@
 
 #define DEFAULT_TEST_MEM_SIZE	(512ULL << 20)
 #define DEFAULT_BASELINE_NS	(200ULL * 1000 * 1000)
-#ifndef STALL_NO_CHUNKS
 #define DEFAULT_BATCHES		"granule,2M,32M,512M,1G,all"
-#endif
 #define US(ns)			STALL_US(ns)
-#ifndef STALL_NO_BUDGET
 #define SEC(ns)			STALL_SEC(ns)
-#endif
 /* the usage line's width, its "usage: NAME" and indent left out */
 #define USAGE_WIDTH		62
 
@@ -178,7 +172,6 @@ static void help_modes(void)
 		printf("     %-17s %s\n", stall_modes[i].name, stall_modes[i].help);
 }
 
-#ifndef STALL_NO_KVM_MODES
 static void opt_modes(char *prog, const char *arg, struct stall_params *p)
 {
 	const char *names[64], *bad;
@@ -189,15 +182,7 @@ static void opt_modes(char *prog, const char *arg, struct stall_params *p)
 	if (stall_parse_name_list(arg, names, stall_nr_modes, &p->modes, &bad))
 		usage_error(prog, "teardown mode (-t)", bad);
 }
-#else
-static void help_modes_only(void)
-{
-	printf("Teardown modes, each a point:\n");
-	help_modes();
-}
-#endif
 
-#ifndef STALL_NO_CHUNKS
 static void opt_batches(char *prog, const char *arg, struct stall_params *p)
 {
 	const char *bad;
@@ -207,9 +192,7 @@ static void opt_batches(char *prog, const char *arg, struct stall_params *p)
 				     &bad);
 	usage_check(prog, "batch size (-B)", bad ? bad : arg, ret, STALL_SIZE_UNITS);
 }
-#endif
 
-#ifndef STALL_NO_REPS
 static void opt_reps(char *prog, const char *arg, struct stall_params *p)
 {
 	long l;
@@ -218,7 +201,6 @@ static void opt_reps(char *prog, const char *arg, struct stall_params *p)
 		usage_error(prog, "repetitions (-r, 1-64)", arg);
 	p->reps = l;
 }
-#endif
 
 static void opt_allowance(char *prog, const char *arg, struct stall_params *p)
 {
@@ -251,7 +233,6 @@ static void opt_step_ratio(char *prog, const char *arg, struct stall_params *p)
 }
 #endif
 
-#ifndef STALL_NO_LOADS
 /*
  * "tcp-stream", a comma-separated list of generators (see -h); one listed
  * twice would give two results of the same name.
@@ -298,9 +279,7 @@ static void help_loads(void)
 	for (i = 0; stall_load_kind_at(i); i++)
 		printf("     %-12s %s\n", stall_load_kind_at(i)->name, stall_load_kind_at(i)->help);
 }
-#endif
 
-#ifndef STALL_NO_BUDGET
 static void opt_run_budget(char *prog, const char *arg, struct stall_params *p)
 {
 	if (stall_run_parse(arg, &p->run.limit_ns))
@@ -308,7 +287,6 @@ static void opt_run_budget(char *prog, const char *arg, struct stall_params *p)
 	p->run_given = true;
 	p->run_from = "-d";
 }
-#endif
 
 #ifdef STALL_LAB
 static void opt_period(char *prog, const char *arg, struct stall_params *p)
@@ -382,23 +360,15 @@ static const struct stall_opt opts[] = {
 	{ 'c', "cpu",
 	  "test CPU: the teardown and the probe run there (default: first allowed)",
 	  NULL, opt_cpu },
-#ifndef STALL_NO_KVM_MODES
 	{ 't', "modes", "comma-separated teardown modes, or all (default: all):",
 	  help_modes, opt_modes },
-#else
-	{ 0, NULL, NULL, help_modes_only, NULL },
-#endif
-#ifndef STALL_NO_CHUNKS
 	{ 'B', "batches",
 	  "comma-separated batch sizes, e.g. 2M; 'granule' is the host page size and\n"
 	  "     'all' the whole region in one operation (default: " DEFAULT_BATCHES ",\n"
 	  "     keeping those smaller than the region)", NULL, opt_batches },
-#endif
-#ifndef STALL_NO_REPS
 	{ 'r', "reps",
 	  "repetitions of each point; the verdict is the majority of the judged\n"
 	  "     ones, the figures their medians (default: 1)", NULL, opt_reps },
-#endif
 	{ 'l', "allowance",
 	  "stall allowance: how long the test CPU may be held, e.g. 1ms\n"
 	  "     (default: 1ms)", NULL, opt_allowance },
@@ -416,7 +386,6 @@ static const struct stall_opt opts[] = {
 	  "a hold may also last this many times one step's typical time, 0 = no\n"
 	  "     time rule (default: 8)", NULL, opt_step_ratio },
 #endif
-#ifndef STALL_NO_LOADS
 #ifdef STALL_LAB
 	{ 'L', "loads",
 	  "IO loads run through each point, comma-separated,\n"
@@ -425,8 +394,6 @@ static const struct stall_opt opts[] = {
 	{ 'L', "loads", "IO loads run through each point, comma-separated names:",
 	  help_loads, opt_loads },
 #endif
-#endif
-#ifndef STALL_NO_BUDGET
 #ifdef STALL_LAB
 	{ 'd', "time-budget",
 	  "time budget of the whole run, e.g. 300s; points that would not fit\n"
@@ -438,7 +405,6 @@ static const struct stall_opt opts[] = {
 	  "time budget of the whole run, e.g. 300s; points that would not fit\n"
 	  "     are skipped; 0 = none (default: the kselftest runner's timeout,\n"
 	  "     else 120s)", NULL, opt_run_budget },
-#endif
 #endif
 #ifdef STALL_LAB
 	{ 'i', "period", "probe period, e.g. 100us (default: 100us)", NULL, opt_period },
@@ -573,18 +539,14 @@ void stall_opts_init(struct stall_params *p)
 #endif
 	p->period_ns = STALL_PROBE_DEFAULT_PERIOD_NS;
 	p->baseline_ns = DEFAULT_BASELINE_NS;
-#ifndef STALL_NO_REPS
 	p->reps = 1;
-#endif
 	p->budget.stall_allow_ns = STALL_DEFAULT_ALLOW_NS;
 #ifdef STALL_LAB
 	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
 	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
 	p->budget.tier = STALL_TIER_REGRESSION;
 #endif
-#ifndef STALL_NO_LOADS
 	p->budget.max_dip = STALL_DEFAULT_MAX_DIP;
-#endif
 #ifdef STALL_LAB
 	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
 	p->blk_dir = ".";
@@ -592,7 +554,6 @@ void stall_opts_init(struct stall_params *p)
 	p->modes = (1ULL << stall_nr_modes) - 1;
 }
 
-#ifndef STALL_NO_CHUNKS
 static void default_batches(struct stall_params *p)
 {
 	const char *bad;
@@ -605,7 +566,6 @@ static void default_batches(struct stall_params *p)
 		if (all[i] == STALL_BATCH_ALL || all[i] < p->size)
 			p->batch[p->nr_batch++] = all[i];
 }
-#endif
 
 #ifdef STALL_LAB
 /*
@@ -692,17 +652,13 @@ void stall_opts_finish(char *prog, struct stall_params *p)
 	if (p->node == -2)
 		p->node = stall_sys_cpu_node(p->test_cpu);
 #endif
-#ifndef STALL_NO_CHUNKS
 	if (!p->nr_batch)
 		default_batches(p);
-#endif
 #ifdef STALL_LAB
 	pick_other_cpus(p);
 #endif
-#ifndef STALL_NO_BUDGET
 	if (!p->run_given)
 		p->run.limit_ns = stall_run_default(&p->run_from);
-#endif
 #ifdef STALL_LAB
 	if (stat(p->blk_dir, &st) || !(S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)))
 		usage_error(prog, "directory or block device (-D)", p->blk_dir);
@@ -767,18 +723,12 @@ void stall_opts_print_setup(struct stall_params *p, bool sees_held)
 	ksft_print_msg("probe sees %s\n", sees_held ?
 		       "how long it waited for the CPU (schedstat)" :
 		       "no run-queue wait (no schedstat): the gap is judged");
-#ifndef STALL_NO_REPS
 	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us\n",
 		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
 		       US(p->budget.stall_allow_ns));
-#else
-	ksft_print_msg("probe period %lu us, baseline %lu ms, allowance %lu us\n",
-		       US(p->period_ns), US(p->baseline_ns) / 1000, US(p->budget.stall_allow_ns));
-#endif
 #ifdef STALL_LAB
 	print_tiers(p);
 #endif
-#ifndef STALL_NO_BUDGET
 	/* the start, the KVM library's guest mode probe included, counts too */
 	if (p->run.limit_ns)
 		ksft_print_msg("time budget %.0f s (%s), %.1f s gone, %.0f s kept for %s%s\n",
@@ -788,5 +738,4 @@ void stall_opts_print_setup(struct stall_params *p, bool sees_held)
 			       "a point that would not fit is skipped");
 	else
 		ksft_print_msg("no time budget (%s): every point runs\n", p->run_from);
-#endif
 }

@@ -24,32 +24,24 @@
 #include "stall_budget.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
-#ifndef STALL_NO_BUDGET
 #include "stall_run.h"
-#endif
 #include "stall_sys.h"
 #include "stall_teardown.h"
 #include "stall_result.h"
 #include "stall_sweep.h"
 
 #define OP_TIMEOUT_S		(10 * 60)
-#ifndef STALL_NO_LOADS
 /* loads warm up before the baseline, and are watched for 5 windows at least */
 #define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
-#endif
 #define US(ns)			STALL_US(ns)
-#ifndef STALL_NO_BUDGET
 #define SEC(ns)			STALL_SEC(ns)
-#endif
 /*
  * A noisy point's skip reason carries no figure: CI parsers (LKFT's) fold
  * a skip's reason into the result's name, which must not change between
  * runs. The figures go on a diagnostic line before it.
  */
 #define NOISY_SKIP		"machine too noisy to judge"
-#ifndef STALL_NO_REPS
 #define NOISY_UNCONFIRMED	NOISY_SKIP ": a hold not every repetition confirmed"
-#endif
 #define NOISY_CONTROL		NOISY_SKIP ": %s"
 #define NOISY_FIGURES \
 	"%s: %d of %d judged repetitions held, stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
@@ -129,7 +121,6 @@ static void switch_window(struct stall_window *w)
 	TEST_ASSERT(!ret, "stall probe on CPU %d did not wake up for 2 s", probe.cpu);
 }
 
-#ifndef STALL_NO_LOADS
 static void start_loads(struct stall_params *p)
 {
 	if (!p->nr_loads)
@@ -162,7 +153,6 @@ static void collect_loads(struct stall_params *p, struct stall_result *res, int 
 	stall_loads_stop(p->loads, p->nr_loads);
 }
 
-#endif
 static void observe(struct stall_window *w, struct stall_obs *o)
 {
 	o->gap_ns = w->max_gap_ns;
@@ -182,35 +172,27 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 
 	pt->nr_ops = 0;
 	pt->mode->setup(pt);
-#ifndef STALL_NO_LOADS
 	start_loads(p);
-#endif
 
 	stall_window_reset(&base_win);
 	stall_window_reset(&meas_win);
 	stall_window_reset(&ctl_win);
 	switch_window(&base_win);
-#ifndef STALL_NO_LOADS
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_BASE);
-#endif
 	stall_sleep_ns(p->baseline_ns);
 #ifdef STALL_LAB
 	TEST_ASSERT(!p->have_trace || !stall_trace_begin(), "enabling the kprobe events");
 #endif
 	switch_window(&meas_win);
-#ifndef STALL_NO_LOADS
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_MEAS);
-#endif
 	t0 = stall_now_ns();
 	r->time_ns = run_op_on_test_cpu(pt);
 	/* let the probe's first wake-up after the operation land in the window */
 	stall_sleep_ns(2 * p->period_ns + 1000000);
-#ifndef STALL_NO_LOADS
 	/* five of the loads' windows at least (they share theirs) */
 	if (p->nr_loads && stall_now_ns() - t0 < 5 * p->loads[0].window_ns)
 		stall_sleep_ns(5 * p->loads[0].window_ns - (stall_now_ns() - t0));
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_IDLE);
-#endif
 	switch_window(&ctl_win);
 	r->window_ns = stall_now_ns() - t0;
 	stall_sleep_ns(r->window_ns);
@@ -220,9 +202,7 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	stall_judge_trace(p, res, rep, &meas_win,
 			  1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
 #endif
-#ifndef STALL_NO_LOADS
 	collect_loads(p, res, rep);
-#endif
 	pt->mode->cleanup(pt);
 
 	r->base_gap_ns = base_win.max_gap_ns;
@@ -237,14 +217,11 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	r->hist_over = meas_win.lat.overflow;
 	r->missed = meas_win.missed;
 #endif
-#ifndef STALL_NO_CHUNKS
 	r->populate_ns = pt->populate_ns;
-#endif
 	r->nr_ops = pt->nr_ops;
 	stall_judge_rep(p, r);
 }
 
-#ifndef STALL_NO_BUDGET
 /*
  * Whether @reps repetitions of the point fit in what is left of the run's
  * time budget, by what the points already run cost, this one's own
@@ -263,9 +240,6 @@ static bool point_fits(struct stall_params *p, const struct stall_point *pt,
 	return stall_run_fits(&p->run, res->est_ns, stall_now_ns(), &res->left_ns);
 }
 
-#endif
-
-#ifndef STALL_NO_REPS
 /* One repetition, run again while the machine's noise left it unjudgeable; returns the runs. */
 static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 			  struct stall_result *res, int i)
@@ -275,9 +249,7 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 #ifdef STALL_LAB
 	char bs[16];
 #endif
-#ifndef STALL_NO_BUDGET
 	u64 t0;
-#endif
 
 	do {
 #ifdef STALL_LAB
@@ -286,29 +258,21 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 			 pt->mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
 			 res->nr_reps, runs ? " (again: the machine was noisy)" : "");
 #endif
-#ifndef STALL_NO_BUDGET
 		t0 = stall_now_ns();
-#endif
 		run_rep(p, pt, res, i);
-#ifndef STALL_NO_BUDGET
 		stall_run_rep(&p->run, pt->mode - stall_modes, r->nr_ops, stall_now_ns() - t0,
 			      r->time_ns, p->baseline_ns);
-#endif
 		runs++;
 	} while (r->v.cls == STALL_NOISY && runs <= STALL_NOISY_RETRIES);
 	return runs;
 }
-
-#endif
 
 static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 		      const struct stall_mode *mode, struct stall_result *res)
 {
 	struct stall_point pt = {
 		.mode = mode,
-#ifndef STALL_NO_CHUNKS
 		.batch = res->batch,
-#endif
 #ifdef STALL_LAB
 		.populate_timeout_ns = 1800ULL * 1000000000ULL,
 #endif
@@ -323,39 +287,25 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 			.test_cpu = p->test_cpu,
 		},
 	};
-#ifndef STALL_NO_BUDGET
 	u64 t0 = stall_now_ns();
-#endif
-#ifndef STALL_NO_REPS
 	int i, more;
-#endif
 
 #ifdef STALL_LAB
 	progress_point++;
 	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
 #endif
-#ifndef STALL_NO_CHUNKS
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
-#endif
 #ifdef STALL_LAB
 	res->k.longest.fn = -1;
 #endif
-#ifndef STALL_NO_BUDGET
 	if (!res->skip && !point_fits(p, &pt, res, p->reps)) {
 		res->skip = STALL_RUN_SKIP;
 		res->over_time = true;
 		p->run.nr_skipped++;
 	}
-#endif
-#ifndef STALL_NO_CHUNKS
 	if (res->skip)
 		return;
-#endif
 
-#ifdef STALL_NO_REPS
-	res->nr_reps = 1;
-	run_rep(p, &pt, res, 0);
-#else
 	res->nr_reps = p->reps;
 	for (i = 0; i < res->nr_reps; i++) {
 		res->runs += run_rep_judged(p, &pt, res, i);
@@ -364,7 +314,6 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 		more = min(3 * p->reps, STALL_MAX_REPS) - res->nr_reps;
 		if (!more)
 			break;
-#ifndef STALL_NO_BUDGET
 		/*
 		 * Under emulation one repetition may take most of the budget,
 		 * and a later one twice the first (seen: 35 s, then 70 s and
@@ -376,14 +325,10 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 			p->run.nr_skipped++;
 			break;
 		}
-#endif
 		res->nr_reps += more;
 	}
-#endif
-#ifndef STALL_NO_BUDGET
 	stall_run_point(&p->run, p->reps, res->runs);
 	res->run_ns = stall_now_ns() - t0;
-#endif
 }
 
 static int count_held(const struct stall_result *res)
@@ -395,7 +340,6 @@ static int count_held(const struct stall_result *res)
 	return n;
 }
 
-#ifndef STALL_NO_LOADS
 /* A load's medians against its budget, and the diagnostic line saying so. */
 static void judge_load(struct stall_params *p, const struct stall_load *l,
 		       const struct stall_load_result *m, struct stall_load_verdict *v)
@@ -417,14 +361,12 @@ static void judge_load(struct stall_params *p, const struct stall_load *l,
 #endif
 }
 
-#endif
 /*
  * A KTAP result, printed by the test's own file: kselftest.h's counters
  * are static, one set per file, and only the test's are counted.
  */
 static void (*ktap_result)(int code, const char *name, const char *reason);
 
-#ifndef STALL_NO_LOADS
 /* One KTAP result per load of a point: its throughput dip and operation latency. */
 static void report_load(struct stall_params *p, struct stall_result *res, int i)
 {
@@ -459,8 +401,6 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 	ktap_result(res->load_code[i], lname, res->load_reason[i]);
 }
 
-#endif
-#ifndef STALL_NO_BUDGET
 /* The longest hold of a point's repetitions. */
 static u64 max_hold(const struct stall_result *res)
 {
@@ -491,8 +431,6 @@ static void print_run_time(struct stall_params *p, const char *name,
 			       SEC(res->run_ns), SEC(res->est_ns));
 }
 
-#endif
-
 /*
  * A point the machine's noise left unjudged: the figures and which noise
  * on diagnostic lines, a skip with fixed words (CI folds a skip's reason
@@ -505,16 +443,11 @@ static void report_noisy(struct stall_result *res)
 	ksft_print_msg(NOISY_FIGURES "\n", res->name, count_held(res), res->judged,
 		       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
 		       US(stall_obs_hold(&r->ctl)),
-#ifndef STALL_NO_REPS
 		       res->runs);
 	if (res->judged)
 		snprintf(res->why, sizeof(res->why), NOISY_UNCONFIRMED);
 	else
 		snprintf(res->why, sizeof(res->why), NOISY_CONTROL, r->v.why);
-#else
-		       res->nr_reps);
-	snprintf(res->why, sizeof(res->why), NOISY_CONTROL, r->v.why);
-#endif
 	/* which noise it was varies from run to run: not in the name */
 	ksft_print_msg("%s: %s\n", res->name, res->why);
 	res->reason = res->why;
@@ -531,13 +464,7 @@ static void report_judged(struct stall_params *p, const struct stall_mode *mode,
 	bool time_ok = stall_budget_time_ok(&p->budget, res->time_ns, best_time_ns, &time_limit);
 #endif
 
-#ifndef STALL_NO_CHUNKS
 	stall_report_figures(p, mode, res, best_time_ns);
-#else
-	ksft_print_msg("%s: teardown %lu us, longest gap %lu us, CPU held %lu us (%s)\n",
-		       res->name, US(res->time_ns), US(res->gap_ns), US(stall_rep_hold(r)),
-		       r->v.why);
-#endif
 #ifdef STALL_LAB
 	if (!time_ok)
 		ksft_print_msg("%s: teardown %lu us is over %.2fx the fastest batch (%lu us)\n",
@@ -566,15 +493,11 @@ static void point_name(struct stall_params *p, const struct stall_mode *mode,
 {
 	size_t len = sizeof(res->name), n;
 	char gs[16], ss[16];
-#ifndef STALL_NO_CHUNKS
 	char bs[16];
-#endif
 
 	n = snprintf(res->name, len, "%s", mode->name);
-#ifndef STALL_NO_CHUNKS
 	n += snprintf(res->name + n, len - n, " batch=%s",
 		      mode->batched ? fmt_size(res->batch, bs) : "n/a");
-#endif
 	n += snprintf(res->name + n, len - n, " granule=%s backing=%s", fmt_size(getpagesize(), gs),
 		      fmt_size(get_backing_src_pagesz(p->src), ss));
 #ifdef STALL_LAB
@@ -585,30 +508,23 @@ static void point_name(struct stall_params *p, const struct stall_mode *mode,
 static void report_point(struct stall_params *p, const struct stall_mode *mode,
 			 struct stall_result *res, u64 best_time_ns)
 {
-#ifndef STALL_NO_LOADS
 	int i;
 
-#endif
 	point_name(p, mode, res);
-#ifndef STALL_NO_BUDGET
 	print_run_time(p, res->name, res);
-#endif
 	res->code = KSFT_SKIP;
 	res->reason = res->skip;
 	if (res->skip)
 		ktap_result(res->code, res->name, res->reason);
 	else
 		report_judged(p, mode, res, best_time_ns);
-#ifndef STALL_NO_LOADS
 	for (i = 0; i < p->nr_loads; i++)
 		report_load(p, res, i);
-#endif
 #ifdef STALL_LAB
 	stall_results_point(p, mode, res, best_time_ns);
 #endif
 }
 
-#ifndef STALL_NO_BUDGET
 /*
  * A mode's points in order of their operations, fewest first: the time
  * budget learns an operation's cost from the cheapest point, and bounds
@@ -629,16 +545,10 @@ static void run_batches(struct stall_params *p, enum vm_guest_mode gmode,
 		run_point(p, gmode, mode, &res[order[k]]);
 }
 
-#endif
-
 static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 		     const struct stall_mode *mode)
 {
-#ifndef STALL_NO_CHUNKS
 	int i, n = mode->batched ? p->nr_batch : 1;
-#else
-	int i, n = 1;
-#endif
 	/*
 	 * On the heap, not in the ELF image the KVM library copies into the
 	 * guest's first memslot, which a sanitized build's larger image
@@ -648,17 +558,10 @@ static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 	u64 best = 0;
 
 	TEST_ASSERT(res, "calloc() of %d point results", n);
-#ifndef STALL_NO_CHUNKS
 	/* every point's batch first: its figures compare it with the fastest */
 	for (i = 0; i < n; i++)
 		res[i].batch = mode->batched ? p->batch[i] : STALL_BATCH_ALL;
-#endif
-#ifndef STALL_NO_BUDGET
 	run_batches(p, gmode, mode, res, n);
-#else
-	for (i = 0; i < n; i++)
-		run_point(p, gmode, mode, &res[i]);
-#endif
 	for (i = 0; i < n; i++) {
 		if (res[i].skip)
 			continue;
@@ -704,11 +607,7 @@ static int count_points(struct stall_params *p)
 
 	for (i = 0; i < stall_nr_modes; i++)
 		if (p->modes & (1ULL << i))
-#ifndef STALL_NO_CHUNKS
 			n += stall_modes[i].batched ? p->nr_batch : 1;
-#else
-			n++;
-#endif
 #ifdef STALL_LAB
 	for (i = 0; i < NUM_VM_MODES; i++)
 		gm += guest_modes[i].enabled && guest_modes[i].supported;
@@ -729,11 +628,7 @@ int stall_sweep_plan(struct stall_params *p,
 #ifdef STALL_LAB
 	progress_points = count_points(p);
 #endif
-#ifndef STALL_NO_LOADS
 	return count_points(p) * (1 + p->nr_loads);
-#else
-	return count_points(p);
-#endif
 }
 
 #ifdef STALL_LAB
@@ -817,7 +712,6 @@ void stall_sweep_print_verdicts(struct stall_params *p)
 #endif
 }
 
-#ifndef STALL_NO_BUDGET
 /* Where the run's time went, after its last point. */
 void stall_sweep_print_end(struct stall_params *p)
 {
@@ -829,4 +723,3 @@ void stall_sweep_print_end(struct stall_params *p)
 	else
 		ksft_print_msg("no time budget: the run took %.1f s\n", used);
 }
-#endif

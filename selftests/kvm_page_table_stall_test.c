@@ -32,9 +32,7 @@
 #ifdef STALL_LAB
 #include "guest_modes.h"
 #endif
-#ifndef STALL_NO_BUDGET
 #include "stall_run.h"
-#endif
 #include "stall_sys.h"
 #include "stall_result.h"
 #include "stall_opts.h"
@@ -197,10 +195,8 @@ int main(int argc, char *argv[])
 	 * copies into the guest's first memslot
 	 */
 	struct stall_params *p = calloc(1, sizeof(*p));
-#ifndef STALL_NO_BUDGET
 	/* the runner's timeout counts from the exec, the KVM library's constructor included */
 	u64 start_ns = stall_run_process_start_ns();
-#endif
 #ifdef STALL_LAB
 	int ret;
 #endif
@@ -223,9 +219,7 @@ int main(int argc, char *argv[])
 #endif
 	stall_opts_parse(argc, argv, p);
 	stall_opts_finish(argv[0], p);
-#ifndef STALL_NO_BUDGET
 	stall_run_init(&p->run, p->run.limit_ns, start_ns);
-#endif
 
 	ksft_print_header();
 	check_requirements(p);
@@ -260,9 +254,7 @@ int main(int argc, char *argv[])
 		ksft_exit_fail_msg("results file %s: %s\n", p->results_path, strerror(-ret));
 #endif
 	stall_sweep_print_verdicts(p);
-#ifndef STALL_NO_BUDGET
 	stall_sweep_print_end(p);
-#endif
 	/* results lost on a full or closed stdout are a failure, not a pass */
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "%s: writing the results to stdout: %s\n", argv[0],
