@@ -230,6 +230,10 @@ SERIES_OUT ?= $(BUILD)/series/$(notdir $(TREE_ID))
 series: $(KSRC)/Makefile
 	scripts/mkseries.sh $(KSRC) $(SERIES_OUT)
 
+# Fold the sources' changes into the series' patch stack (docs/series.md).
+series-refresh:
+	scripts/series-refresh.sh
+
 # Randomized interrupt trials, more than make check's 12 (docs/robustness.md).
 TRIALS ?= 60
 SEED ?= $(shell date +%s)
@@ -348,4 +352,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run run-where run-host run-testbed unit sanitize fuzz fuzz-build trials ab check series kbatch verdicts report install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run run-where run-host run-testbed unit sanitize fuzz fuzz-build trials ab check series series-refresh kbatch verdicts report install-tree initramfs kernel vm-run matrix clean distclean

@@ -27,9 +27,7 @@ struct stall_budget {
 #ifdef STALL_LAB
 	double time_ratio;
 #endif
-#ifndef STALL_NO_LOADS
 	double max_dip;		/* of a load's throughput */
-#endif
 #ifdef STALL_LAB
 	double step_ratio;	/* a hold's time over one step's; 0: work alone */
 	int tier;		/* enum stall_tier that judges */
@@ -124,9 +122,7 @@ void stall_budget_judge_hold(const struct stall_budget *b, u64 step, const struc
 bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_time_ns,
 			  u64 *limit_ns);
 #endif
-#ifndef STALL_NO_REPS
 enum stall_class stall_budget_majority(const enum stall_class *cls, int n);
 enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n);
-#endif
 
 #endif /* SELFTEST_KVM_STALL_BUDGET_H */

@@ -28,30 +28,22 @@ void stall_parse_option_msg(int argc, char *argv[], int opt);
 void stall_parse_value_msg(const char *prog, const char *what, const char *val, int ret,
 			   const char *units);
 
-#ifndef STALL_NO_TEST
 #define STALL_SIZE_UNITS	"B, K, M, G, T"
-#ifndef STALL_NO_CHUNKS
 /* 1P: -B's largest */
 #define STALL_MAX_BATCH		(1024ULL * 1024 * 1024 * 1024 * 1024)
 
 /* "all" in a batch list: the whole region in one operation. */
 #define STALL_BATCH_ALL		UINT64_MAX
-#endif
 
 int stall_parse_size(const char *str, u64 *bytes);
 #ifdef STALL_LAB
 int stall_parse_ratio(const char *str, double max, double *v);
 #endif
-#ifndef STALL_NO_CHUNKS
 bool stall_parse_list_has_empty(const char *str);
 int stall_parse_batch_list(const char *str, u64 granule, u64 *batch,
 			   int max, int *nr, const char **bad);
-#endif
-#ifndef STALL_NO_KVM_MODES
 int stall_parse_name_list(const char *str, const char *const *names, int nr_names,
 			  u64 *mask, const char **bad);
-#endif
 const char *stall_fmt_size(u64 bytes, char *buf, size_t len);
-#endif
 
 #endif /* SELFTEST_KVM_STALL_PARSE_H */

@@ -14,28 +14,20 @@
 #include "kvm_util.h"
 #include "stall_budget.h"
 #include "stall_hist.h"
-#ifndef STALL_NO_LOADS
 #include "stall_load.h"
-#endif
 #include "stall_parse.h"
 #include "stall_probe.h"
-#ifndef STALL_NO_BUDGET
 #include "stall_run.h"
-#endif
 #include "stall_teardown.h"
 #ifdef STALL_LAB
 #include "stall_trace.h"
 #endif
 
-#ifndef STALL_NO_REPS
 /* a repetition the machine's own noise made unjudgeable is run again, twice at most */
 #define STALL_NOISY_RETRIES	2
-#endif
 
 #define STALL_US(ns)	((unsigned long)((ns) / 1000))
-#ifndef STALL_NO_BUDGET
 #define STALL_SEC(ns)	((double)(ns) / 1e9)
-#endif
 
 struct stall_params {
 	u64 size;
@@ -46,23 +38,17 @@ struct stall_params {
 	int node;
 #endif
 	u64 modes;
-#ifndef STALL_NO_CHUNKS
 	u64 batch[STALL_MAX_LIST];
 	int nr_batch;
-#endif
 	u64 period_ns;
 	u64 baseline_ns;
-#ifndef STALL_NO_REPS
 	int reps;
-#endif
 	struct stall_budget budget;
 #ifdef STALL_LAB
 	bool mode_given;
 #endif
-#ifndef STALL_NO_LOADS
 	struct stall_load loads[STALL_LOAD_MAX];
 	int nr_loads;
-#endif
 #ifdef STALL_LAB
 	u64 window_ns;		/* -W: the loads' throughput window */
 #endif
@@ -72,12 +58,10 @@ struct stall_params {
 	int nr_other_cpus;
 	const char *blk_dir;	/* -D */
 #endif
-#ifndef STALL_NO_BUDGET
 	/* the run's time budget (-d), and where its default came from */
 	struct stall_run_budget run;
 	bool run_given;
 	const char *run_from;
-#endif
 #ifdef STALL_LAB
 	/* what the run found out, for its results and its last words */
 	bool have_trace;	/* kprobe events time the stage-2 calls */
@@ -89,6 +73,12 @@ struct stall_params {
 #endif
 #ifdef STALL_LAB
 	int rules_used[STALL_NR_RULES];	/* points judged by each rule */
+#endif
+	/* values as given, for the usage errors that name them */
+	const char *size_arg;		/* -b */
+#ifdef STALL_LAB
+	const char *period_arg;		/* -i */
+	const char *results_path;	/* -j: the results file (docs/results-file.md) */
 #endif
 };
 
@@ -116,9 +106,7 @@ struct stall_rep {
 	u64 missed;
 #endif
 	u64 time_ns;
-#ifndef STALL_NO_CHUNKS
 	u64 populate_ns;
-#endif
 	u64 nr_ops;
 #ifdef STALL_LAB
 	/* the probe's wake-up latencies in the teardown's window, for a report */
@@ -131,16 +119,12 @@ struct stall_rep {
 };
 
 struct stall_result {
-#ifndef STALL_NO_CHUNKS
 	u64 batch;
-#endif
 	const char *skip;
 	struct stall_rep rep[STALL_MAX_REPS];
 	enum stall_class cls;
 	int nr_reps;			/* the repetitions run, confirming ones included */
-#ifndef STALL_NO_REPS
 	int runs;			/* and how often, noisy ones run again included */
-#endif
 	int judged;			/* repetitions that were not noisy */
 	int worst;			/* the judged repetition with the longest hold */
 #ifdef STALL_LAB
@@ -153,18 +137,15 @@ struct stall_result {
 	u64 held_ns;
 	u64 ctl_gap_ns;
 	u64 base_gap_ns;
-#ifndef STALL_NO_BUDGET
 	u64 run_ns;			/* what the point took, all repetitions */
 	u64 est_ns;			/* what the time budget expected it to take */
 	u64 left_ns;			/* what was left of the budget when it was to start */
 	bool over_time;			/* skipped: it would not have fitted */
-#endif
 	/* the KTAP result and its reason */
 	char name[128];
 	int code;			/* KSFT_PASS, KSFT_FAIL or KSFT_SKIP */
 	const char *reason;		/* NULL for a pass */
 	char why[256];			/* a reason composed for this point */
-#ifndef STALL_NO_LOADS
 	/* each load's, and its KTAP result */
 	struct stall_load_result load[STALL_LOAD_MAX][STALL_MAX_REPS];
 	char load_skip[STALL_LOAD_MAX][128];	/* why a load has no verdict */
@@ -172,12 +153,9 @@ struct stall_result {
 	const char *load_reason[STALL_LOAD_MAX];
 	struct stall_load_result load_med[STALL_LOAD_MAX];	/* over the repetitions */
 	struct stall_load_verdict load_v[STALL_LOAD_MAX];
-#endif
 };
 
-#ifndef STALL_NO_CHUNKS
 extern const char *const stall_class_names[];
-#endif
 #ifdef STALL_LAB
 extern const char *const stall_rule_names[];
 #endif
@@ -185,9 +163,7 @@ extern const char *const stall_rule_names[];
 u64 stall_rep_hold(const struct stall_rep *r);
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r);
 void stall_judge_point(struct stall_params *p, struct stall_result *res);
-#ifndef STALL_NO_REPS
 bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result *res);
-#endif
 #ifdef STALL_LAB
 void stall_judge_trace(struct stall_params *p, struct stall_result *res, int rep,
 		       const struct stall_window *w, u64 table_bytes);
@@ -196,10 +172,8 @@ u64 stall_report_expected_batch(void);
 const char *stall_report_expected_batch_source(void);
 #endif
 
-#ifndef STALL_NO_CHUNKS
 void stall_report_figures(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns);
-#endif
 #ifdef STALL_LAB
 void stall_report_attribution(struct stall_params *p, const char *name,
 			      struct stall_result *res);

@@ -25,9 +25,7 @@ int stall_sys_pick_cpus(int avoid, int *cpus, int nr);
 int stall_sys_hold_dma_latency(void);
 #endif
 
-#ifndef STALL_NO_TEST
 u64 stall_sys_mem_available(void);
-#endif
 #ifdef STALL_LAB
 int stall_sys_read_line(const char *path, char *buf, size_t len);
 u64 stall_sys_free_hugepages(u64 page_size);

@@ -17,9 +17,7 @@
 
 struct stall_point {
 	const struct stall_mode *mode;
-#ifndef STALL_NO_CHUNKS
 	u64 batch;			/* bytes per operation, STALL_BATCH_ALL */
-#endif
 	struct stall_vm_cfg cfg;
 
 	struct stall_vm *v;
@@ -29,45 +27,31 @@ struct stall_point {
 	int pidfd;
 	int go_fd;
 #endif
-#ifndef STALL_NO_KVM_MODES
 	unsigned long *bitmap;
-#endif
 
-#ifndef STALL_NO_CHUNKS
 	u64 populate_ns;
-#endif
 	u64 nr_ops;
 };
 
 struct stall_mode {
 	const char *name;
 	const char *help;
-#ifndef STALL_NO_CHUNKS
 	bool batched;
-#endif
 #ifdef STALL_LAB
 	bool slot_per_batch;
 #endif
-#ifndef STALL_NO_CHUNKS
 	const char *(*unsupported)(const struct stall_point *pt);
-#endif
 	void (*setup)(struct stall_point *pt);
 	void (*run)(struct stall_point *pt);
 	void (*cleanup)(struct stall_point *pt);
-#ifndef STALL_NO_CHUNKS
 	/* for the modes that stall_run_chunks() drives: one batch */
-#else
-	/* for the modes that stall_run_chunks() drives: the operation on a range */
-#endif
 	void (*chunk)(struct userspace_mem_region *r, u64 off, u64 len);
 };
 
 extern const struct stall_mode stall_modes[];
 extern const int stall_nr_modes;
 
-#ifndef STALL_NO_CHUNKS
 u64 stall_point_batch_bytes(const struct stall_point *pt);
-#endif
 #ifdef STALL_LAB
 int stall_point_nr_slots(const struct stall_mode *mode, u64 size, u64 batch);
 #endif

@@ -33,9 +33,7 @@ struct stall_vm_cfg {
 	int node;		/* NUMA node for the test region, -1 for none */
 #endif
 	int test_cpu;		/* vCPUs run elsewhere where the host allows */
-#ifndef STALL_NO_KVM_MODES
 	bool manual_protect;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
-#endif
 };
 
 struct stall_vm {
@@ -51,12 +49,8 @@ struct stall_vm {
 struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg);
 u64 stall_vm_run_pass(struct stall_vm *v);
 struct userspace_mem_region *stall_vm_slot(struct stall_vm *v, int idx);
-#ifndef STALL_NO_KVM_MODES
 u64 stall_vm_slot_host_pages(struct stall_vm *v);
-#endif
 void stall_vm_free(struct stall_vm *v);
-#ifndef STALL_NO_KVM_MODES
 void stall_vm_forget(struct stall_vm *v);
-#endif
 
 #endif /* SELFTEST_KVM_STALL_VM_H */

@@ -14,7 +14,6 @@ u64 stall_budget_stall_limit(const struct stall_budget *b, u64 baseline_ns)
 	return limit < baseline_ns ? UINT64_MAX : limit;
 }
 
-#ifndef STALL_NO_REPS
 /* How many of @n repetitions were judged (not noisy); @held of them held. */
 static int stall_budget_count(const enum stall_class *cls, int n, int *held)
 {
@@ -27,7 +26,6 @@ static int stall_budget_count(const enum stall_class *cls, int n, int *held)
 	}
 	return judged;
 }
-#endif
 
 static void stall_verdict_set(struct stall_verdict *v, enum stall_class cls, const char *why)
 {
@@ -150,7 +148,6 @@ void stall_budget_judge_kcall(const struct stall_budget *b, const struct stall_o
 }
 #endif
 
-#ifndef STALL_NO_REPS
 /*
  * The verdict of a held point after confirming repetitions:
  * held only when every judged repetition was, as the kernel's batch holds
@@ -164,7 +161,6 @@ enum stall_class stall_budget_unanimous(const enum stall_class *cls, int n)
 		return STALL_NOISY;
 	return held ? STALL_HELD : STALL_OK;
 }
-#endif
 
 #ifdef STALL_LAB
 /* A time ratio of 0 leaves the teardown time unjudged (reported only). */
@@ -179,7 +175,6 @@ bool stall_budget_time_ok(const struct stall_budget *b, u64 time_ns, u64 best_ti
 }
 #endif
 
-#ifndef STALL_NO_REPS
 /*
  * The verdict of several repetitions, noisy ones left out: held when more
  * than half of the judged ones were, noisy when none could be judged.
@@ -192,4 +187,3 @@ enum stall_class stall_budget_majority(const enum stall_class *cls, int n)
 		return STALL_NOISY;
 	return 2 * held > judged ? STALL_HELD : STALL_OK;
 }
-#endif

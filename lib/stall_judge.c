@@ -152,22 +152,6 @@ u64 stall_rep_hold(const struct stall_rep *r)
 	return stall_obs_hold(&r->meas);
 }
 
-#ifdef STALL_NO_REPS
-/* The point's verdict and figures: its one repetition's. */
-void stall_judge_point(struct stall_params *p, struct stall_result *res)
-{
-	struct stall_rep *r = &res->rep[0];
-
-	res->worst = 0;
-	res->judged = r->v.cls != STALL_NOISY;
-	res->cls = r->v.cls;
-	res->time_ns = r->time_ns;
-	res->gap_ns = r->meas.gap_ns;
-	res->held_ns = r->meas.held_ns;
-	res->ctl_gap_ns = r->ctl.gap_ns;
-	res->base_gap_ns = r->base_gap_ns;
-}
-#else
 /*
  * The point's verdict and figures: medians over the judged repetitions
  * (over all of them when none could be judged), the teardown time over all.
@@ -220,7 +204,6 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 	res->ctl_gap_ns = stall_median_u64(c, n);
 	res->base_gap_ns = stall_median_u64(b, n);
 }
-#endif
 
 #ifdef STALL_LAB
 /* A held repetition the kernel trace does not put on stage-2 work over budget. */
@@ -234,7 +217,6 @@ static bool rep_unexplained(struct stall_params *p, const struct stall_rep *r)
 }
 #endif
 
-#ifndef STALL_NO_REPS
 /*
  * A held point is confirmed by twice as many repetitions again, every one
  * of which must be held too: the kernel's batch holds the CPU every time,
@@ -257,7 +239,6 @@ bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result 
 	return res->nr_reps < STALL_MAX_REPS && unexplained &&
 	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;
 }
-#endif
 
 #ifdef STALL_LAB
 /* Whether the kept kernel call overlaps its repetition's longest probe gap. */

@@ -141,8 +141,6 @@ void stall_parse_value_msg(const char *prog, const char *what, const char *val, 
 		fprintf(stderr, "%s: invalid %s '%s' (see -h)\n", prog, what, val);
 }
 
-#ifndef STALL_NO_TEST
-#ifndef STALL_NO_CHUNKS
 /* Bad tokens are copied here so that callers can name them after strtok. */
 static char stall_bad_token[64];
 
@@ -151,7 +149,6 @@ static const char *stall_remember_bad(const char *tok)
 	snprintf(stall_bad_token, sizeof(stall_bad_token), "%s", tok);
 	return stall_bad_token;
 }
-#endif
 
 /* "K", "KB", "KiB" and the like, and "B" for bytes; no suffix is -ENODATA. */
 static int stall_suffix_shift(const char *s, unsigned int *shift)
@@ -213,7 +210,6 @@ int stall_parse_ratio(const char *str, double max, double *v)
 }
 #endif
 
-#ifndef STALL_NO_CHUNKS
 /*
  * A batch size, "granule" or "all". A size of 2^64 - 1 would read as
  * "all"; one that is not a multiple of the granule cannot be unmapped in
@@ -240,9 +236,7 @@ static int stall_parse_batch(const char *tok, u64 granule, u64 *batch)
 		return -EINVAL;
 	return 0;
 }
-#endif
 
-#ifndef STALL_NO_CHUNKS
 /* "", ",a", "a," and "a,,b": a list with an empty item is a typo */
 bool stall_parse_list_has_empty(const char *str)
 {
@@ -292,9 +286,7 @@ int stall_parse_batch_list(const char *str, u64 granule, u64 *batch,
 	*nr = n;
 	return ret;
 }
-#endif
 
-#ifndef STALL_NO_KVM_MODES
 /* Comma-separated names out of @names, or "all"; sets one bit per name. */
 int stall_parse_name_list(const char *str, const char *const *names, int nr_names,
 			  u64 *mask, const char **bad)
@@ -332,7 +324,6 @@ int stall_parse_name_list(const char *str, const char *const *names, int nr_name
 	}
 	return ret;
 }
-#endif
 
 /* "4K", "2M", "1G", "1536K", "1000B", "all": the shortest exact unit, read back alike. */
 const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
@@ -340,12 +331,10 @@ const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
 	static const char units[] = "BKMGT";
 	int u = 0;
 
-#ifndef STALL_NO_CHUNKS
 	if (bytes == STALL_BATCH_ALL) {
 		snprintf(buf, len, "all");
 		return buf;
 	}
-#endif
 	while (u < 4 && bytes && !(bytes & 1023)) {
 		bytes >>= 10;
 		u++;
@@ -356,4 +345,3 @@ const char *stall_fmt_size(u64 bytes, char *buf, size_t len)
 		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
 	return buf;
 }
-#endif

@@ -90,7 +90,6 @@ int stall_sys_hold_dma_latency(void)
 }
 #endif
 
-#ifndef STALL_NO_TEST
 #ifdef STALL_LAB
 #define STALL_SYS_MAX_UNDO	4
 
@@ -387,5 +386,4 @@ int stall_sys_claim(const char *name)
 	}
 	return fd;
 }
-#endif
 #endif

@@ -4,16 +4,12 @@
  * which kernel path it drives (arch/arm64/kvm/mmu.c, 6.12).
  */
 #define _GNU_SOURCE
-#ifndef STALL_NO_KVM_MODES
 #include <dirent.h>
-#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifndef STALL_NO_KVM_MODES
 #include <linux/bitmap.h>
-#endif
 #include <sys/mman.h>
 #include <linux/types.h>
 #ifdef STALL_LAB
@@ -38,14 +34,12 @@ struct stall_child_report {
 };
 #endif
 
-#ifndef STALL_NO_CHUNKS
 u64 stall_point_batch_bytes(const struct stall_point *pt)
 {
 	if (!pt->mode->batched || pt->batch >= pt->cfg.size)
 		return pt->cfg.size;
 	return pt->batch;
 }
-#endif
 
 #ifdef STALL_LAB
 int stall_point_nr_slots(const struct stall_mode *mode, u64 size, u64 batch)
@@ -60,11 +54,7 @@ int stall_point_nr_slots(const struct stall_mode *mode, u64 size, u64 batch)
 static void stall_setup_vm(struct stall_point *pt)
 {
 	pt->v = stall_vm_create(&pt->cfg);
-#ifndef STALL_NO_CHUNKS
 	pt->populate_ns = stall_vm_run_pass(pt->v);
-#else
-	stall_vm_run_pass(pt->v);
-#endif
 }
 
 static void stall_cleanup_vm(struct stall_point *pt)
@@ -73,7 +63,6 @@ static void stall_cleanup_vm(struct stall_point *pt)
 	pt->v = NULL;
 }
 
-#ifndef STALL_NO_CHUNKS
 /* The mode's chunk operation over the test region, one batch at a time. */
 static void stall_run_chunks(struct stall_point *pt)
 {
@@ -86,16 +75,7 @@ static void stall_run_chunks(struct stall_point *pt)
 		pt->nr_ops++;
 	}
 }
-#else
-/* The mode's range operation over the whole test region, in one call. */
-static void stall_run_chunks(struct stall_point *pt)
-{
-	pt->mode->chunk(stall_vm_slot(pt->v, 0), 0, pt->cfg.size);
-	pt->nr_ops = 1;
-}
-#endif
 
-#ifndef STALL_NO_CHUNKS
 /* Generic limits of a batched point; NULL when it can run. */
 static const char *stall_batch_unsupported(const struct stall_point *pt)
 {
@@ -108,7 +88,6 @@ static const char *stall_batch_unsupported(const struct stall_point *pt)
 		return "batch is not a multiple of the backing or guest page size";
 	return NULL;
 }
-#endif
 
 /*
  * munmap, madvise: MMU-notifier invalidation of the range, which unmaps
@@ -198,7 +177,6 @@ static void stall_run_memslot_delete(struct stall_point *pt)
 }
 #endif
 
-#ifndef STALL_NO_KVM_MODES
 /*
  * Close what may still reference the VM after kvm_vm_release(): a binary
  * stats fd holds the VM, and libraries differ on when they open it (6.12
@@ -243,7 +221,6 @@ static void stall_cleanup_vm_destroy(struct stall_point *pt)
 	stall_vm_forget(pt->v);
 	pt->v = NULL;
 }
-#endif
 
 #ifdef STALL_LAB
 /* process-exit, the VMM's view of vm-destroy: the lab kit's */
@@ -346,8 +323,6 @@ static void stall_run_dirty_log_enable(struct stall_point *pt)
 }
 #endif
 
-#ifndef STALL_NO_KVM_MODES
-
 /*
  * dirty-log-clear: KVM_CLEAR_DIRTY_LOG write-protects what it clears,
  * holding mmu_lock across the whole range of one call.
@@ -399,18 +374,12 @@ static void stall_cleanup_dirty_log_clear(struct stall_point *pt)
 	stall_cleanup_vm(pt);
 }
 
-#endif
-
 const struct stall_mode stall_modes[] = {
 	{
 		.name = "munmap",
-#ifndef STALL_NO_CHUNKS
 		.help = "munmap() the guest memory in batches",
 		.batched = true,
 		.unsupported = stall_batch_unsupported,
-#else
-		.help = "munmap() the guest memory",
-#endif
 		.setup = stall_setup_vm,
 		.run = stall_run_chunks,
 		.chunk = stall_op_munmap,
@@ -418,13 +387,9 @@ const struct stall_mode stall_modes[] = {
 	},
 	{
 		.name = "madvise",
-#ifndef STALL_NO_CHUNKS
 		.help = "madvise(MADV_DONTNEED) the guest memory in batches",
 		.batched = true,
 		.unsupported = stall_batch_unsupported,
-#else
-		.help = "madvise(MADV_DONTNEED) the guest memory",
-#endif
 		.setup = stall_setup_vm,
 		.run = stall_run_chunks,
 		.chunk = stall_op_madvise,
@@ -452,7 +417,6 @@ const struct stall_mode stall_modes[] = {
 		.cleanup = stall_cleanup_vm,
 	},
 #endif
-#ifndef STALL_NO_KVM_MODES
 	{
 		.name = "vm-destroy",
 		.help = "close the VM (its last reference)",
@@ -460,7 +424,6 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_vm_destroy,
 		.cleanup = stall_cleanup_vm_destroy,
 	},
-#endif
 #ifdef STALL_LAB
 	{
 		.name = "process-exit",
@@ -477,7 +440,6 @@ const struct stall_mode stall_modes[] = {
 		.cleanup = stall_cleanup_vm,
 	},
 #endif
-#ifndef STALL_NO_KVM_MODES
 	{
 		.name = "dirty-log-clear",
 		.help = "KVM_CLEAR_DIRTY_LOG in batches after a dirtying pass",
@@ -487,7 +449,6 @@ const struct stall_mode stall_modes[] = {
 		.run = stall_run_dirty_log_clear,
 		.cleanup = stall_cleanup_dirty_log_clear,
 	},
-#endif
 };
 
 const int stall_nr_modes = ARRAY_SIZE(stall_modes);

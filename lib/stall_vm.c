@@ -102,14 +102,11 @@ struct userspace_mem_region *stall_vm_slot(struct stall_vm *v, int idx)
 	return memslot2region(v->vm, STALL_VM_SLOT0 + idx);
 }
 
-#ifndef STALL_NO_KVM_MODES
 /* KVM counts memslot pages, and dirty-log bits, in host pages. */
 u64 stall_vm_slot_host_pages(struct stall_vm *v)
 {
 	return v->slot_size / getpagesize();
 }
-
-#endif
 
 #ifdef STALL_LAB
 /* -n: the slot's memory on one node, bound before the guest faults it in */
@@ -167,11 +164,9 @@ struct stall_vm *stall_vm_create(const struct stall_vm_cfg *cfg)
 	TEST_ASSERT(guest_pages < v->vm->max_gfn, "%lu MiB exceed the guest's physical space",
 		    (unsigned long)(cfg->size >> 20));
 	v->gpa = align_down((v->vm->max_gfn + 1 - guest_pages - 1) * page_size, align);
-#ifndef STALL_NO_KVM_MODES
 	if (cfg->manual_protect)
 		vm_enable_cap(v->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
-#endif
 
 #ifdef STALL_LAB
 	stall_vm_add_slots(v, guest_pages);
@@ -198,7 +193,6 @@ void stall_vm_free(struct stall_vm *v)
 	free(v);
 }
 
-#ifndef STALL_NO_KVM_MODES
 /*
  * Free what is left of a VM whose file descriptors kvm_vm_release()
  * closed (the vm-destroy mode times that close): kvm_vm_free() would
@@ -226,4 +220,3 @@ void stall_vm_forget(struct stall_vm *v)
 	free(v->vm);
 	free(v);
 }
-#endif

@@ -5,20 +5,20 @@
 # output against a kernel tree's tools/testing/selftests/kvm, one logical
 # change per patch, each placed by install-tree.sh as it will live in the
 # tree (the marker lines install-tree.sh keeps for itself removed), and a
-# cover letter with the measured results. scripts/series/N-*.txt give each
-# patch its files ("Files:" line) or, for a kernel change, the patch it
-# carries ("Patch:", one of patches/), subject and message; cover.txt the
-# cover letter's. Each patch builds on its own: the Makefile block links the
-# library files present into the suite's programs. The lab kit (results
-# reader, schema, testbed) is not part of the series.
+# cover letter with the measured results. The selftest patches are the
+# stack kept in scripts/series/N-*.patch (scripts/series/stack.sh: subject,
+# message and a diff over the project's files as the series has them),
+# applied in turn to a scratch copy of those files, which install-tree.sh
+# places into the tree with each patch's Makefile and config lines. A
+# kernel change is scripts/series/N-*.txt, whose "Patch:" line names the
+# patch it carries (one of patches/), with its subject and message;
+# cover.txt gives the cover letter's. Each patch builds on its own: the
+# Makefile block links the library files present into the suite's
+# programs. The lab kit (results reader, schema, testbed, #ifdef STALL_LAB)
+# is not part of the series.
 #
-# The lab kit's code (#ifdef STALL_LAB: the -j results file, the testbed's
-# knob) is left out with unifdef, and its own files are in no Files: line.
-# A patch's "Unifdef:" line stages what a later patch adds: every file of
-# the series so far is passed through unifdef with those flags again at
-# each patch, so that a patch adds the code its own change uses
-# (#ifndef STALL_NO_TEST, STALL_NO_LOADS: docs/series.md).
-# The last patch must leave no such macro behind.
+# The stack's tip must be the in-tree files as the series places them
+# (unifdef -USTALL_LAB): scripts/series-refresh.sh folds a change into it.
 #
 # The kernel tree is only read: the series is made in a scratch git
 # repository holding a copy of its kvm selftests directory. A Debian
@@ -55,6 +55,8 @@ shift $((OPTIND - 1))
 [ $# -eq 2 ] || usage
 root=$(cd "$(dirname "$0")/.." && pwd)
 series=$root/scripts/series
+# shellcheck source=series/stack.sh
+. "$series/stack.sh"
 [ -d "$1/tools/testing/selftests/kvm/lib" ] ||
 	{ echo "mkseries: no KVM selftests in '$1'" >&2; exit 2; }
 ksrc=$(cd "$1" && pwd)
@@ -131,48 +133,30 @@ cc() {
 }
 
 stage=$work/stage
-staged=
-for msg in "$series"/[0-9]*-*.txt; do
-	kpatch=$(sed -n '1s/^Patch: //p' "$msg")
-	files=$(sed -n '1s/^Files: *//p' "$msg")
-	flags=$(sed -n '2s/^Unifdef: //p' "$msg")
-	if [ -n "$kpatch" ]; then
+mkdir -p "$stage"
+stack_git "$stage" init -q
+for msg in "$series"/[0-9]*-*; do
+	case $msg in
+	*.txt)
 		# a kernel change: the patch's diff, its own header left out
+		kpatch=$(sed -n '1s/^Patch: //p' "$msg")
+		[ -n "$kpatch" ] || { echo "mkseries: $msg has no Patch: line" >&2; exit 1; }
 		git -C "$repo" apply --whitespace=error-all "$root/$kpatch" ||
 			{ echo "mkseries: $kpatch does not apply to $tag" >&2; exit 1; }
-	else
-		# a patch may add no file, only what a file's staged code adds
-		[ -n "$files$flags" ] || { echo "mkseries: $msg has no Files: or Patch: line" >&2; exit 1; }
-		staged="$staged $files"
-		for f in $staged; do
-			[ -f "$root/$f" ] || { echo "mkseries: $msg: no $f" >&2; exit 1; }
-			mkdir -p "$stage/$(dirname "$f")"
-			case $f in
-			*.[ch])
-				# the lab kit's code stays here (status 1: lines removed)
-				# shellcheck disable=SC2086 # $flags: several words
-				unifdef -USTALL_LAB $flags -o "$stage/$f.tmp" "$root/$f" && rc=0 ||
-					rc=$?
-				[ "$rc" -le 1 ] || { echo "mkseries: unifdef failed on $f" >&2; exit 1; }
-				# nor the blank line a block at the end leaves, nor two
-				# blank lines where a block stood between them
-				sed -e ':a' -e '/^\n*$/{$d;N;ba' -e '}' "$stage/$f.tmp" | cat -s > "$stage/$f"
-				rm "$stage/$f.tmp" ;;
-			*.config)
-				# the lab kit's options close the fragment
-				sed '/^# lab kit/,$d' "$root/$f" > "$stage/$f" ;;
-			*)
-				cp "$root/$f" "$stage/$f" ;;
-			esac
-		done
+		sed -e '1,/^$/d' "$msg" > "$work/text" ;;
+	*.patch)
+		stack_git "$stage" apply --whitespace=error-all "$msg" ||
+			{ echo "mkseries: $msg does not apply to the patches before it" >&2; exit 1; }
 		# each stage installs onto the base's Makefile and config
 		git -C "$repo" checkout -q "$base" -- "$mk" "$kvmrel/config" "$kvmrel/.gitignore"
 		"$root/scripts/install-tree.sh" "$stage" "$repo" > /dev/null
 		sed -i -e 's/^# kvm-stall: begin.*//' -e '/^# kvm-stall: end/d' "$repo/$mk"
-	fi
+		stack_message "$msg" > "$work/text" ;;
+	*) continue ;;
+	esac
 	git -C "$repo" add -A
 	{
-		sed -e '1,/^$/d' "$msg"
+		cat "$work/text"
 		echo
 		echo "Link: $THREAD"
 		echo "Signed-off-by: $author"
@@ -186,9 +170,16 @@ for msg in "$series"/[0-9]*-*.txt; do
 	git -C "$repo" commit -q --amend -F "$work/message.cc"
 done
 
-# the series' last tree is the code itself, no staging macro left in it
-if grep -rlE 'STALL_(LAB|NO_[A-Z]+)' "$repo/$kvmrel" >&2; then
-	echo "mkseries: staging macros left in the files above: the last Unifdef: line" >&2
+# the series' last tree is the in-tree code, the lab kit's left out
+rm -rf "$stage/.git"
+stack_expected "$root" "$series" "$work/expect"
+if ! stack_diff "$stage" "$work/expect" > "$work/tip.diff"; then
+	head -n 40 "$work/tip.diff" >&2
+	echo "mkseries: the stack's tip is not the in-tree files: make series-refresh (docs/series.md)" >&2
+	exit 1
+fi
+if grep -rl 'STALL_LAB' "$repo/$kvmrel" >&2; then
+	echo "mkseries: the lab kit's macro left in the files above" >&2
 	exit 1
 fi
 

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The submission as a maintainer takes it and a lab runs it: mkseries.sh's
+# The submission as a maintainer takes it and a lab runs it: the patch
+# stack's tip is the in-tree files as the series places them
+# (series-refresh.sh --check), then mkseries.sh's
 # series for Debian's 6.12 and 7.2 trees, its hygiene (author, no scratch
 # base-commit, the base release named, Link: to the 2024 thread, Cc: from
 # get_maintainer.pl, where the figures were measured), checkpatch --strict
@@ -240,7 +242,9 @@ runner() {	# runner INSTALL_PATH LOG
 
 karch=$(uname -m | sed -e 's/aarch64/arm64/' -e 's/x86_64/x86/')
 echo "TAP version 13"
-echo "1..19"
+echo "1..20"
+check "$work/tip.log" "the patch stack's tip is the in-tree files, the lab kit's code left out" \
+	"$root/scripts/series-refresh.sh" --check
 for ver in 6.12 7.2; do
 	w=$work/$ver
 	t=$trees/linux-$ver

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target for kvm_page_table_stall_test's command line: the
- * test's own parse_args() and finish_params(), compiled from its source
- * with main() renamed. The input is split at NUL and newline bytes into
- * arguments. A usage error ends in exit(), which the link wraps
+ * test's own stall_opts_parse() and stall_opts_finish(), linked with the
+ * test's source, its main() renamed. The input is split at NUL and newline
+ * bytes into arguments. A usage error ends in exit(), which the link wraps
  * (-Wl,--wrap=exit) into a jump back here; a command line that parses
  * must leave the values the rest of the test relies on, or abort.
  */
@@ -82,16 +82,13 @@ int stall_fuzz_one_input(const unsigned char *data, size_t size)
 	}
 	argv[argc] = NULL;
 
-	init_params(&p);
-	/* the test's statics point into argv, which each input frees */
-	size_arg = NULL;
-	results_path = NULL;
+	stall_opts_init(&p);
 	optind = 0;
 	opterr = 0;
 	if (!setjmp(fuzz_exit_jmp)) {
 		fuzz_parsing = true;
-		parse_args(argc, argv, &p);
-		finish_params(argv[0], &p);
+		stall_opts_parse(argc, argv, &p);
+		stall_opts_finish(argv[0], &p);
 		fuzz_parsing = false;
 		fuzz_check_params(&p);
 	} else {
