@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Read kvm_page_table_stall_test results files (-j, schema/results-v1.schema.json).
+"""Read kvm_page_table_stall_test results files (-j, schema/results-v2.schema.json;
+version 1's files too, read as version 2).
+
+This file is the module stall_results (import stall_results); the
+commands below run under its CLI name, stall-results.py, a link to it.
 
   stall-results.py lava FILE
       One line per LAVA test case, "name result [measurement units]", as
@@ -51,21 +55,114 @@ import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# in the project, schema/; installed by kselftest, next to this script
-SCHEMA = next((p for p in (os.path.join(HERE, '..', 'schema', 'results-v1.schema.json'),
-                           os.path.join(HERE, 'results-v1.schema.json')) if os.path.exists(p)),
-              os.path.join(HERE, 'results-v1.schema.json'))
+SCHEMA_VERSIONS = (1, 2)
+
+
+def schema_path(version):
+    """The schema of @version: in the project, schema/; installed by
+    kselftest, next to this script."""
+    name = 'results-v%d.schema.json' % version
+    return next((p for p in (os.path.join(HERE, '..', 'schema', name), os.path.join(HERE, name))
+                 if os.path.exists(p)), os.path.join(HERE, name))
+
+
 UNDETERMINED = 125
 
 
 def load_schema():
-    with open(SCHEMA) as f:
-        return json.load(f)
+    """Every schema version this reader knows, by version."""
+    schemas = {}
+    for v in SCHEMA_VERSIONS:
+        with open(schema_path(v)) as f:
+            schemas[v] = json.load(f)
+    return schemas
+
+
+# Sizes, one grammar with the test's (lib/stall_parse.c): a positive
+# decimal number and its unit, B or K, M, G, T with B or iB or nothing
+# after it, in either case; a bare number has no unit and is refused.
+SIZE_UNITS = 'BKMGT'
+SIZE_RE = re.compile(r'([0-9]+)(B|([KMGT])(?:B|IB)?)', re.IGNORECASE | re.ASCII)
+DURATION_UNITS = {'ns': 1, 'us': 1000, 'ms': 1000000, 's': 1000000000}
+DURATION_RE = re.compile(r'([0-9]+\.?[0-9]*)(ns|us|ms|s)', re.ASCII)
+
+
+def parse_size(s):
+    """stall_parse_size(): "4K", "2MiB", "4096B" in bytes; ValueError for
+    anything else, a bare number included."""
+    m = SIZE_RE.fullmatch(s) if isinstance(s, str) else None
+    if not m or not int(m.group(1)):
+        raise ValueError('invalid size %r%s' % (s, ': no unit (B, K, M, G, T)'
+                                                 if isinstance(s, str) and s.isdigit() else ''))
+    v = int(m.group(1)) << 10 * SIZE_UNITS.index((m.group(3) or 'B').upper())
+    if v >= 1 << 64:
+        raise ValueError('invalid size %r' % s)
+    return v
+
+
+def fmt_size(b):
+    """stall_fmt_size(): the shortest exact unit ("4K", "1536K", "1000B"),
+    which parse_size() reads back; "all" stays "all"."""
+    if b == 'all':
+        return b
+    u = 0
+    while u < 4 and b and not b & 1023:
+        b >>= 10
+        u += 1
+    return '%d%s' % (b, SIZE_UNITS[u])
+
+
+def parse_duration(s):
+    """stall_parse_duration(): "250us", "1.5ms", "2s" in ns, rounded; a bare
+    number, a sign, blanks or an exponent are a ValueError."""
+    m = DURATION_RE.fullmatch(s) if isinstance(s, str) else None
+    if not m:
+        raise ValueError('invalid duration %r' % s)
+    ns = float(m.group(1)) * DURATION_UNITS[m.group(2)]
+    if ns > 1e18:
+        raise ValueError('invalid duration %r' % s)
+    return int(ns + 0.5)
+
+
+def tier_steps(page_size):
+    """stall_tier_step() for a file without environment.steps (version 1):
+    each budget tier's step in bytes, and the levels the walk steps by."""
+    level2 = page_size * (page_size // 8)
+    reg = level2 * (page_size // 8) if page_size == 4096 else level2
+    levels, step = [], reg
+    while step >= page_size:
+        levels.append(step)
+        step //= page_size // 8
+    return {'levels': levels, 'regression': reg, 'target': level2}
+
+
+def upgrade(doc):
+    """A version 1 document read as version 2, in place: batches in bytes
+    ("2M" -> 2097152, "all" kept), environment.steps from the page size."""
+    if doc.get('schema_version') != 1:
+        return doc
+    opts, env = doc.get('options') or {}, doc.get('environment') or {}
+    if isinstance(opts.get('batches'), list):
+        opts['batches'] = [b if b == 'all' else parse_size(b) for b in opts['batches']]
+    for p in doc.get('points') or []:
+        if isinstance(p.get('batch'), str) and p['batch'] != 'all':
+            p['batch'] = parse_size(p['batch'])
+    if env.get('page_size') and 'steps' not in env:
+        env['steps'] = tier_steps(env['page_size'])
+    doc['schema_version'] = 2
+    doc['_read_as'] = 1
+    return doc
 
 
 def schema_errors(doc, schema):
-    """Schema violations of @doc, as strings; needs python3-jsonschema."""
+    """Schema violations of @doc, as strings; needs python3-jsonschema.
+    @schema: one schema, or load_schema()'s, the one of @doc's version."""
     import jsonschema
+    if SCHEMA_VERSIONS[0] in schema:
+        schema = schema.get(doc.get('schema_version'))
+        if schema is None:
+            return ['schema_version %r: this reader knows %s' %
+                    (doc.get('schema_version'), ', '.join(map(str, SCHEMA_VERSIONS)))]
     cls = jsonschema.validators.validator_for(schema)
     return ['%s: %s' % ('/'.join(str(p) for p in e.absolute_path) or '(top)', e.message)
             for e in cls(schema).iter_errors(doc)]
@@ -94,7 +191,9 @@ def consistency_errors(doc):
 
 
 def read(path, schema):
-    """The document at @path, or raise ValueError saying what is wrong."""
+    """The document at @path, validated against its version's schema and
+    read as the latest version (upgrade()), or raise ValueError saying
+    what is wrong."""
     try:
         with open(path) as f:
             doc = json.load(f)
@@ -105,7 +204,7 @@ def read(path, schema):
         errs = consistency_errors(doc)
     if errs:
         raise ValueError('%s: %s' % (path, '; '.join(errs[:5])))
-    return doc
+    return upgrade(doc)
 
 
 def cmd_validate(args):
@@ -116,7 +215,7 @@ def cmd_validate(args):
             doc = read(path, schema)
             t = doc['totals']
             print('%s: valid (schema %d, %d points, %d pass, %d fail, %d skip)' %
-                  (path, doc['schema_version'], len(doc['points']), t['pass'], t['fail'], t['skip']))
+                  (path, doc.get('_read_as', doc['schema_version']), len(doc['points']), t['pass'], t['fail'], t['skip']))
         except ValueError as e:
             print('invalid: %s' % e, file=sys.stderr)
             bad += 1
@@ -411,9 +510,11 @@ def cmd_lava(args):
     try:
         with open(args.file) as f:
             doc = json.load(f)
-        if doc.get('schema') != 'kvm-stall-results' or doc.get('schema_version') != 1:
-            raise ValueError('not a kvm-stall results file of schema version 1')
-        for line in lava_lines(doc):
+        if doc.get('schema') != 'kvm-stall-results' or \
+           doc.get('schema_version') not in SCHEMA_VERSIONS:
+            raise ValueError('not a kvm-stall results file of schema version %s' %
+                             ' or '.join(map(str, SCHEMA_VERSIONS)))
+        for line in lava_lines(upgrade(doc)):
             print(line)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print('stall-results: %s: %s' % (args.file, e), file=sys.stderr)

@@ -77,10 +77,13 @@ def png_chunks(path):
 
 
 def size_of(s, region, page):
-    if not isinstance(s, str):
-        return None
+    """A point's batch in bytes: version 2's integer, or version 1's "2M"."""
     if s == 'all':
         return region
+    if isinstance(s, int):
+        return s
+    if not isinstance(s, str):
+        return None
     m = re.fullmatch(r'(\d+)([KMGT]?)', s)
     return int(m.group(1)) << {'': 0, 'K': 10, 'M': 20, 'G': 30, 'T': 40}[m.group(2)] if m else None
 
@@ -224,6 +227,7 @@ for i, dest in enumerate(dests):
         # an emulated arm64 at 16K, judged by the kernel-side hold rule
         env = d['environment']
         env['page_size'] = 16384
+        env['steps'] = {'levels': [32 << 20, 16384], 'regression': 32 << 20, 'target': 32 << 20}
         env['kernel']['release'] = '6.12.57+deb13-arm64'
         env['virtualization'] = {'hypervisor_flag': None,
                                  'emulation': 'QEMU TCG -icount shift=1 -cpu neoverse-n1'}
@@ -251,7 +255,7 @@ EOF
 )
 
 derive() {
-	SCHEMA=$root/schema/results-v1.schema.json timeout 60 $py -c "$derive_py" "$@"
+	SCHEMA=$root/schema/results-v2.schema.json timeout 60 $py -c "$derive_py" "$@"
 }
 
 # kind NAME FILE...: one report of those files, checked against them
