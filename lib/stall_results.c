@@ -17,7 +17,7 @@
 #include "stall_json.h"
 #include "stall_result.h"
 
-#define STALL_RESULTS_SCHEMA_VERSION	1
+#define STALL_RESULTS_SCHEMA_VERSION	2
 #ifndef STALL_SUITE_VERSION
 #define STALL_SUITE_VERSION		"in-tree"
 #endif
@@ -33,10 +33,39 @@ static void json_ns(const char *key, u64 ns)
 		stall_json_u64(&results, key, ns);
 }
 
+/* A batch in bytes, or "all": one call over the whole region. */
+static void json_batch(const char *key, u64 batch)
+{
+	if (batch == STALL_BATCH_ALL)
+		stall_json_str(&results, key, "all");
+	else
+		stall_json_u64(&results, key, batch);
+}
+
+/*
+ * The granule's steps in bytes: what one entry maps at each level the
+ * walk steps by, the largest block first and the page last (arm64's
+ * kvm_granule_size()), and each budget tier's step.
+ */
+static void json_steps(void)
+{
+	u64 page = getpagesize(), step = stall_tier_step(STALL_TIER_REGRESSION, page);
+	struct stall_json *j = &results;
+	int t;
+
+	stall_json_obj(j, "steps");
+	stall_json_arr(j, "levels");
+	for (; step >= page; step /= page / 8)
+		stall_json_u64(j, NULL, step);
+	stall_json_end(j);
+	for (t = 0; t < STALL_NR_TIERS; t++)
+		stall_json_u64(j, stall_tier_names[t], stall_tier_step(t, page));
+	stall_json_end(j);
+}
+
 static void json_options(struct stall_params *p)
 {
 	struct stall_json *j = &results;
-	char bs[16];
 	int i;
 
 	stall_json_obj(j, "options");
@@ -53,7 +82,7 @@ static void json_options(struct stall_params *p)
 	stall_json_end(j);
 	stall_json_arr(j, "batches");
 	for (i = 0; i < p->nr_batch; i++)
-		stall_json_str(j, NULL, stall_fmt_size(p->batch[i], bs, sizeof(bs)));
+		json_batch(NULL, p->batch[i]);
 	stall_json_end(j);
 	stall_json_s64(j, "reps", p->reps);
 	stall_json_u64(j, "period_ns", p->period_ns);
@@ -94,6 +123,7 @@ void stall_results_begin(const char *path, struct stall_params *p, bool probe_se
 	stall_json_str(j, "why_not", p->have_trace ? NULL : p->trace_why);
 	stall_json_end(j);
 	stall_json_bool(j, "probe_sees_held", probe_sees_held);
+	json_steps();
 	stall_json_end(j);
 	json_options(p);
 	stall_json_arr(j, "points");
@@ -260,15 +290,16 @@ void stall_results_point(struct stall_params *p, const struct stall_mode *mode,
 {
 	const struct stall_rep *r = &res->rep[res->worst];
 	struct stall_json *j = &results;
-	char bs[16];
 	int i;
 
 	if (!results_path)
 		return;
 	json_result(res->name, json_code(res->code), res->reason);
 	stall_json_str(j, "mode", mode->name);
-	stall_json_str(j, "batch",
-		       mode->batched ? stall_fmt_size(res->batch, bs, sizeof(bs)) : NULL);
+	if (mode->batched)
+		json_batch("batch", res->batch);
+	else
+		stall_json_null(j, "batch");
 	if (!res->skip) {
 		stall_json_str(j, "verdict", stall_class_names[res->cls]);
 		stall_json_s64(j, "judged", res->judged);

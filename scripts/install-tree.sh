@@ -33,7 +33,7 @@ cp "$root"/lib/stall_*.c "$kvm/lib/"
 # the results file's reader and schema travel in the kselftest tarball
 # (the lab kit's LAVA definition); the series leaves them out
 files=()
-for f in "$root/scripts/stall-results.py" "$root/schema/results-v1.schema.json"; do
+for f in "$root/scripts/stall-results.py" "$root"/schema/results-v*.schema.json; do
 	[ ! -f "$f" ] || { cp "$f" "$kvm/"; files+=("$(basename "$f")"); }
 done
 tests=()

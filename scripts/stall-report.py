@@ -27,30 +27,23 @@ import math
 import os
 import sys
 
-SIZE_UNITS = (('T', 40), ('G', 30), ('M', 20), ('K', 10))
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from stall_results import fmt_size, parse_size, upgrade  # noqa: E402  (scripts/stall_results.py)
 
 
-def fmt_size(b):
-    for unit, shift in SIZE_UNITS:
-        if b >= 1 << shift and b % (1 << shift) == 0:
-            return '%d%s' % (b >> shift, unit)
-    for unit, shift in SIZE_UNITS:
-        if b >= 1 << shift:
-            return '%.3g%s' % (b / (1 << shift), unit)
-    return '%dB' % b
+def size_key(s):
+    """A granule's label ("4K", "?") as a sort key."""
+    try:
+        return parse_size(s)
+    except ValueError:
+        return 0
 
 
-def parse_size(s, region, granule=None):
-    """A point's batch in bytes: None for the modes without batches."""
-    if not isinstance(s, str) or not s:
-        return None
-    if s == 'all':
-        return region
-    if s == 'granule':
-        return granule
-    mult = dict((u, 1 << sh) for u, sh in SIZE_UNITS)
-    num, unit = (s[:-1], mult[s[-1]]) if s[-1] in mult else (s, 1)
-    return int(num) * unit if num.isdigit() else None
+def batch_bytes(p, region):
+    """A point's batch in bytes ("all": the region); None for the modes
+    without batches."""
+    b = p.get('batch')
+    return region if b == 'all' else b
 
 
 def load(path):
@@ -63,6 +56,11 @@ def load(path):
     if not isinstance(d, dict) or d.get('schema') != 'kvm-stall-results' or \
        not isinstance(d.get('points'), list):
         sys.stderr.write('stall-report: %s: not a kvm-stall results file\n' % path)
+        sys.exit(2)
+    try:
+        upgrade(d)
+    except ValueError as e:
+        sys.stderr.write('stall-report: %s: %s\n' % (path, e))
         sys.exit(2)
     d['_path'] = path
     return d
@@ -80,6 +78,7 @@ def run_info(d):
         'kernel': (k.get('release') or 'unknown').split('-')[0],
         'granule': fmt_size(env['page_size']) if env.get('page_size') else '?',
         'page_size': env.get('page_size'),
+        'steps': env.get('steps') or {},
         'kbatch': k.get('stage2_batch'),
         'load': ','.join(opts.get('loads') or []) or 'none',
         'emulated': ('emulated, virtual time' if 'icount' in emu else 'emulated') if emu else None,
@@ -288,7 +287,7 @@ def chunk_series(runs):
         if info['kbatch'] and info['load'] != 'none':
             continue
         for mode in sorted({p.get('mode') for p in d['points']}):
-            pts = [(parse_size(p.get('batch'), info['region'], info['page_size']), p)
+            pts = [(batch_bytes(p, info['region']), p)
                    for p in d['points'] if p.get('mode') == mode and measured(p)]
             pts = sorted(((x, p) for x, p in pts if x), key=lambda xp: xp[0])
             if pts:
@@ -396,7 +395,7 @@ def plot_whole(plt, runs, colors, save):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     pts = [(d, p) for d in runs for p in d['points']
-           if measured(p) and parse_size(p.get('batch'), 1, 1) is None]
+           if measured(p) and p.get('batch') is None]
     if not pts:
         return
     modes = sorted({p['mode'] for _, p in pts})
@@ -437,15 +436,10 @@ def plot_whole(plt, runs, colors, save):
          'the budget dotted over each bar) and how long the operation took (right).')
 
 
-def tier_steps(page_size):
-    """Each budget tier's step, the stage-2 work one hold may cover, as
-    lib/stall_budget.c has it: regression the largest block (1G at 4K,
-    the level-2 block otherwise), target the smallest (the level-2 block)."""
-    if not page_size:
-        return {}
-    level2 = page_size * (page_size // 8)
-    return {'regression': level2 * (page_size // 8) if page_size == 4096 else level2,
-            'target': level2}
+def tier_steps(steps):
+    """Each budget tier's step, the stage-2 work one hold may cover, from
+    the file's environment.steps (lib/stall_budget.c's stall_tier_step())."""
+    return {t: steps[t] for t in ('regression', 'target') if steps.get(t)}
 
 
 def tier_lines(steps):
@@ -490,7 +484,7 @@ def kbatch_panels(ax, rows, title):
         else:
             for x, r in zip(xs, rs):
                 draw_budget(ax[0], [x], [r['budget']], hscale, c)
-    steps = tier_steps(rows[0]['page_size'])
+    steps = tier_steps(rows[0]['steps'])
     draw_tiers(ax[0], steps)
     for a, yl in ((ax[0], 'CPU held (%s)' % hunit), (ax[1], 'teardown time (%s)' % tunit)):
         size_axis(a.xaxis, {r['kbatch'] for r in rows} | set(steps.values()))
@@ -523,7 +517,7 @@ def plot_kbatch(plt, runs, save):
     if not rows:
         return
     grans = sorted({(r['kernel'], r['granule']) for r in rows},
-                   key=lambda g: (g[0], parse_size(g[1], 0) or 0))
+                   key=lambda g: (g[0], size_key(g[1])))
     fig, axs = plt.subplots(len(grans), 2, figsize=(12, 4.2 * len(grans)), squeeze=False)
     for (kern, gran), ax in zip(grans, axs):
         kbatch_panels(ax, [r for r in rows if (r['kernel'], r['granule']) == (kern, gran)],
@@ -588,7 +582,7 @@ def plot_hist(plt, runs, colors, save):
                           label(info), p['reps'][0], colors[id(d)]))
     if not hists:
         return
-    grans = sorted({h[0] for h in hists}, key=lambda g: (g[0], parse_size(g[1], 0) or 0))
+    grans = sorted({h[0] for h in hists}, key=lambda g: (g[0], size_key(g[1])))
     nb = max(len(h[3]['probe_hist_log2_us']) for h in hists) + 1
     fig, axs = plt.subplots(len(grans), 1, figsize=(10, 3.6 * len(grans)), squeeze=False)
     for g, ax in zip(grans, axs[:, 0]):
@@ -610,7 +604,7 @@ def plot_loads(plt, runs, save):
                 for r in (ld.get('reps') or [])[:1]:
                     if (r.get('series') or {}).get('meas'):
                         series.append(('%s %s %s' % (label(run_info(d)), p['mode'],
-                                                     p.get('batch') or ''),
+                                                     fmt_size(p['batch']) if p.get('batch') else ''),
                                        ld.get('spec', ld.get('name')), ld.get('unit', 'ops'),
                                        r['series']))
     if not series:

@@ -50,7 +50,7 @@ install() {	# install TREE INSTALL_PATH
 	"$tree" install "$1" "$trees/hdr-$ver" "$2" &&
 	grep -qx 'kvm:kvm_page_table_stall_test' "$2/kselftest-list.txt" &&
 	grep -qx 'kvm:stall_probe_test' "$2/kselftest-list.txt" &&
-	test -f "$2/kvm/stall-results.py" && test -f "$2/kvm/results-v1.schema.json" &&
+	test -f "$2/kvm/stall-results.py" && test -f "$2/kvm/results-v1.schema.json" && test -f "$2/kvm/results-v2.schema.json" &&
 	grep -qx '!stall-results.py' "$gi" && ! grep -q '.!stall-results.py' "$gi"
 }
 

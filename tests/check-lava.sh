@@ -49,7 +49,7 @@ result "$([ $? = 1 ] && echo 0 || echo 1)" "a definition without its format line
 # A tarball laid out as gen_tar's, from this host's build.
 mkdir -p "$work/ks/kvm" "$work/bin" "$work/board"
 cp "$kvm_out/kvm_page_table_stall_test" "$root/scripts/stall-results.py" \
-	"$root/schema/results-v1.schema.json" "$work/ks/kvm/"
+	"$root"/schema/results-v*.schema.json "$work/ks/kvm/"
 tar -czf "$work/kselftest.tar.gz" -C "$work/ks" kvm
 cat > "$work/bin/lava-test-case" <<EOF
 #!/bin/sh

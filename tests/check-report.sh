@@ -4,8 +4,8 @@
 # make report on every kind of results file there is: a default run's
 # (every mode, vm-destroy and its kin with no batch), a run with an IO
 # load, copies shaped as a kernel-batch sweep, an A/B, a testbed run at
-# 16K, a file from before the optional keys and one cut to what the schema
-# requires, each alone and all together, and the testbed's own files where this build has them
+# 16K, a file from before the optional keys, one cut to what the schema
+# requires and one of schema version 1 (batches as "2M"), each alone and all together, and the testbed's own files where this build has them
 # (BUILD/verdicts, BUILD/testbed/ab, BUILD/kbatch). Each report must exit
 # 0, show every point of every file in its table, and draw the plots the
 # files call for; each PNG's text chunk, read back with a small parser,
@@ -76,16 +76,15 @@ def png_chunks(path):
     return size, text
 
 
-def size_of(s, region, page):
-    if not isinstance(s, str):
-        return None
-    if s == 'all':
-        return region
-    m = re.fullmatch(r'(\d+)([KMGT]?)', s)
-    return int(m.group(1)) << {'': 0, 'K': 10, 'M': 20, 'G': 30, 'T': 40}[m.group(2)] if m else None
+def size_of(s, region):
+    """A point's batch in bytes ("all": the region), None without one."""
+    return region if s == 'all' else s
 
 
-docs = [json.load(open(p)) for p in paths]
+# every version read as the latest, as the report reads them
+sys.path.insert(0, os.path.join(os.environ['ROOT'], 'scripts'))
+import stall_results  # noqa: E402
+docs = [stall_results.upgrade(json.load(open(p))) for p in paths]
 ran = lambda p: p.get('result') != 'skip' and p.get('time_ns') is not None
 want = {}
 batched, whole, budget_b, budget_w = 0, 0, False, False
@@ -93,7 +92,7 @@ for d in docs:
     env, opts = d.get('environment') or {}, d.get('options') or {}
     kb = (env.get('kernel') or {}).get('stage2_batch')
     pts = [p for p in d['points'] if ran(p)]
-    bp = [p for p in pts if size_of(p.get('batch'), opts.get('size'), env.get('page_size'))]
+    bp = [p for p in pts if size_of(p.get('batch'), opts.get('size'))]
     if bp and not (kb and opts.get('loads')):
         batched += 1
         budget_b |= any(p.get('budget_ns') for p in bp)
@@ -188,6 +187,9 @@ EOF
 derive_py=$(cat <<'EOF'
 import copy, json, os, sys
 
+sys.path.insert(0, os.path.join(os.environ['ROOT'], 'scripts'))
+import stall_results  # noqa: E402
+
 kind, src, dests = sys.argv[1], sys.argv[2], sys.argv[3:]
 base = json.load(open(src))
 
@@ -224,6 +226,7 @@ for i, dest in enumerate(dests):
         # an emulated arm64 at 16K, judged by the kernel-side hold rule
         env = d['environment']
         env['page_size'] = 16384
+        env['steps'] = {'levels': [32 << 20, 16384], 'regression': 32 << 20, 'target': 32 << 20}
         env['kernel']['release'] = '6.12.57+deb13-arm64'
         env['virtualization'] = {'hypervisor_flag': None,
                                  'emulation': 'QEMU TCG -icount shift=1 -cpu neoverse-n1'}
@@ -243,6 +246,14 @@ for i, dest in enumerate(dests):
             for r in p.get('reps') or []:
                 r.pop('probe_hist_log2_us', None)
                 r.pop('probe_hist_over', None)
+    elif kind == 'v1':
+        # a file of schema version 1: batches as "2M", no steps
+        d['schema_version'] = 1
+        d['environment'].pop('steps', None)
+        d['options']['batches'] = [stall_results.fmt_size(b) for b in d['options']['batches']]
+        for p in d['points']:
+            if p.get('batch') is not None:
+                p['batch'] = stall_results.fmt_size(p['batch'])
     elif kind == 'minimal':
         schema = json.load(open(os.environ['SCHEMA']))
         strip(d, schema, schema['$defs'])
@@ -251,7 +262,7 @@ EOF
 )
 
 derive() {
-	SCHEMA=$root/schema/results-v1.schema.json timeout 60 $py -c "$derive_py" "$@"
+	ROOT=$root SCHEMA=$root/schema/results-v2.schema.json timeout 60 $py -c "$derive_py" "$@"
 }
 
 # kind NAME FILE...: one report of those files, checked against them
@@ -269,12 +280,12 @@ kind() {
 		check $rc "report of $name: exit $rc"
 		return
 	fi
-	timeout 120 $py -c "$verify_py" "$out" "$@"
+	ROOT=$root timeout 120 $py -c "$verify_py" "$out" "$@"
 	check $? "report of $name ($# file(s)): exit 0, every point in the table, plots read plainly"
 }
 
 echo "TAP version 13"
-echo "1..13"
+echo "1..14"
 
 # the default run: no sweep options, every mode
 mkdir -p "$work/host" "$work/ab/run" "$work/kb"
@@ -341,9 +352,10 @@ if [ ${#def[@]} -eq 1 ]; then
 	derive ab "${def[0]}" "$work/ab/run/base-1.json" "$work/ab/run/cand-1.json" &&
 	derive testbed "${def[0]}" "$work/host/testbed-16k.json" &&
 	derive legacy "${def[0]}" "$work/host/legacy.json" &&
-	derive minimal "${def[0]}" "$work/host/minimal.json" ||
+	derive minimal "${def[0]}" "$work/host/minimal.json" &&
+	derive v1 "${def[0]}" "$work/host/v1.json" ||
 		echo "# deriving the other kinds failed"
-	derived=("$work"/kb/*.json "$work"/ab/run/*.json "$work"/host/{testbed-16k,legacy,minimal}.json)
+	derived=("$work"/kb/*.json "$work"/ab/run/*.json "$work"/host/{testbed-16k,legacy,minimal,v1}.json)
 fi
 
 # the testbed's own files, where this build has made them
@@ -358,6 +370,7 @@ kind ab ${def:+"$work"/ab/run/*.json}
 kind testbed-16k ${def:+"$work/host/testbed-16k.json"}
 kind legacy ${def:+"$work/host/legacy.json"}
 kind minimal ${def:+"$work/host/minimal.json"}
+kind v1 ${def:+"$work/host/v1.json"}
 kind testbed-files "${testbed[@]}"
 kind everything "${def[@]}" "${loaded[@]}" "${derived[@]}" "${testbed[@]}"
 

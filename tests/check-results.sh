@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The results file (-j) and the A/B comparison: a real sweep's file
-# validates against schema/results-v1.schema.json and says what its KTAP
+# validates against schema/results-v2.schema.json and says what its KTAP
 # says (same names, same results); no temporary file is left; a directory
 # that does not exist is a usage error. Then stall-results.py compare on
 # files derived from it, for each exit status: 0 (a base point over

@@ -32,14 +32,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 logs=$build/check
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(unit shellcheck probe sweep contrast cli blkdev vm results report lava loads interrupts
+[ ${#checks[@]} -gt 0 ] || checks=(unit pyunit shellcheck probe sweep contrast cli blkdev vm results report lava loads interrupts
 		sanitize fuzz arm64 install-tree series names testbed recipes time)
 
 # Expected wall time of each check in seconds on this project's 2-CPU
 # machines, everything downloaded and built (docs/make-check.md); a
 # check not listed here is planned at its time limit.
 declare -A expect=(
-	[unit]=1 [shellcheck]=15 [probe]=3 [sweep]=90 [contrast]=45 [cli]=10 [blkdev]=5 [results]=5
+	[unit]=1 [pyunit]=1 [shellcheck]=15 [probe]=3 [sweep]=90 [contrast]=45 [cli]=10 [blkdev]=5 [results]=5
 	[report]=45 [lava]=5 [loads]=30 [interrupts]=35 [sanitize]=50 [fuzz]=80 [arm64]=25
 	[install-tree]=150 [series]=95 [names]=15 [testbed]=560 [recipes]=345 [time]=15 [vm]=1
 )
@@ -273,6 +273,9 @@ for c in "${checks[@]}"; do
 	case $c in
 	unit)
 		run unit 60 "$build/unit/stall_unit_test" ;;
+	pyunit)
+		# the results reader's own tests: no KVM, no run
+		run pyunit 60 /usr/bin/python3 "$here/test_stall_results.py" ;;
 	shellcheck)
 		run shellcheck 120 "$here/check-shellcheck.sh" ;;
 	probe)

@@ -808,9 +808,103 @@ static void test_run_estimate(u64 work, u64 per_op)
 	}
 }
 
+#define SEC 1000000000ULL
+
+/*
+ * A point is started only when its estimate fits in what is left less
+ * the margin, the repetitions run again (retries, confirmations) making
+ * the next points dearer; with no limit everything fits.
+ */
+static void test_run_budget(void)
+{
+	struct stall_run_budget t;
+	u64 est, left;
+
+	stall_run_init(&t, 10 * SEC, 0);
+	UNIT_CHECK(t.margin_ns == SEC, "run: a 10 s budget keeps 1 s back");
+	/* 3 s in all: 0.5 s baseline, 1 s teardown, 1 s control, 0.5 s the rest */
+	stall_run_rep(&t, 0, 1, 3 * SEC, SEC, SEC / 2);
+	est = stall_run_estimate(&t, 0, 1, 3, SEC / 2);
+	UNIT_CHECK(est == 9 * SEC, "run: 3 repetitions of a 3 s one estimated 9 s (%llu ms)",
+		   (unsigned long long)(est / 1000000));
+	UNIT_CHECK(stall_run_fits(&t, est, 0, &left) && left == 9 * SEC,
+		   "run: 9 s fits at the start of a 10 s budget, 1 s kept back");
+	UNIT_CHECK(!stall_run_fits(&t, est, SEC / 2, &left) && left == 17 * SEC / 2,
+		   "run: 9 s does not fit 0.5 s later: the point is not started");
+	UNIT_CHECK(!stall_run_fits(&t, 1, 20 * SEC, &left) && !left,
+		   "run: past the budget nothing is left, nothing fits");
+	stall_run_point(&t, 3, 3);
+	UNIT_CHECK(stall_run_estimate(&t, 0, 1, 3, SEC / 2) == est,
+		   "run: points run as planned leave the estimate as it was");
+	/* a point ran 3 planned repetitions 9 times: retries and confirmations */
+	stall_run_point(&t, 3, 9);
+	est = stall_run_estimate(&t, 0, 1, 3, SEC / 2);
+	UNIT_CHECK(est == 18 * SEC, "run: repetitions run again count: 2x the estimate (%llu ms)",
+		   (unsigned long long)(est / 1000000));
+	UNIT_CHECK(!stall_run_fits(&t, est, 0, &left),
+		   "run: after retries the same point no longer fits the budget");
+	stall_run_init(&t, 0, 0);
+	UNIT_CHECK(stall_run_fits(&t, UINT64_MAX, 1000 * SEC, &left),
+		   "run: no limit: everything fits");
+	stall_run_init(&t, SEC, 0);
+	UNIT_CHECK(t.margin_ns == SEC / 2, "run: a 1 s budget keeps half of it back");
+	stall_run_init(&t, 100 * SEC, 0);
+	UNIT_CHECK(t.margin_ns == 10 * SEC, "run: a 100 s budget keeps a tenth back");
+}
+
+/* The kselftest runner's timeout: its environment, else a settings file's. */
+static void test_run_runner(void)
+{
+	char path[] = "/tmp/stall_unit_settingsXXXXXX";
+	const char *from = NULL, *old = getenv("kselftest_timeout");
+	u64 ns = 0;
+	FILE *f;
+	int fd;
+
+	setenv("kselftest_timeout", "30", 1);
+	ns = stall_run_default(&from);
+	UNIT_CHECK(ns == 30 * SEC && from && strstr(from, "runner"),
+		   "run: the runner's kselftest_timeout=30 is the budget");
+	setenv("kselftest_timeout", "0", 1);
+	UNIT_CHECK(stall_run_default(&from) == 0, "run: kselftest_timeout=0 is no budget");
+	if (old)
+		setenv("kselftest_timeout", old, 1);
+	else
+		unsetenv("kselftest_timeout");
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		UNIT_CHECK(0, "run: a settings file to read");
+		return;
+	}
+	fputs("# kvm\ntimeout=5\ntimeout=300\n", f);
+	fclose(f);
+	UNIT_CHECK(!stall_run_settings(path, &ns) && ns == 300 * SEC,
+		   "run: a settings file's last timeout= line, as the runner reads it");
+	f = fopen(path, "w");
+	if (f) {
+		fputs("other=1\n", f);
+		fclose(f);
+	}
+	UNIT_CHECK(!stall_run_settings(path, &ns) && ns == 45 * SEC,
+		   "run: a settings file without timeout=: the runner's 45 s");
+	f = fopen(path, "w");
+	if (f) {
+		fputs("timeout=2m\n", f);
+		fclose(f);
+	}
+	UNIT_CHECK(stall_run_settings(path, &ns) == -EINVAL,
+		   "run: timeout=2m refused, whole seconds");
+	unlink(path);
+	UNIT_CHECK(stall_run_settings(path, &ns) == -ENOENT, "run: no settings file");
+}
+
 static void test_run(void)
 {
 	u64 ns;
+
+	test_run_budget();
+	test_run_runner();
 
 	test_run_estimate(2000000000ULL, 20000);
 	test_run_estimate(2000000000ULL, 4000000);

@@ -43,7 +43,7 @@ prepare() {	# prepare KSRC DIR
 		# name (the objects stay, for an incremental build)
 		rm -f "$dir/$kvmrel"/include/stall_*.h "$dir/$kvmrel"/lib/stall_*.c \
 			"$dir/$kvmrel"/*stall_*test.c "$dir/$kvmrel"/stall-results.py \
-			"$dir/$kvmrel"/results-v1.schema.json
+			"$dir/$kvmrel"/results-v*.schema.json
 		# anything else there: start afresh
 		[ -n "$("${gitc[@]}" -C "$dir" ls-files -o --exclude-from="$kvmrel/.gitignore" \
 			-- "$kvmrel")" ] || return 0
