@@ -288,6 +288,7 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 		},
 	};
 	u64 t0 = stall_now_ns();
+	bool blind;
 	int i, more;
 
 #ifdef STALL_LAB
@@ -306,9 +307,17 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	if (res->skip)
 		return;
 
+	blind = !p->run.nr_costs;
 	res->nr_reps = p->reps;
 	for (i = 0; i < res->nr_reps; i++) {
 		res->runs += run_rep_judged(p, &pt, res, i);
+		/*
+		 * The first point's estimate had no point to go by: only its
+		 * baselines, a tenth of what populating the guest takes. Its
+		 * first repetition is one: the estimate said is from it.
+		 */
+		if (!i && blind)
+			point_fits(p, &pt, res, p->reps);
 		if (i < res->nr_reps - 1 || !stall_judge_needs_confirmation(p, res))
 			continue;
 		more = min(3 * p->reps, STALL_MAX_REPS) - res->nr_reps;
