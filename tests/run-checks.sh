@@ -39,8 +39,8 @@ checks=("$@")
 # machines, everything downloaded and built (docs/make-check.md); a
 # check not listed here is planned at its time limit.
 declare -A expect=(
-	[unit]=1 [pyunit]=1 [shellcheck]=15 [probe]=3 [sweep]=90 [contrast]=45 [cli]=10 [blkdev]=5 [results]=5
-	[report]=45 [lava]=5 [loads]=30 [interrupts]=35 [sanitize]=50 [fuzz]=80 [arm64]=25
+	[unit]=1 [pyunit]=1 [shellcheck]=10 [probe]=3 [sweep]=90 [contrast]=45 [cli]=10 [blkdev]=5 [results]=5
+	[report]=45 [lava]=5 [loads]=30 [interrupts]=35 [sanitize]=50 [fuzz]=55 [arm64]=5
 	[install-tree]=150 [series]=95 [names]=15 [testbed]=560 [recipes]=345 [time]=15 [vm]=1
 )
 # Without KVM here, the program's checks on this host are skips, and the
@@ -49,14 +49,14 @@ declare -A expect=(
 kvm_here=1
 if ! host_kvm=$("$here/../scripts/host-kvm.sh"); then
 	kvm_here=0
-	expect+=([sweep]=1 [contrast]=1 [loads]=1 [interrupts]=1 [time]=1 [results]=3 [report]=30
-		 [lava]=5 [sanitize]=90 [vm]=130 [recipes]=300 [names]=40 [cli]=45 [testbed]=380)
+	expect+=([sweep]=1 [contrast]=1 [loads]=1 [interrupts]=1 [time]=1 [results]=5 [report]=25
+		 [lava]=5 [sanitize]=100 [vm]=100 [recipes]=330 [names]=40 [cli]=50 [testbed]=430)
 fi
 # what a fresh machine adds: the part of the 64K kernel's first build
 # (~430 s alone; cached afterwards) that the host checks do not hide,
 # the suite's first build with the tree's headers
-K64_BUILD_S=180
-FIRST_BUILD_S=120
+K64_BUILD_S=30
+FIRST_BUILD_S=60
 
 # first_s NAME: what the check adds on a fresh machine, building what
 # later runs find built (measured from a fresh clone on 2 CPUs without
@@ -72,14 +72,14 @@ first_s() {
 	case $1 in
 	cli)
 		[ $kvm_here = 1 ] || built "$build"/arm64/*/kvm/kvm_page_table_stall_test ||
-			echo 90 ;;
+			echo 60 ;;
 	sanitize)
 		[ $kvm_here = 1 ] || built "$build"/arm64-san/*/kvm/kvm_page_table_stall_test ||
-			echo 60 ;;
+			echo 90 ;;
 	install-tree)
-		[ -d "$build/trees/ks-7.2" ] || echo 180 ;;
+		[ -d "$build/trees/ks-7.2" ] || echo 200 ;;
 	series)
-		[ -d "$build/trees/each-7.2-arm64" ] || echo 150 ;;
+		[ -d "$build/trees/each-7.2-arm64" ] || echo 180 ;;
 	esac
 }
 
@@ -309,7 +309,7 @@ for c in "${checks[@]}"; do
 	sanitize)
 		run sanitize 1200 make -s -C "$here/.." BUILD="$build" sanitize ;;
 	fuzz)
-		run fuzz 600 make -s -C "$here/.." BUILD="$build" FUZZ_TIME=30 fuzz ;;
+		run fuzz 600 make -s -C "$here/.." BUILD="$build" FUZZ_TIME=15 fuzz ;;
 	arm64)
 		run arm64 900 "$here/check-arm64-build.sh" "$build" ;;
 	loads)
