@@ -852,13 +852,24 @@ static void test_run_budget(void)
 	UNIT_CHECK(t.margin_ns == 10 * SEC, "run: a 100 s budget keeps a tenth back");
 }
 
+/* @path holding @text, as the runner's settings file: what it reads there */
+static int settings_with(const char *path, const char *text, u64 *ns)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -EIO;
+	fputs(text, f);
+	fclose(f);
+	return stall_run_settings(path, ns);
+}
+
 /* The kselftest runner's timeout: its environment, else a settings file's. */
 static void test_run_runner(void)
 {
 	char path[] = "/tmp/stall_unit_settingsXXXXXX";
 	const char *from = NULL, *old = getenv("kselftest_timeout");
 	u64 ns = 0;
-	FILE *f;
 	int fd;
 
 	setenv("kselftest_timeout", "30", 1);
@@ -872,28 +883,16 @@ static void test_run_runner(void)
 	else
 		unsetenv("kselftest_timeout");
 	fd = mkstemp(path);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
+	if (fd < 0) {
 		UNIT_CHECK(0, "run: a settings file to read");
 		return;
 	}
-	fputs("# kvm\ntimeout=5\ntimeout=300\n", f);
-	fclose(f);
-	UNIT_CHECK(!stall_run_settings(path, &ns) && ns == 300 * SEC,
+	close(fd);
+	UNIT_CHECK(!settings_with(path, "# kvm\ntimeout=5\ntimeout=300\n", &ns) && ns == 300 * SEC,
 		   "run: a settings file's last timeout= line, as the runner reads it");
-	f = fopen(path, "w");
-	if (f) {
-		fputs("other=1\n", f);
-		fclose(f);
-	}
-	UNIT_CHECK(!stall_run_settings(path, &ns) && ns == 45 * SEC,
+	UNIT_CHECK(!settings_with(path, "other=1\n", &ns) && ns == 45 * SEC,
 		   "run: a settings file without timeout=: the runner's 45 s");
-	f = fopen(path, "w");
-	if (f) {
-		fputs("timeout=2m\n", f);
-		fclose(f);
-	}
-	UNIT_CHECK(stall_run_settings(path, &ns) == -EINVAL,
+	UNIT_CHECK(settings_with(path, "timeout=2m\n", &ns) == -EINVAL,
 		   "run: timeout=2m refused, whole seconds");
 	unlink(path);
 	UNIT_CHECK(stall_run_settings(path, &ns) == -ENOENT, "run: no settings file");
