@@ -3,7 +3,9 @@
 #
 # make check: every check prints KTAP; this runs them in turn, keeps each
 # log under BUILD/check/, and ends with one "N passed, N failed, N skipped"
-# line counting the results of all of them. First it prints its plan: the
+# line counting the results of all of them. The testbed check runs beside
+# the recipes: its -icount boots are virtual time, whatever runs beside
+# them, and each is one host thread. First it prints its plan: the
 # checks, each one's expected wall time, what will be downloaded, the
 # total. Ctrl-C (SIGINT) or SIGTERM stops the running check at once, lets
 # it restore what it changed, says what ran, and exits 130.
@@ -88,6 +90,8 @@ pass=0 fail=0 skip=0
 # (kvm_page_table_stall_test takes the runner's kselftest_timeout for one)
 export kselftest_timeout=0
 phase=plan nr=0 at=0 planned_s=0 running='' running_name=''
+# the check running beside the others (beside()), until join()
+bg='' bg_name='' bg_start=0 bg_at=0 bg_left=0
 plan_lines=() ran=()
 
 fmt_s() {	# fmt_s SECONDS: "45 s", "3 min 05 s"
@@ -102,7 +106,8 @@ checks_n() {	# checks_n N: "1 check", "17 checks"
 	if [ "$1" = 1 ]; then echo "1 check"; else echo "$1 checks"; fi
 }
 
-# plan_add NAME LIMIT: the check's line in the plan, and its time in the total
+# plan_add NAME LIMIT [beside]: the check's line in the plan, and its time
+# in the total; a check beside the next ones adds what they leave over
 plan_add() {
 	local name=$1 limit=$2 t f note=
 
@@ -121,7 +126,13 @@ plan_add() {
 		t=$((t + K64_BUILD_S))
 		note=" (with the rest of the 64K kernel's first build, $(fmt_s $K64_BUILD_S))"
 	fi
-	planned_s=$((planned_s + t))
+	if [ "${3:-}" = beside ]; then
+		bg_name=$name bg_left=$t
+		note+=" (beside the recipes)"
+	else
+		planned_s=$((planned_s + t))
+		bg_left=$((bg_left > t ? bg_left - t : 0))
+	fi
 	plan_lines+=("$(printf '  %2d %-13s ~%s%s' $nr "$name" "$(fmt_s "$t")" "$note")")
 }
 
@@ -184,25 +195,27 @@ print_plan() {
 # they changed on SIGTERM) and SIGKILL 10 s later; whatever of the group
 # is left 5 s after that is killed.
 on_signal() {
-	local i
-
 	trap '' INT TERM
-	if [ -n "$running" ]; then
-		echo "=== $running_name: interrupted after $(fmt_s $((SECONDS - running_start)))," \
-		     "stopping it (log: $logs/$running_name.log)"
-		kill -TERM "$running" 2> /dev/null
-		wait "$running"
-		for ((i = 0; i < 50; i++)); do
-			kill -0 -- -"$running" 2> /dev/null || break
-			sleep 0.1
-		done
-		kill -KILL -- -"$running" 2> /dev/null
-	fi
+	[ -z "$running" ] || stop_check "$running" "$running_name" "$running_start"
+	[ -z "$bg" ] || stop_check "$bg" "$bg_name" "$bg_start"
 	stop_prefetch
 	echo "check: interrupted after $(fmt_s $SECONDS); ran ${#ran[@]} of $nr:"
 	[ ${#ran[@]} -eq 0 ] || printf '    %s\n' "${ran[@]}"
 	echo "check: $pass passed, $fail failed, $skip skipped (interrupted)"
 	exit 130
+}
+
+stop_check() {	# stop_check PID NAME START: a running check and what it started
+	local i
+
+	echo "=== $2: interrupted after $(fmt_s $((SECONDS - $3))), stopping it (log: $logs/$2.log)"
+	kill -TERM "$1" 2> /dev/null
+	wait "$1"
+	for ((i = 0; i < 50; i++)); do
+		kill -0 -- -"$1" 2> /dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- -"$1" 2> /dev/null
 }
 
 # The 64K kernel's first build (~7 min on 2 CPUs) is the long pole of a
@@ -234,20 +247,57 @@ stop_prefetch() {
 # run NAME TIMEOUT CMD...: the whole check is bounded, like every wait here.
 # Planning, it only notes the check.
 run() {
-	local name=$1 limit=$2 rc p f s start
+	local name=$1 limit=$2
 	shift 2
 	if [ $phase = plan ]; then
 		plan_add "$name" "$limit"
 		return
 	fi
 	at=$((at + 1))
-	start=$SECONDS
 	echo "=== [$at/$nr] $name: $*"
-	timeout --kill-after=10 "$limit" "$@" > "$logs/$name.log" 2>&1 < /dev/null &
-	running=$! running_name=$name running_start=$start
-	wait $running
-	rc=$?
+	launch "$name" "$limit" "$@"
+	running=$! running_name=$name running_start=$SECONDS
+	finish "$name" "$running" "$running_start" "$at"
 	running=
+}
+
+# beside NAME TIMEOUT CMD...: run's, in the background until join()
+beside() {
+	local name=$1 limit=$2
+	shift 2
+	if [ $phase = plan ]; then
+		plan_add "$name" "$limit" beside
+		return
+	fi
+	at=$((at + 1))
+	echo "=== [$at/$nr] $name: $* (beside the recipes; its results after theirs)"
+	launch "$name" "$limit" "$@"
+	bg=$! bg_name=$name bg_start=$SECONDS bg_at=$at
+}
+
+join() {	# the check beside the others, waited for
+	[ -n "$bg_name" ] || return 0
+	if [ $phase = plan ]; then
+		planned_s=$((planned_s + bg_left))
+		bg_name='' bg_left=0
+		return
+	fi
+	finish "$bg_name" "$bg" "$bg_start" "$bg_at"
+	bg='' bg_name=''
+}
+
+launch() {	# launch NAME TIMEOUT CMD...: the check in the background, output in its log
+	local name=$1 limit=$2
+	shift 2
+	timeout --kill-after=10 "$limit" "$@" > "$logs/$name.log" 2>&1 < /dev/null &
+}
+
+# finish NAME PID START AT: the check's end, its log's tail and its counts
+finish() {
+	local name=$1 pid=$2 start=$3 at=$4 rc p f s
+
+	wait "$pid"
+	rc=$?
 	sed -e 's/^/    /' "$logs/$name.log" | grep -v '^    #\s*$' | tail -n 60
 	p=$(grep -cE '^ok [0-9]+' "$logs/$name.log" | tr -d ' ')
 	s=$(grep -cE '^ok [0-9]+.*# SKIP' "$logs/$name.log" | tr -d ' ')
@@ -266,10 +316,23 @@ run() {
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
+# prepare_testbed: the testbed's initramfs and kernels, before the check
+# and the recipes beside it use them (log: initramfs.log)
+prepare_testbed() {
+	[ $phase = run ] || return 0
+	echo "=== testbed: its initramfs and kernels first"
+	launch initramfs 3600 "$here/check-testbed.sh" --prepare "$build"
+	running=$! running_name=initramfs running_start=$SECONDS
+	wait $running || echo "    testbed: no initramfs or kernels, see $logs/initramfs.log"
+	running=
+}
+
 # The case below runs twice: planning (run() notes each check, and an
 # unknown name stops everything before anything ran), then running.
 each_check() {
 for c in "${checks[@]}"; do
+	# only the recipes run beside the testbed check
+	[ "$c" = recipes ] || join
 	case $c in
 	unit)
 		run unit 60 "$build/unit/stall_unit_test" ;;
@@ -315,8 +378,12 @@ for c in "${checks[@]}"; do
 	loads)
 		run loads 1800 "$here/check-loads.sh" "$kvm_out" "$build" ;;
 	testbed)
-		run testbed 4500 bash -c "make -C '$here/..' BUILD='$build' initramfs > '$logs/initramfs.log' 2>&1 &&
-			'$here/check-testbed.sh' '$build'" ;;
+		prepare_testbed
+		if planned recipes; then
+			beside testbed 4500 "$here/check-testbed.sh" "$build"
+		else
+			run testbed 4500 "$here/check-testbed.sh" "$build"
+		fi ;;
 	series)
 		run series 1800 "$here/check-series.sh" "$build" ;;
 	install-tree)
@@ -326,12 +393,14 @@ for c in "${checks[@]}"; do
 		run names 600 "$here/check-names.sh" "$build" "$kvm_out" ;;
 	recipes)
 		# after testbed: the README's recipes reuse its kernels and initramfs
-		run recipes 2400 "$here/check-recipes.sh" "$build" ;;
+		run recipes 2400 "$here/check-recipes.sh" "$build"
+		join ;;
 	*)
 		echo "run-checks: unknown check '$c' (see tests/run-checks.sh)" >&2
 		exit 2 ;;
 	esac
 done
+join
 }
 
 each_check
