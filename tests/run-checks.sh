@@ -52,7 +52,8 @@ kvm_here=1
 if ! host_kvm=$("$here/../scripts/host-kvm.sh"); then
 	kvm_here=0
 	expect+=([sweep]=1 [contrast]=1 [loads]=1 [interrupts]=1 [time]=1 [results]=5 [report]=25
-		 [lava]=5 [sanitize]=100 [vm]=100 [recipes]=330 [names]=40 [cli]=50 [testbed]=430)
+		 [lava]=5 [sanitize]=130 [vm]=100 [recipes]=420 [names]=40 [cli]=50 [testbed]=390
+		 [install-tree]=180 [series]=125)
 fi
 # what a fresh machine adds: the part of the 64K kernel's first build
 # (~430 s alone; cached afterwards) that the host checks do not hide,
