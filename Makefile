@@ -16,6 +16,7 @@
 #   make matrix
 #   make kbatch
 #   make report [RESULTS="a.json b.json"] [REPORT_OUT=dir]
+#   make lava-run
 #
 # KVER is the kernel version in every target (KVERSION, its old name, is
 # taken too) and ARGS the test's arguments in every target (RUN_ARGS
@@ -340,6 +341,18 @@ report:
 	@scripts/deps.sh report
 	scripts/stall-report.py $(REPORT_OUT) $(RESULTS)
 
+# A real LAVA dispatcher (Debian's lava-run, no server) runs the project's
+# job on a QEMU arm64 device with KVM inside: the testbed's 6.12 kernel, a
+# ramdisk, the tree's kselftest tarball (gen_tar) with the suite, the test
+# definition lava/kvm-stall.yaml (docs/ci.md). The sweep is the job's own.
+LAVA_OUT := $(BUILD)/lava/run
+lava-run:
+	@test "$(origin ARGS)" = undefined || { echo "lava-run runs the job's own sweep (TEST_ARGS in" \
+		"lava/job-qemu-arm64-kvm-stall.yaml); it takes no ARGS" >&2; exit 1; }
+	@scripts/deps.sh build arm64 testbed lava
+	@scripts/get-ksrc.sh 6.12 $(BUILD)/src
+	scripts/lava-run.sh $(BUILD) $(LAVA_OUT)
+
 install-tree:
 	@test -n "$(filter-out $(DEFAULT_KSRC),$(KSRC))" || \
 		{ echo "install-tree needs KSRC=<kernel tree to install into>" >&2; exit 1; }
@@ -352,4 +365,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps run run-where run-host run-testbed unit sanitize fuzz fuzz-build trials ab check series series-refresh kbatch verdicts report install-tree initramfs kernel vm-run matrix clean distclean
+.PHONY: all deps run run-where run-host run-testbed unit sanitize fuzz fuzz-build trials ab check series series-refresh kbatch verdicts report lava-run install-tree initramfs kernel vm-run matrix clean distclean

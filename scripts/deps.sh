@@ -5,7 +5,7 @@
 # the system is changed. Called by the Makefile, so that "make run" and
 # "make check" work on a fresh Debian 12 machine with gcc, make and git.
 #
-#   deps.sh [--missing] build|arm64|testbed|kernel|fuzz|results|report ...
+#   deps.sh [--missing] build|arm64|testbed|kernel|fuzz|results|report|lava ...
 #
 # --missing prints the packages the sets lack and installs nothing. Another
 # apt or dpkg at work (a second make target, unattended-upgrades) is waited
@@ -46,6 +46,10 @@ for what in "$@"; do
 	fuzz)
 		# libFuzzer and clang's sanitizer runtimes; gcc's ASan and UBSan come with gcc
 		pkgs+=(clang-14 libclang-rt-14-dev) ;;
+	lava)
+		# make lava-run: Debian's LAVA dispatcher (lava-run), git for the
+		# test definition's repository, the results' YAML
+		pkgs+=(lava-dispatcher git python3-yaml) ;;
 	*)
 		echo "deps: unknown set '$what'" >&2
 		exit 2 ;;
