@@ -344,7 +344,8 @@ report:
 # A real LAVA dispatcher (Debian's lava-run, no server) runs the project's
 # job on a QEMU arm64 device with KVM inside: the testbed's 6.12 kernel, a
 # ramdisk, the tree's kselftest tarball (gen_tar) with the suite, the test
-# definition lava/kvm-stall.yaml (docs/ci.md). The sweep is the job's own.
+# definition lava/kvm-stall.yaml; then its results are checked against the
+# KTAP the board printed (docs/ci.md). The sweep is the job's own.
 LAVA_OUT := $(BUILD)/lava/run
 lava-run:
 	@test "$(origin ARGS)" = undefined || { echo "lava-run runs the job's own sweep (TEST_ARGS in" \
@@ -352,6 +353,7 @@ lava-run:
 	@scripts/deps.sh build arm64 testbed lava
 	@scripts/get-ksrc.sh 6.12 $(BUILD)/src
 	scripts/lava-run.sh $(BUILD) $(LAVA_OUT)
+	tests/check-lava-run.sh $(LAVA_OUT)
 
 install-tree:
 	@test -n "$(filter-out $(DEFAULT_KSRC),$(KSRC))" || \

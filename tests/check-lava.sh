@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The LAVA job and test definition (lava/): both pass LAVA's own schema
+# The LAVA jobs and test definition (lava/): all pass LAVA's own schema
 # checks (lava-common, strict), a broken copy does not, and the
 # definition's steps, run here as LAVA's test shell would run them (with a
 # stand-in lava-test-case that records its calls) on a kselftest-like
@@ -37,9 +37,11 @@ EOF
 }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 lava_check job "$root/lava/job-arm64-kvm-stall.yaml"
 result $? "the example job passes LAVA's job schema (strict)"
+lava_check job "$root/lava/job-qemu-arm64-kvm-stall.yaml"
+result $? "make lava-run's QEMU job passes LAVA's job schema (strict)"
 lava_check testdef "$root/lava/kvm-stall.yaml"
 result $? "the test definition passes LAVA's test definition schema"
 sed -e '/format: Lava-Test/d' "$root/lava/kvm-stall.yaml" > "$work/broken.yaml"
@@ -76,7 +78,7 @@ from=
 if [ -n "$why" ]; then
 	build=$(cd "$kvm_out/../../.." && pwd)
 	if ! from=$(testbed_run "$build"); then
-		for c in 4 5 6; do
+		for c in 5 6 7; do
 			echo "ok $c the definition's steps # SKIP $why, and no run of the vm check in the testbed"
 		done
 		exit 0

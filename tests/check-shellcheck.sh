@@ -28,9 +28,9 @@ if ! command -v shellcheck > /dev/null; then
 fi
 
 # every shell script: the scripts (the series' tree.sh too) and checks, the guest's busybox scripts,
-# the testbed's /init and the CI's entry point (a pattern that matches
+# the testbed's /init, the LAVA ramdisk's /init and the CI's entry point (a pattern that matches
 # nothing stays as it is, and fails as a file shellcheck cannot open)
-files=(scripts/*.sh scripts/series/*.sh tests/*.sh tests/guest/*.sh testbed/init .ci/run)
+files=(scripts/*.sh scripts/series/*.sh tests/*.sh tests/guest/*.sh testbed/init testbed/lava-init .ci/run)
 echo "1..${#files[@]}"
 
 failed=0
