@@ -10,6 +10,7 @@
 #include <linux/kernel.h>
 #endif
 
+#include "test_util.h"
 #include "stall_result.h"
 
 #ifdef STALL_LAB
@@ -247,3 +248,37 @@ bool stall_kernel_matches(const struct stall_result *res)
 	return res->k.longest.fn >= 0 && res->rep[res->krep].kmatch;
 }
 #endif
+
+/* The point's KTAP name: "munmap batch=2M granule=4K backing=4K". */
+void stall_point_name(struct stall_params *p, const struct stall_mode *mode,
+		      struct stall_result *res)
+{
+	size_t len = sizeof(res->name), n;
+	char gs[16], ss[16];
+	char bs[16];
+
+	n = snprintf(res->name, len, "%s", mode->name);
+	n += snprintf(res->name + n, len - n, " batch=%s",
+		      mode->batched ? stall_fmt_size(res->batch, bs, 16) : "n/a");
+	n += snprintf(res->name + n, len - n, " granule=%s backing=%s",
+		      stall_fmt_size(getpagesize(), gs, 16),
+		      stall_fmt_size(get_backing_src_pagesz(p->src), ss, 16));
+#ifdef STALL_LAB
+	snprintf(res->name + n, len - n, "%s", p->guest_mode_tag);
+#endif
+}
+
+/*
+ * Which noise left a point unjudged, in res->why: repetitions that did
+ * not all confirm a hold, or the control window held as long. The KTAP
+ * reason is STALL_NOISY_SKIP alone, whichever it was.
+ */
+void stall_judge_noisy_why(struct stall_result *res)
+{
+	if (res->judged)
+		snprintf(res->why, sizeof(res->why), "%s: %s", STALL_NOISY_SKIP,
+			 "a hold not every repetition confirmed");
+	else
+		snprintf(res->why, sizeof(res->why), "%s: %s", STALL_NOISY_SKIP,
+			 res->rep[res->worst].v.why);
+}

@@ -35,26 +35,18 @@
 #define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
 #define US(ns)			STALL_US(ns)
 #define SEC(ns)			STALL_SEC(ns)
-/*
- * A noisy point's skip reason carries no figure: CI parsers (LKFT's) fold
- * a skip's reason into the result's name, which must not change between
- * runs. The figures go on a diagnostic line before it.
- */
-#define NOISY_SKIP		"machine too noisy to judge"
-#define NOISY_UNCONFIRMED	NOISY_SKIP ": a hold not every repetition confirmed"
-#define NOISY_CONTROL		NOISY_SKIP ": %s"
 #define NOISY_FIGURES \
 	"%s: %d of %d judged repetitions held, stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
 
 static struct stall_probe probe;
 static struct stall_window base_win, meas_win, ctl_win;
 
+#ifdef STALL_LAB
 static const char *fmt_size(u64 bytes, char *buf)
 {
 	return stall_fmt_size(bytes, buf, 16);
 }
 
-#ifdef STALL_LAB
 /*
  * Progress on stderr, outside the KTAP, where KVM_STALL_PROGRESS is set:
  * the testbed sets it and shows these lines while the emulated machine
@@ -453,14 +445,11 @@ static void report_noisy(struct stall_result *res)
 		       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
 		       US(stall_obs_hold(&r->ctl)),
 		       res->runs);
-	if (res->judged)
-		snprintf(res->why, sizeof(res->why), NOISY_UNCONFIRMED);
-	else
-		snprintf(res->why, sizeof(res->why), NOISY_CONTROL, r->v.why);
+	stall_judge_noisy_why(res);
 	/* which noise it was varies from run to run: not in the name */
 	ksft_print_msg("%s: %s\n", res->name, res->why);
 	res->reason = res->why;
-	ktap_result(KSFT_SKIP, res->name, NOISY_SKIP);
+	ktap_result(KSFT_SKIP, res->name, STALL_NOISY_SKIP);
 }
 
 /* A judged point's figures, what held the CPU, and its result. */
@@ -496,30 +485,12 @@ static void report_judged(struct stall_params *p, const struct stall_mode *mode,
 	ktap_result(res->code, res->name, res->reason);
 }
 
-/* The point's KTAP name: "munmap batch=2M granule=4K backing=4K". */
-static void point_name(struct stall_params *p, const struct stall_mode *mode,
-		       struct stall_result *res)
-{
-	size_t len = sizeof(res->name), n;
-	char gs[16], ss[16];
-	char bs[16];
-
-	n = snprintf(res->name, len, "%s", mode->name);
-	n += snprintf(res->name + n, len - n, " batch=%s",
-		      mode->batched ? fmt_size(res->batch, bs) : "n/a");
-	n += snprintf(res->name + n, len - n, " granule=%s backing=%s", fmt_size(getpagesize(), gs),
-		      fmt_size(get_backing_src_pagesz(p->src), ss));
-#ifdef STALL_LAB
-	snprintf(res->name + n, len - n, "%s", p->guest_mode_tag);
-#endif
-}
-
 static void report_point(struct stall_params *p, const struct stall_mode *mode,
 			 struct stall_result *res, u64 best_time_ns)
 {
 	int i;
 
-	point_name(p, mode, res);
+	stall_point_name(p, mode, res);
 	print_run_time(p, res->name, res);
 	res->code = KSFT_SKIP;
 	res->reason = res->skip;
