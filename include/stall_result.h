@@ -74,10 +74,6 @@ struct stall_params {
 	char trace_why[128];	/* why not */
 #endif
 #ifdef STALL_LAB
-	/* " guest_mode=N" in result names when more than one -m mode runs */
-	char guest_mode_tag[24];
-#endif
-#ifdef STALL_LAB
 	int rules_used[STALL_NR_RULES];	/* points judged by each rule */
 #endif
 	/* values as given, for the usage errors that name them */

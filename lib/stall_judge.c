@@ -12,6 +12,7 @@
 
 #include "test_util.h"
 #include "stall_result.h"
+#include "stall_lab.h"
 
 #ifdef STALL_LAB
 /* The probe's longest waits (its longest gap without schedstat), for the trace. */
@@ -263,9 +264,8 @@ void stall_point_name(struct stall_params *p, const struct stall_mode *mode,
 	n += snprintf(res->name + n, len - n, " granule=%s backing=%s",
 		      stall_fmt_size(getpagesize(), gs, 16),
 		      stall_fmt_size(get_backing_src_pagesz(p->src), ss, 16));
-#ifdef STALL_LAB
-	snprintf(res->name + n, len - n, "%s", p->guest_mode_tag);
-#endif
+	if (stall_lab())
+		snprintf(res->name + n, len - n, "%s", stall_lab()->name_tag(p));
 }
 
 /*

@@ -2,12 +2,15 @@
 /*
  * The lab kit's part of kvm_page_table_stall_test: the options the series
  * leaves out, the guest modes (-m), what the lab's options require and
- * claim, the kernel-side measurement's start and stop, and the results
- * file (-j). Linked in, it defines stall_lab_ops (stall_lab.h), through
- * which the test calls it; the series' build has no such object.
+ * claim, the kernel-side measurement, the probe's latency figures, the
+ * testbed's progress lines and the results file (-j). Linked in, it
+ * defines stall_lab_ops (stall_lab.h), through which the test calls it;
+ * the series' build has no such object. The "# point" line's keys are
+ * stall_lab_report.c's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +31,9 @@
 #include "stall_result.h"
 #include "stall_opts.h"
 #include "stall_sweep.h"
-#include "stall_lab.h"
+#include "stall_lab_kit.h"
 
+#define US(ns)		STALL_US(ns)
 #define TIME_RATIO_WHAT	"time ratio (-T, 0 or 1-1000000)"
 
 static const char *fmt_size(u64 bytes, char *buf)
@@ -236,16 +240,13 @@ static const struct stall_lab_opt lab_opts[] = {
 		 "     (schema: docs/results-file.md), once the run ends", NULL, opt_results } },
 };
 
-/* The lab's defaults; and its signal handlers, which put back what it changes. */
-static void lab_init(struct stall_params *p)
+/*
+ * Its signal handlers, which put back what it changes; and where the KVM
+ * library has not probed the guest modes, the default one.
+ */
+static void lab_begin(void)
 {
 	stall_sys_catch_signals();
-	p->node = -2;
-	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
-	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
-	p->budget.tier = STALL_TIER_REGRESSION;
-	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
-	p->blk_dir = ".";
 #ifndef __aarch64__
 	/*
 	 * arm64's kvm_selftest_arch_init() has probed the modes already, with
@@ -255,6 +256,17 @@ static void lab_init(struct stall_params *p)
 	 */
 	guest_modes_append_default();
 #endif
+}
+
+/* The lab's options' defaults. */
+static void lab_init(struct stall_params *p)
+{
+	p->node = -2;
+	p->budget.time_ratio = STALL_DEFAULT_TIME_RATIO;
+	p->budget.step_ratio = STALL_DEFAULT_STEP_RATIO;
+	p->budget.tier = STALL_TIER_REGRESSION;
+	p->window_ns = STALL_LOAD_DEFAULT_WINDOW_NS;
+	p->blk_dir = ".";
 }
 
 /*
@@ -495,9 +507,190 @@ static void lab_start(struct stall_params *p, bool sees_held)
 	stall_results_begin(p->results_path, p, sees_held);
 }
 
+/* " guest_mode=N" in result names when more than one -m mode runs */
+static char guest_mode_tag[24];
+
+static int nr_guest_modes(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NUM_VM_MODES; i++)
+		n += guest_modes[i].enabled && guest_modes[i].supported;
+	return n;
+}
+
+static void lab_guest_mode(enum vm_guest_mode gmode, void *arg)
+{
+	/* with several -m modes, the mode keeps each result's name unique */
+	if (nr_guest_modes() > 1)
+		snprintf(guest_mode_tag, sizeof(guest_mode_tag), " guest_mode=%d", gmode);
+	stall_sweep_guest_mode(gmode, arg);
+}
+
 static void lab_sweep(struct stall_params *p)
 {
-	for_each_guest_mode(stall_sweep_guest_mode, p);
+	for_each_guest_mode(lab_guest_mode, p);
+}
+
+static const char *lab_name_tag(struct stall_params *p)
+{
+	return guest_mode_tag;
+}
+
+/*
+ * Progress on stderr, outside the KTAP, where KVM_STALL_PROGRESS is set:
+ * the testbed sets it and shows these lines while the emulated machine
+ * runs, for points that take minutes there.
+ */
+static int progress_point, progress_points;
+
+static __printf(1, 2) void progress(const char *fmt, ...)
+{
+	static int enabled = -1;
+	va_list ap;
+
+	if (enabled < 0)
+		enabled = getenv("KVM_STALL_PROGRESS") && getenv("KVM_STALL_PROGRESS")[0];
+	if (!enabled)
+		return;
+	fputs("STALL-PROGRESS ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int lab_plan(struct stall_params *p, int points)
+{
+	progress_points = points * nr_guest_modes();
+	return progress_points;
+}
+
+/* ASan's shadow is terabytes of reserved memory that mlockall would fault in */
+#if defined(__SANITIZE_ADDRESS__)
+#define STALL_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STALL_ASAN	1
+#endif
+#endif
+#ifndef STALL_ASAN
+#define STALL_ASAN	0
+#endif
+
+/* The windows' latency histograms, and deep C-states kept off. */
+static bool lab_probe_started(struct stall_window **w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		TEST_ASSERT(!stall_window_init(w[i]), "probe histograms");
+	if (stall_sys_hold_dma_latency() < 0)
+		ksft_print_msg("/dev/cpu_dma_latency unavailable: deep C-states may add latency\n");
+	return !STALL_ASAN;
+}
+
+/* -P irq: the threads on the other CPUs, the interrupts on the test CPU */
+static bool lab_start_loads(struct stall_params *p)
+{
+	if (!p->steer)
+		return false;
+	stall_loads_start(p->loads, p->nr_loads, p->other_cpus, p->nr_other_cpus);
+	stall_loads_place_irqs(p->loads, p->nr_loads, p->test_cpu);
+	return true;
+}
+
+static void lab_point_begin(struct stall_params *p, struct stall_point *pt,
+			    struct stall_result *res)
+{
+	progress_point++;
+	pt->populate_timeout_ns = 1800ULL * 1000000000ULL;
+	pt->cfg.node = p->node;
+	pt->cfg.nr_slots = stall_point_nr_slots(pt->mode, p->size, stall_point_batch_bytes(pt));
+	res->k.longest.fn = -1;
+}
+
+static void lab_rep_begin(const struct stall_point *pt, const struct stall_result *res, int rep,
+			  int runs)
+{
+	char bs[16];
+
+	progress("point %d of %d: %s batch=%s, repetition %d of %d%s",
+		 progress_point, progress_points, pt->mode->name,
+		 pt->mode->batched ? fmt_size(res->batch, bs) : "n/a", rep + 1,
+		 res->nr_reps, runs ? " (again: the machine was noisy)" : "");
+}
+
+static void lab_teardown_begin(struct stall_params *p)
+{
+	TEST_ASSERT(!p->have_trace || !stall_trace_begin(), "enabling the kprobe events");
+}
+
+/* The kernel's calls in the teardown's window @w, and the probe's latencies. */
+static void lab_teardown_end(struct stall_params *p, const struct stall_point *pt,
+			     struct stall_result *res, int rep, const struct stall_window *w)
+{
+	struct stall_rep *r = &res->rep[rep];
+
+	stall_judge_trace(p, res, rep, w, 1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
+	r->p99_ns = stall_hist_percentile_ns(&w->lat, 99.0);
+	r->lat_max_ns = w->lat.max_ns;
+	r->p50_ns = stall_hist_percentile_ns(&w->lat, 50.0);
+	r->p999_ns = stall_hist_percentile_ns(&w->lat, 99.9);
+	r->nr_hist = stall_hist_log2(&w->lat, r->hist, STALL_HIST_LOG2_BINS);
+	r->hist_over = w->lat.overflow;
+	r->missed = w->missed;
+}
+
+/* -T's time budget, and what held the CPU of a held point. */
+static const char *lab_judged(struct stall_params *p, struct stall_result *res, u64 best_ns)
+{
+	u64 time_limit;
+	bool time_ok = stall_budget_time_ok(&p->budget, res->time_ns, best_ns, &time_limit);
+
+	if (!time_ok)
+		ksft_print_msg("%s: teardown %lu us is over %.2fx the fastest batch (%lu us)\n",
+			       res->name, US(res->time_ns), p->budget.time_ratio, US(best_ns));
+	p->rules_used[res->rep[res->worst].v.rule]++;
+	if (res->cls == STALL_HELD)
+		stall_report_attribution(p, res->name, res);
+	return time_ok ? NULL : "teardown time over budget";
+}
+
+static void lab_point_end(struct stall_params *p, const struct stall_mode *mode,
+			  const struct stall_result *res, u64 best_ns)
+{
+	stall_results_point(p, mode, res, best_ns);
+}
+
+static void lab_print_load(const struct stall_load_result *m, const struct stall_load_verdict *v)
+{
+	printf(" dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu", 100.0 * v->dip,
+	       US(m->meas_p50_ns), US(m->meas_p99_ns), US(m->meas_max_ns));
+	printf(" base_max=%lu budget=%lu load_cpu_pct=%.1f\n", US(m->base_max_ns),
+	       US(v->lat_limit_ns), m->cpu_pct);
+}
+
+static const char *lab_load_idle(const struct stall_load *l)
+{
+	static char why[96];
+
+	if (!l->io_errno)
+		return "it does not run here";
+	snprintf(why, sizeof(why), "its operations failed: %s", strerror(l->io_errno));
+	return why;
+}
+
+static void lab_print_verdicts(struct stall_params *p)
+{
+	ksft_print_msg("verdicts: %d point(s) by the hold rule (stage-2 work per hold, %s tier)\n",
+		       p->rules_used[STALL_RULE_HOLD], stall_tier_names[p->budget.tier]);
+	if (!p->have_trace)
+		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", p->trace_why,
+			       "it needs kprobe events on an arm64 host, ",
+			       "or the arm64 testbed (make vm-run)");
+	ksft_print_msg("verdicts: %d point(s) by the allowance (%lu us, the probe's wait alone)\n",
+		       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
 }
 
 static const char *lab_stop(struct stall_params *p, u64 pass, u64 fail, u64 skip)
@@ -518,6 +711,7 @@ static const char *lab_stop(struct stall_params *p, u64 pass, u64 fail, u64 skip
 const struct stall_lab_ops stall_lab_ops = {
 	.opts = lab_opts,
 	.nr_opts = ARRAY_SIZE(lab_opts),
+	.begin = lab_begin,
 	.init = lab_init,
 	.finish = lab_finish,
 	.print_cpu = lab_print_cpu,
@@ -527,4 +721,18 @@ const struct stall_lab_ops stall_lab_ops = {
 	.start = lab_start,
 	.sweep = lab_sweep,
 	.stop = lab_stop,
+	.plan = lab_plan,
+	.probe_started = lab_probe_started,
+	.start_loads = lab_start_loads,
+	.point_begin = lab_point_begin,
+	.rep_begin = lab_rep_begin,
+	.teardown_begin = lab_teardown_begin,
+	.teardown_end = lab_teardown_end,
+	.name_tag = lab_name_tag,
+	.judged = lab_judged,
+	.point_end = lab_point_end,
+	.point_keys = stall_lab_point_keys,
+	.print_load = lab_print_load,
+	.load_idle = lab_load_idle,
+	.print_verdicts = lab_print_verdicts,
 };

@@ -78,6 +78,8 @@ int main(int argc, char *argv[])
 
 	/* each result as it comes, where the KTAP goes to a pipe or a serial console */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (lab)
+		lab->begin();
 	TEST_ASSERT(p, "calloc() of the parameters");
 	stall_opts_init(p);
 	stall_opts_parse(argc, argv, p);
