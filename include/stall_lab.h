@@ -4,17 +4,16 @@
  * results file, the kernel-side measurement, more options, modes and
  * loads) is kept out of tree; where its objects are linked in they define
  * stall_lab_ops, and the test calls these hooks where it would otherwise
- * do the plain thing. In tree nothing defines it: the weak declaration
- * makes stall_lab() NULL, and every hook is skipped.
+ * do the plain thing. In tree nothing defines it: stall_lab() finds no
+ * hook there, and the test does the plain thing everywhere.
  */
 #ifndef SELFTEST_KVM_STALL_LAB_H
 #define SELFTEST_KVM_STALL_LAB_H
 
 #include <stdbool.h>
 
-#include "stall_result.h"
-
 #include "stall_opts.h"
+#include "stall_result.h"
 
 /*
  * An option of the lab kit's: it goes after the test's option @after in
@@ -86,6 +85,15 @@ struct stall_lab_ops {
 	const char *(*load_idle)(const struct stall_load *l);
 	/* what the verdicts rested on, after the sweep */
 	void (*print_verdicts)(struct stall_params *p);
+
+	/*
+	 * The verdict (lib/stall_judge.c): a repetition's, by the hold rule
+	 * where the kernel was traced; the point's under the other tier; a
+	 * held repetition the trace does not put on stage-2 work over budget
+	 */
+	void (*judge_rep)(struct stall_params *p, struct stall_rep *r);
+	void (*judge_point)(struct stall_params *p, struct stall_result *res);
+	bool (*rep_unexplained)(struct stall_params *p, const struct stall_rep *r);
 	/*
 	 * After the sweep, with the test's KTAP counts: put back what the lab
 	 * changed and write its results; what failed, or NULL
@@ -95,10 +103,12 @@ struct stall_lab_ops {
 
 extern const struct stall_lab_ops stall_lab_ops __weak;
 
-/* The lab kit's hooks, or NULL: not linked in. */
+/* The lab kit's hooks; where it is not linked in, none. Each is optional. */
 static inline const struct stall_lab_ops *stall_lab(void)
 {
-	return &stall_lab_ops;
+	static const struct stall_lab_ops none;
+
+	return &stall_lab_ops ? &stall_lab_ops : &none;
 }
 
 #endif /* SELFTEST_KVM_STALL_LAB_H */

@@ -735,4 +735,7 @@ const struct stall_lab_ops stall_lab_ops = {
 	.print_load = lab_print_load,
 	.load_idle = lab_load_idle,
 	.print_verdicts = lab_print_verdicts,
+	.judge_rep = stall_lab_judge_rep,
+	.judge_point = stall_lab_judge_point,
+	.rep_unexplained = stall_lab_rep_unexplained,
 };

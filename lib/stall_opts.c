@@ -219,32 +219,32 @@ static struct stall_opt rows[MAX_ROWS];
 static int nr_rows;
 
 /* A lab kit row amending the test's option: the fields it gives. */
-static void amend_row(struct stall_opt *o, const struct stall_opt *lab)
+static void amend_row(struct stall_opt *o, const struct stall_opt *l)
 {
-	if (lab->help)
-		o->help = lab->help;
-	if (lab->more)
-		o->more = lab->more;
-	if (lab->parse)
-		o->parse = lab->parse;
+	if (l->help)
+		o->help = l->help;
+	if (l->more)
+		o->more = l->more;
+	if (l->parse)
+		o->parse = l->parse;
 }
 
 static void merge_rows(void)
 {
-	const struct stall_lab_ops *lab = stall_lab();
-	const struct stall_lab_opt *l;
+	const struct stall_lab_opt *lab = stall_lab()->opts;
+	int nr_lab = stall_lab()->nr_opts;
 	int i, j;
 
 	nr_rows = 0;
 	for (i = 0; i < (int)ARRAY_SIZE(opts); i++) {
 		rows[nr_rows] = opts[i];
-		for (j = 0, l = lab ? lab->opts : NULL; l && j < lab->nr_opts; j++, l++)
-			if (!l->after && l->opt.name == opts[i].name)
-				amend_row(&rows[nr_rows], &l->opt);
+		for (j = 0; j < nr_lab; j++)
+			if (!lab[j].after && lab[j].opt.name == opts[i].name)
+				amend_row(&rows[nr_rows], &lab[j].opt);
 		nr_rows++;
-		for (j = 0, l = lab ? lab->opts : NULL; l && j < lab->nr_opts; j++, l++)
-			if (l->after == opts[i].name && nr_rows < MAX_ROWS)
-				rows[nr_rows++] = l->opt;
+		for (j = 0; j < nr_lab; j++)
+			if (lab[j].after == opts[i].name && nr_rows < MAX_ROWS)
+				rows[nr_rows++] = lab[j].opt;
 	}
 }
 
@@ -362,7 +362,7 @@ void stall_opts_init(struct stall_params *p)
 	p->budget.stall_allow_ns = STALL_DEFAULT_ALLOW_NS;
 	p->budget.max_dip = STALL_DEFAULT_MAX_DIP;
 	p->modes = (1ULL << stall_nr_modes) - 1;
-	if (stall_lab())
+	if (stall_lab()->init)
 		stall_lab()->init(p);
 }
 
@@ -392,24 +392,23 @@ void stall_opts_finish(char *prog, struct stall_params *p)
 	if (p->size % get_backing_src_pagesz(p->src))
 		usage_error(prog, "memory size (-b, a multiple of the backing page size)",
 			    p->size_arg ? p->size_arg : "");
-	if (stall_lab())
+	if (stall_lab()->finish)
 		stall_lab()->finish(prog, p);
 }
 
 /* The run's setup, before its plan; @sees_held: the probe reads schedstat. */
 void stall_opts_print_setup(struct stall_params *p, bool sees_held)
 {
-	const struct stall_lab_ops *lab = stall_lab();
 	char gs[16], ss[16];
 
 	ksft_print_msg("test CPU %d", p->test_cpu);
-	if (lab)
-		lab->print_cpu(p);
+	if (stall_lab()->print_cpu)
+		stall_lab()->print_cpu(p);
 	printf("; %s of %s backing, %d vCPU(s)\n",
 	       fmt_size(p->size, ss), vm_mem_backing_src_alias(p->src)->name, p->nr_vcpus);
 	ksft_print_msg("host granule %s", fmt_size(getpagesize(), gs));
-	if (lab)
-		lab->print_granule();
+	if (stall_lab()->print_granule)
+		stall_lab()->print_granule();
 	puts("");
 	ksft_print_msg("probe sees %s\n", sees_held ?
 		       "how long it waited for the CPU (schedstat)" :
@@ -417,8 +416,8 @@ void stall_opts_print_setup(struct stall_params *p, bool sees_held)
 	ksft_print_msg("probe period %lu us, baseline %lu ms, %d repetition(s), allowance %lu us\n",
 		       US(p->period_ns), US(p->baseline_ns) / 1000, p->reps,
 		       US(p->budget.stall_allow_ns));
-	if (lab)
-		lab->print_budget(p);
+	if (stall_lab()->print_budget)
+		stall_lab()->print_budget(p);
 	/* the start, the KVM library's guest mode probe included, counts too */
 	if (p->run.limit_ns)
 		ksft_print_msg("time budget %.0f s (%s), %.1f s gone, %.0f s kept for %s%s\n",

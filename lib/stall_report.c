@@ -31,7 +31,7 @@ static double gibps(u64 bytes, u64 ns)
 static size_t lab_keys(struct stall_params *p, const struct stall_result *res,
 		       enum stall_keys_at at, char *line, size_t n, size_t len)
 {
-	if (!stall_lab() || n >= len)
+	if (!stall_lab()->point_keys || n >= len)
 		return 0;
 	return stall_lab()->point_keys(p, res, at, line + n, len - n);
 }

@@ -86,7 +86,7 @@ static void start_loads(struct stall_params *p)
 	if (!p->nr_loads)
 		return;
 	/* the lab kit may place them elsewhere (-P irq) */
-	if (!stall_lab() || !stall_lab()->start_loads(p))
+	if (!stall_lab()->start_loads || !stall_lab()->start_loads(p))
 		stall_loads_start(p->loads, p->nr_loads, &p->test_cpu, 1);
 	stall_sleep_ns(LOAD_WARMUP_NS);
 }
@@ -133,7 +133,7 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	switch_window(&base_win);
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_BASE);
 	stall_sleep_ns(p->baseline_ns);
-	if (stall_lab())
+	if (stall_lab()->teardown_begin)
 		stall_lab()->teardown_begin(p);
 	switch_window(&meas_win);
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_MEAS);
@@ -150,7 +150,7 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	stall_sleep_ns(r->window_ns);
 	switch_window(NULL);
 	/* read back outside the windows: that takes CPU time */
-	if (stall_lab())
+	if (stall_lab()->teardown_end)
 		stall_lab()->teardown_end(p, pt, res, rep, &meas_win);
 	collect_loads(p, res, rep);
 	pt->mode->cleanup(pt);
@@ -190,7 +190,7 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 	u64 t0;
 
 	do {
-		if (stall_lab())
+		if (stall_lab()->rep_begin)
 			stall_lab()->rep_begin(pt, res, i, runs);
 		t0 = stall_now_ns();
 		run_rep(p, pt, res, i);
@@ -219,7 +219,7 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	bool blind;
 	int i, more;
 
-	if (stall_lab())
+	if (stall_lab()->point_begin)
 		stall_lab()->point_begin(p, &pt, res);
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
 	if (!res->skip && !point_fits(p, &pt, res, p->reps)) {
@@ -282,7 +282,7 @@ static void judge_load(struct stall_params *p, const struct stall_load *l,
 	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f",
 		       l->spec, l->kind->unit, m->base_median, m->base_worst, m->meas_worst,
 		       v->rate_floor);
-	if (stall_lab())
+	if (stall_lab()->print_load)
 		stall_lab()->print_load(m, v);
 	else
 		printf(" dip_pct=%.1f op_us max=%lu base_max=%lu budget=%lu\n", 100.0 * v->dip,
@@ -301,6 +301,7 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 	struct stall_load_result *m = &res->load_med[i];
 	struct stall_load_verdict *v = &res->load_v[i];
 	struct stall_load *l = &p->loads[i];
+	const char *idle;
 	char lname[192];
 
 	snprintf(lname, sizeof(lname), "%s load=%s", res->name, l->spec);
@@ -310,9 +311,10 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 		stall_load_medians(res->nr_reps, res->load[i], m);
 		/* a load that moved nothing has nothing to lose: no verdict, and why */
 		if (!(m->base_median > 0.0)) {
+			idle = stall_lab()->load_idle ? stall_lab()->load_idle(l) :
+			       "it does not run here";
 			snprintf(res->load_skip[i], sizeof(res->load_skip[i]),
-				 "the load did nothing in the baseline: %s", stall_lab() ?
-				 stall_lab()->load_idle(l) : "it does not run here");
+				 "the load did nothing in the baseline: %s", idle);
 		} else {
 			judge_load(p, l, m, v);
 			res->load_code[i] = v->rate_ok && v->lat_ok ? KSFT_PASS : KSFT_FAIL;
@@ -381,7 +383,7 @@ static void report_judged(struct stall_params *p, const struct stall_mode *mode,
 	const char *over = NULL;
 
 	stall_report_figures(p, mode, res, best_time_ns);
-	if (stall_lab())
+	if (stall_lab()->judged)
 		over = stall_lab()->judged(p, res, best_time_ns);
 	if (res->cls == STALL_NOISY) {
 		report_noisy(res);
@@ -407,7 +409,7 @@ static void report_point(struct stall_params *p, const struct stall_mode *mode,
 		report_judged(p, mode, res, best_time_ns);
 	for (i = 0; i < p->nr_loads; i++)
 		report_load(p, res, i);
-	if (stall_lab())
+	if (stall_lab()->point_end)
 		stall_lab()->point_end(p, mode, res, best_time_ns);
 }
 
@@ -492,7 +494,7 @@ int stall_sweep_plan(struct stall_params *p,
 	int n = count_points(p);
 
 	ktap_result = ktap;
-	if (stall_lab())
+	if (stall_lab()->plan)
 		n = stall_lab()->plan(p, n);
 	return n * (1 + p->nr_loads);
 }
@@ -509,7 +511,7 @@ void stall_sweep_start_probe(struct stall_params *p)
 
 	ret = stall_probe_start(&probe, p->test_cpu, p->period_ns, STALL_PROBE_DEFAULT_PRIO);
 	__TEST_REQUIRE(!ret, "SCHED_FIFO probe on CPU %d: %s", p->test_cpu, strerror(-ret));
-	if (stall_lab())
+	if (stall_lab()->probe_started)
 		lock = stall_lab()->probe_started(wins, ARRAY_SIZE(wins));
 	/* no page fault in the probe's path; later guest memory stays unlocked */
 	if (lock && mlockall(MCL_CURRENT))
@@ -537,7 +539,7 @@ bool stall_sweep_probe_sees_held(void)
  */
 void stall_sweep_print_verdicts(struct stall_params *p)
 {
-	if (stall_lab())
+	if (stall_lab()->print_verdicts)
 		stall_lab()->print_verdicts(p);
 	else
 		ksft_print_msg("verdicts by the allowance (%lu us, the probe's wait for its CPU)\n",

@@ -40,7 +40,7 @@ static void check_requirements(struct stall_params *p)
 
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	__TEST_REQUIRE(!geteuid(), "root is needed for the SCHED_FIFO probe");
-	if (stall_lab())
+	if (stall_lab()->require)
 		stall_lab()->require(p);
 	/* hugetlb pages are reserved beforehand, not taken from what is available */
 	if (is_backing_src_hugetlb(p->src))
@@ -73,13 +73,12 @@ int main(int argc, char *argv[])
 	struct stall_params *p = calloc(1, sizeof(*p));
 	/* the runner's timeout counts from the exec, the KVM library's constructor included */
 	u64 start_ns = stall_run_process_start_ns();
-	const struct stall_lab_ops *lab = stall_lab();
-	const char *why;
+	const char *why = NULL;
 
 	/* each result as it comes, where the KTAP goes to a pipe or a serial console */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (lab)
-		lab->begin();
+	if (stall_lab()->begin)
+		stall_lab()->begin();
 	TEST_ASSERT(p, "calloc() of the parameters");
 	stall_opts_init(p);
 	stall_opts_parse(argc, argv, p);
@@ -89,19 +88,20 @@ int main(int argc, char *argv[])
 	ksft_print_header();
 	check_requirements(p);
 	stall_sweep_start_probe(p);
-	if (lab)
-		lab->start(p, stall_sweep_probe_sees_held());
+	if (stall_lab()->start)
+		stall_lab()->start(p, stall_sweep_probe_sees_held());
 	stall_opts_print_setup(p, stall_sweep_probe_sees_held());
 	ksft_set_plan(stall_sweep_plan(p, ktap_result));
 
-	if (lab)
-		lab->sweep(p);
+	if (stall_lab()->sweep)
+		stall_lab()->sweep(p);
 	else
 		stall_sweep_guest_mode(VM_MODE_DEFAULT, p);
 
 	stall_sweep_stop_probe();
-	why = lab ? lab->stop(p, ksft_get_pass_cnt(), ksft_get_fail_cnt(),
-			      ksft_get_xskip_cnt()) : NULL;
+	if (stall_lab()->stop)
+		why = stall_lab()->stop(p, ksft_get_pass_cnt(), ksft_get_fail_cnt(),
+					ksft_get_xskip_cnt());
 	if (why)
 		ksft_exit_fail_msg("%s\n", why);
 	stall_sweep_print_verdicts(p);

@@ -19,6 +19,7 @@
 #include "stall_hist.h"
 #include "stall_irq.h"
 #include "stall_json.h"
+#include "stall_lab_kit.h"
 #include "stall_load.h"
 #include "stall_opts.h"
 #include "stall_parse.h"
@@ -1097,9 +1098,20 @@ static void test_judge_point(void)
 }
 
 /*
- * The test's options (lib/stall_opts.c), as the series has them: the unit
- * build links no lab kit, so stall_lab() is NULL. Two teardown modes and
- * a 4K anonymous backing stand in for the KVM library's.
+ * The lab kit's verdict plugged in as lib/stall_lab.c plugs it in: the
+ * judge's tests (test_judge_*()) are of its hold rule. No other hook is
+ * set, so the options' tests see the series' test.
+ */
+const struct stall_lab_ops stall_lab_ops = {
+	.judge_rep = stall_lab_judge_rep,
+	.judge_point = stall_lab_judge_point,
+	.rep_unexplained = stall_lab_rep_unexplained,
+};
+
+/*
+ * The test's options (lib/stall_opts.c), as the series has them: none of
+ * the lab kit's rows. Two teardown modes and an anonymous backing stand
+ * in for the KVM library's.
  */
 const struct stall_mode stall_modes[] = {
 	{ .name = "munmap", .help = "munmap() the guest memory in batches", .batched = true },
@@ -1135,13 +1147,28 @@ static int unit_argv(char *line, char **argv, int max)
 }
 
 /*
+ * The options parsed, in a global: what their loads allocate stays
+ * reachable (the sanitized build's leak check), and is freed before the
+ * next parse.
+ */
+static struct stall_params *unit_p;
+
+static struct stall_params *unit_opts_reset(void)
+{
+	if (!unit_p)
+		unit_p = calloc(1, sizeof(*unit_p));
+	while (unit_p && unit_p->nr_loads)
+		stall_load_free(&unit_p->loads[--unit_p->nr_loads]);
+	return unit_p;
+}
+
+/*
  * The options @args parsed and finished in a child, as the test does;
  * its exit status, and what it wrote to stdout and stderr in @out.
  */
 static int unit_opts_child(const char *args, char *out, size_t len)
 {
 	char line[256], *argv[32];
-	struct stall_params *p;
 	int fds[2], status, argc;
 	size_t n = 0;
 	ssize_t r;
@@ -1157,13 +1184,12 @@ static int unit_opts_child(const char *args, char *out, size_t len)
 		close(fds[0]);
 		snprintf(line, sizeof(line), "%s", args);
 		argc = unit_argv(line, argv, ARRAY_SIZE(argv));
-		p = calloc(1, sizeof(*p));
-		if (!p)
+		if (!unit_opts_reset())
 			_exit(99);
 		optind = 0;
-		stall_opts_init(p);
-		stall_opts_parse(argc, argv, p);
-		stall_opts_finish(argv[0], p);
+		stall_opts_init(unit_p);
+		stall_opts_parse(argc, argv, unit_p);
+		stall_opts_finish(argv[0], unit_p);
 		exit(KSFT_PASS);
 	}
 	close(fds[1]);
@@ -1191,12 +1217,10 @@ static void unit_opts_bad(const char *args, const char *msg)
 /* Good values, parsed in this process: getopt() starts again at optind 0. */
 static struct stall_params *unit_opts_parse(const char *args)
 {
-	static struct stall_params *p;
+	struct stall_params *p = unit_opts_reset();
 	char line[256], *argv[32];
 	int argc;
 
-	if (!p)
-		p = calloc(1, sizeof(*p));
 	snprintf(line, sizeof(line), "%s", args);
 	argc = unit_argv(line, argv, ARRAY_SIZE(argv));
 	optind = 0;
@@ -1223,10 +1247,10 @@ static void test_opts_good(void)
 	UNIT_CHECK(p->nr_batch == 2 && p->batch[0] == 2 * MIB && p->batch[1] == STALL_BATCH_ALL &&
 		   p->run_given && !p->run.limit_ns && !strcmp(p->run_from, "-d"),
 		   "options: -B as given, -d 0 no time budget");
-	p = unit_opts_parse("-t all -L tcp-stream -L tcp-stream -d 90s");
+	p = unit_opts_parse("-t all -L tcp-stream -d 90s");
 	UNIT_CHECK(p->modes == 3 && p->nr_loads == 1 && !strcmp(p->loads[0].spec, "tcp-stream") &&
 		   p->run.limit_ns == 90ULL * 1000000000,
-		   "options: -t all; the last -L counts; -d 90s");
+		   "options: -t all; -L tcp-stream; -d 90s");
 	p = unit_opts_parse("-b 1M");
 	UNIT_CHECK(p->nr_batch == 2 && p->batch[0] == (u64)getpagesize(),
 		   "options: a 1M region keeps the batches below 1M, and all");
