@@ -180,9 +180,10 @@ run-testbed: run-where
 UNIT_OUT := $(BUILD)/unit$(SAN_SUFFIX)
 UNIT_OBJ := $(addprefix $(UNIT_OUT)/,stall_hist.o stall_parse.o stall_budget.o stall_trace.o \
 	stall_sys.o stall_irq.o stall_json.o stall_blkdev.o stall_probe.o stall_load.o stall_load_net.o \
-	stall_load_blk.o stall_run.o stall_judge.o)
+	stall_load_blk.o stall_run.o stall_judge.o stall_opts.o stall_lab_judge.o)
 UNIT_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -std=gnu99 \
-	-DSTALL_LAB -Iinclude -Itests/include $(SAN_CFLAGS)
+	-DSTALL_LAB -Iinclude -Itests/include $(SAN_CFLAGS) \
+	'-D__weak=__attribute__((weak))' '-D__noreturn=__attribute__((noreturn))'
 
 $(UNIT_OUT)/%.o: lib/%.c include/*.h
 	@mkdir -p $(@D)

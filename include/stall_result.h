@@ -25,6 +25,12 @@
 
 /* a repetition the machine's own noise made unjudgeable is run again, twice at most */
 #define STALL_NOISY_RETRIES	2
+/*
+ * A noisy point's skip reason carries no figure: CI parsers (LKFT's) fold
+ * a skip's reason into the result's name, which must not change between
+ * runs. The figures go on a diagnostic line before it.
+ */
+#define STALL_NOISY_SKIP	"machine too noisy to judge"
 
 #define STALL_US(ns)	((unsigned long)((ns) / 1000))
 #define STALL_SEC(ns)	((double)(ns) / 1e9)
@@ -66,10 +72,6 @@ struct stall_params {
 	/* what the run found out, for its results and its last words */
 	bool have_trace;	/* kprobe events time the stage-2 calls */
 	char trace_why[128];	/* why not */
-#endif
-#ifdef STALL_LAB
-	/* " guest_mode=N" in result names when more than one -m mode runs */
-	char guest_mode_tag[24];
 #endif
 #ifdef STALL_LAB
 	int rules_used[STALL_NR_RULES];	/* points judged by each rule */
@@ -164,6 +166,9 @@ u64 stall_rep_hold(const struct stall_rep *r);
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r);
 void stall_judge_point(struct stall_params *p, struct stall_result *res);
 bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result *res);
+void stall_point_name(struct stall_params *p, const struct stall_mode *mode,
+		      struct stall_result *res);
+void stall_judge_noisy_why(struct stall_result *res);
 #ifdef STALL_LAB
 void stall_judge_trace(struct stall_params *p, struct stall_result *res, int rep,
 		       const struct stall_window *w, u64 table_bytes);

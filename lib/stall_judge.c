@@ -5,145 +5,18 @@
  */
 #include <unistd.h>
 #include <linux/types.h>
-#ifdef STALL_LAB
-#include <string.h>
-#include <linux/kernel.h>
-#endif
 
+#include "test_util.h"
 #include "stall_result.h"
+#include "stall_lab.h"
 
-#ifdef STALL_LAB
-/* The probe's longest waits (its longest gap without schedstat), for the trace. */
-static int holds_of(const struct stall_window *w, u64 table_bytes, struct stall_trace_hold *in)
-{
-	int i;
-
-	memset(in, 0, STALL_TRACE_HOLDS * sizeof(*in));
-	for (i = 0; i < w->nr_holds && i < STALL_TRACE_HOLDS; i++) {
-		in[i].end_ns = w->holds[i].end_ns;
-		in[i].start_ns = w->holds[i].end_ns - w->holds[i].held_ns;
-		in[i].table_bytes = table_bytes;
-	}
-	if (i || !w->max_gap_ns)
-		return i;
-	in[0].end_ns = w->max_gap_end_ns;
-	in[0].start_ns = w->max_gap_end_ns - w->max_gap_ns;
-	in[0].table_bytes = table_bytes;
-	return 1;
-}
-
-/* What the kernel did while the probe waited: the hold rule's input. */
-static void holds_from_trace(struct stall_rep *r, const struct stall_trace_result *k,
-			     const struct stall_trace_hold *in)
-{
-	const struct stall_trace_hold *h;
-	int i;
-
-	for (i = 0, r->kcalls = 0; i < stall_trace_nr_fns; i++)
-		if (stall_trace_fns[i].role != STALL_TRACE_RANGE)
-			r->kcalls += k->fn[i].calls;
-	r->nr_holds = k->nr_holds;
-	for (i = 0; i < k->nr_holds; i++) {
-		h = &k->hold[i];
-		r->holds[i].held_ns = in[i].end_ns - in[i].start_ns;
-		r->holds[i].held_ns -= min(h->softirq_ns, r->holds[i].held_ns);
-		r->holds[i].work = h->work;
-		r->holds[i].calls = h->calls;
-		r->holds[i].stage2 = h->inside;
-		/* a destroy's chunks walk a sparse IPA space: their time says nothing */
-		r->holds[i].rate_ns_per_mib = h->sparse ? 0 : k->rate_ns_per_mib;
-		r->hold_fns[i] = h->outer;
-	}
-}
-
-/*
- * The longest holding call the kernel made in repetition @rep, and whether
- * it overlaps the probe's longest gap (@w, complete by now); the calls are
- * kept for the repetition with the longest one.
- */
-void stall_judge_trace(struct stall_params *p, struct stall_result *res, int rep,
-		       const struct stall_window *w, u64 table_bytes)
-{
-	struct stall_trace_hold in[STALL_TRACE_HOLDS];
-	struct stall_rep *r = &res->rep[rep];
-	struct stall_trace_call *c;
-	struct stall_trace_result k;
-	int n = holds_of(w, table_bytes, in);
-
-	r->kcall_ns = STALL_NS_UNKNOWN;
-	r->kmatch = false;
-	r->kcalls = 0;
-	r->nr_holds = 0;
-	if (!p->have_trace || stall_trace_end(&k, in, n))
-		return;
-	holds_from_trace(r, &k, in);
-	c = &k.longest;
-	r->kcall_ns = c->fn >= 0 ? c->ns : 0;
-	r->kmatch = c->fn >= 0 && w->max_gap_end_ns - w->max_gap_ns < c->start_ns + c->ns &&
-		    c->start_ns < w->max_gap_end_ns;
-	/* a repetition run again replaces what its earlier attempt kept */
-	if (res->k.longest.fn < 0 || res->krep == rep || r->kcall_ns > res->k.longest.ns) {
-		res->k = k;
-		res->krep = rep;
-	}
-}
-
-/* Whether verdict @a is worse than @b: held, then by work rather than time, then more work. */
-static bool worse_hold(const struct stall_verdict *a, const struct stall_hold *ha,
-		       const struct stall_verdict *b, const struct stall_hold *hb)
-{
-	if (a->cls != b->cls)
-		return a->cls == STALL_HELD;
-	if (a->confirm != b->confirm)
-		return !a->confirm;
-	return ha->work > hb->work;
-}
-
-/* The worst of the attributed waits under tier @t; returns its index, -1 for none. */
-static int judge_holds(struct stall_params *p, const struct stall_rep *r, int t,
-		       struct stall_verdict *v)
-{
-	u64 step = stall_tier_step(t, getpagesize());
-	const struct stall_hold none = { 0 };
-	struct stall_verdict hv;
-	int i, pick = -1;
-
-	stall_budget_judge_hold(&p->budget, step, &none, v);
-	v->why = "the CPU not held in stage-2 work";
-	for (i = 0; i < r->nr_holds; i++) {
-		if (!r->holds[i].stage2)
-			continue;
-		stall_budget_judge_hold(&p->budget, step, &r->holds[i], &hv);
-		if (pick < 0 || worse_hold(&hv, &r->holds[i], v, &r->holds[pick])) {
-			*v = hv;
-			pick = i;
-		}
-	}
-	return pick;
-}
-#endif
-
-/* A repetition's verdict. */
+/* A repetition's verdict: the lab kit's hold rule where it is linked in. */
 void stall_judge_rep(struct stall_params *p, struct stall_rep *r)
 {
-#ifdef STALL_LAB
-	/*
-	 * Under both tiers: where the kernel-side measurement saw stage-2
-	 * calls, by the hold rule on every one of the probe's longest waits
-	 * that they overlap (a longer wait in the host mm's part of an munmap
-	 * is not stage-2's); else by the allowance, the same for both.
-	 */
-	if (r->kcalls) {
-		r->pick = judge_holds(p, r, p->budget.tier, &r->v);
-		judge_holds(p, r, !p->budget.tier, &r->alt);
-		return;
-	}
-	stall_budget_judge_kcall(&p->budget, &r->meas, &r->ctl, r->kcall_ns, &r->v);
-	r->alt = r->v;
-	r->pick = -1;
-#else
-	stall_budget_judge(&p->budget, &r->meas, &r->ctl, &r->v);
-#endif
+	if (stall_lab()->judge_rep)
+		stall_lab()->judge_rep(p, r);
+	else
+		stall_budget_judge(&p->budget, &r->meas, &r->ctl, &r->v);
 }
 
 /* Hold of a repetition: run-queue wait where known, else the gap. */
@@ -161,9 +34,6 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 	u64 t[STALL_MAX_REPS], g[STALL_MAX_REPS], h[STALL_MAX_REPS], c[STALL_MAX_REPS];
 	u64 b[STALL_MAX_REPS];
 	enum stall_class cls[STALL_MAX_REPS];
-#ifdef STALL_LAB
-	enum stall_class alt[STALL_MAX_REPS];
-#endif
 	int i, n = 0;
 
 	res->worst = 0;
@@ -172,9 +42,6 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 
 		t[i] = r->time_ns;
 		cls[i] = r->v.cls;
-#ifdef STALL_LAB
-		alt[i] = r->alt.cls;
-#endif
 		if (cls[i] == STALL_NOISY)
 			continue;
 		if (!n || stall_rep_hold(r) > stall_rep_hold(&res->rep[res->worst]))
@@ -194,28 +61,14 @@ void stall_judge_point(struct stall_params *p, struct stall_result *res)
 	}
 	res->cls = res->nr_reps > p->reps ? stall_budget_unanimous(cls, res->nr_reps) :
 		   stall_budget_majority(cls, res->nr_reps);
-#ifdef STALL_LAB
-	res->alt_cls = res->nr_reps > p->reps ? stall_budget_unanimous(alt, res->nr_reps) :
-		       stall_budget_majority(alt, res->nr_reps);
-#endif
 	res->time_ns = stall_median_u64(t, res->nr_reps);
 	res->gap_ns = stall_median_u64(g, n);
 	res->held_ns = stall_median_u64(h, n);
 	res->ctl_gap_ns = stall_median_u64(c, n);
 	res->base_gap_ns = stall_median_u64(b, n);
+	if (stall_lab()->judge_point)
+		stall_lab()->judge_point(p, res);
 }
-
-#ifdef STALL_LAB
-/* A held repetition the kernel trace does not put on stage-2 work over budget. */
-static bool rep_unexplained(struct stall_params *p, const struct stall_rep *r)
-{
-	if (r->v.cls != STALL_HELD)
-		return false;
-	if (r->v.rule == STALL_RULE_HOLD)
-		return r->v.confirm;
-	return r->kcall_ns == STALL_NS_UNKNOWN || r->kcall_ns <= p->budget.stall_allow_ns;
-}
-#endif
 
 /*
  * A held point is confirmed by twice as many repetitions again, every one
@@ -230,20 +83,45 @@ bool stall_judge_needs_confirmation(struct stall_params *p, struct stall_result 
 
 	for (i = 0; i < res->nr_reps; i++) {
 		cls[i] = res->rep[i].v.cls;
-#ifdef STALL_LAB
-		unexplained += rep_unexplained(p, &res->rep[i]);
-#else
-		unexplained += cls[i] == STALL_HELD;
-#endif
+		/* the lab kit's trace may have put the hold on stage-2 work */
+		if (stall_lab()->rep_unexplained)
+			unexplained += stall_lab()->rep_unexplained(p, &res->rep[i]);
+		else
+			unexplained += cls[i] == STALL_HELD;
 	}
 	return res->nr_reps < STALL_MAX_REPS && unexplained &&
 	       stall_budget_majority(cls, res->nr_reps) == STALL_HELD;
 }
 
-#ifdef STALL_LAB
-/* Whether the kept kernel call overlaps its repetition's longest probe gap. */
-bool stall_kernel_matches(const struct stall_result *res)
+/* The point's KTAP name: "munmap batch=2M granule=4K backing=4K". */
+void stall_point_name(struct stall_params *p, const struct stall_mode *mode,
+		      struct stall_result *res)
 {
-	return res->k.longest.fn >= 0 && res->rep[res->krep].kmatch;
+	size_t len = sizeof(res->name), n;
+	char gs[16], ss[16];
+	char bs[16];
+
+	n = snprintf(res->name, len, "%s", mode->name);
+	n += snprintf(res->name + n, len - n, " batch=%s",
+		      mode->batched ? stall_fmt_size(res->batch, bs, 16) : "n/a");
+	n += snprintf(res->name + n, len - n, " granule=%s backing=%s",
+		      stall_fmt_size(getpagesize(), gs, 16),
+		      stall_fmt_size(get_backing_src_pagesz(p->src), ss, 16));
+	if (stall_lab()->name_tag)
+		snprintf(res->name + n, len - n, "%s", stall_lab()->name_tag(p));
 }
-#endif
+
+/*
+ * Which noise left a point unjudged, in res->why: repetitions that did
+ * not all confirm a hold, or the control window held as long. The KTAP
+ * reason is STALL_NOISY_SKIP alone, whichever it was.
+ */
+void stall_judge_noisy_why(struct stall_result *res)
+{
+	if (res->judged)
+		snprintf(res->why, sizeof(res->why), "%s: %s", STALL_NOISY_SKIP,
+			 "a hold not every repetition confirmed");
+	else
+		snprintf(res->why, sizeof(res->why), "%s: %s", STALL_NOISY_SKIP,
+			 res->rep[res->worst].v.why);
+}

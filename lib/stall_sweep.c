@@ -18,9 +18,6 @@
 
 #include "kvm_util.h"
 #include "test_util.h"
-#ifdef STALL_LAB
-#include "guest_modes.h"
-#endif
 #include "stall_budget.h"
 #include "stall_parse.h"
 #include "stall_probe.h"
@@ -29,55 +26,18 @@
 #include "stall_teardown.h"
 #include "stall_result.h"
 #include "stall_sweep.h"
+#include "stall_lab.h"
 
 #define OP_TIMEOUT_S		(10 * 60)
 /* loads warm up before the baseline, and are watched for 5 windows at least */
 #define LOAD_WARMUP_NS		(50ULL * 1000 * 1000)
 #define US(ns)			STALL_US(ns)
 #define SEC(ns)			STALL_SEC(ns)
-/*
- * A noisy point's skip reason carries no figure: CI parsers (LKFT's) fold
- * a skip's reason into the result's name, which must not change between
- * runs. The figures go on a diagnostic line before it.
- */
-#define NOISY_SKIP		"machine too noisy to judge"
-#define NOISY_UNCONFIRMED	NOISY_SKIP ": a hold not every repetition confirmed"
-#define NOISY_CONTROL		NOISY_SKIP ": %s"
 #define NOISY_FIGURES \
 	"%s: %d of %d judged repetitions held, stall %lu us, held %lu us, control window %lu us held %lu us, %d tries"
 
 static struct stall_probe probe;
 static struct stall_window base_win, meas_win, ctl_win;
-
-static const char *fmt_size(u64 bytes, char *buf)
-{
-	return stall_fmt_size(bytes, buf, 16);
-}
-
-#ifdef STALL_LAB
-/*
- * Progress on stderr, outside the KTAP, where KVM_STALL_PROGRESS is set:
- * the testbed sets it and shows these lines while the emulated machine
- * runs, for points that take minutes there.
- */
-static int progress_point, progress_points;
-
-static __printf(1, 2) void progress(const char *fmt, ...)
-{
-	static int enabled = -1;
-	va_list ap;
-
-	if (enabled < 0)
-		enabled = getenv("KVM_STALL_PROGRESS") && getenv("KVM_STALL_PROGRESS")[0];
-	if (!enabled)
-		return;
-	fputs("STALL-PROGRESS ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-#endif
 
 struct op_thread {
 	struct stall_point *pt;
@@ -125,16 +85,9 @@ static void start_loads(struct stall_params *p)
 {
 	if (!p->nr_loads)
 		return;
-#ifdef STALL_LAB
-	/* -P irq: the threads on the other CPUs, the interrupts on the test CPU */
-	if (p->steer) {
-		stall_loads_start(p->loads, p->nr_loads, p->other_cpus, p->nr_other_cpus);
-		stall_loads_place_irqs(p->loads, p->nr_loads, p->test_cpu);
-		stall_sleep_ns(LOAD_WARMUP_NS);
-		return;
-	}
-#endif
-	stall_loads_start(p->loads, p->nr_loads, &p->test_cpu, 1);
+	/* the lab kit may place them elsewhere (-P irq) */
+	if (!stall_lab()->start_loads || !stall_lab()->start_loads(p))
+		stall_loads_start(p->loads, p->nr_loads, &p->test_cpu, 1);
 	stall_sleep_ns(LOAD_WARMUP_NS);
 }
 
@@ -180,9 +133,8 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	switch_window(&base_win);
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_BASE);
 	stall_sleep_ns(p->baseline_ns);
-#ifdef STALL_LAB
-	TEST_ASSERT(!p->have_trace || !stall_trace_begin(), "enabling the kprobe events");
-#endif
+	if (stall_lab()->teardown_begin)
+		stall_lab()->teardown_begin(p);
 	switch_window(&meas_win);
 	stall_loads_phase(p->loads, p->nr_loads, STALL_LOAD_MEAS);
 	t0 = stall_now_ns();
@@ -197,26 +149,15 @@ static void run_rep(struct stall_params *p, struct stall_point *pt, struct stall
 	r->window_ns = stall_now_ns() - t0;
 	stall_sleep_ns(r->window_ns);
 	switch_window(NULL);
-#ifdef STALL_LAB
-	/* read back outside the windows: parsing takes CPU time */
-	stall_judge_trace(p, res, rep, &meas_win,
-			  1ULL << vm_guest_mode_params[pt->cfg.mode].pa_bits);
-#endif
+	/* read back outside the windows: that takes CPU time */
+	if (stall_lab()->teardown_end)
+		stall_lab()->teardown_end(p, pt, res, rep, &meas_win);
 	collect_loads(p, res, rep);
 	pt->mode->cleanup(pt);
 
 	r->base_gap_ns = base_win.max_gap_ns;
 	observe(&meas_win, &r->meas);
 	observe(&ctl_win, &r->ctl);
-#ifdef STALL_LAB
-	r->p99_ns = stall_hist_percentile_ns(&meas_win.lat, 99.0);
-	r->lat_max_ns = meas_win.lat.max_ns;
-	r->p50_ns = stall_hist_percentile_ns(&meas_win.lat, 50.0);
-	r->p999_ns = stall_hist_percentile_ns(&meas_win.lat, 99.9);
-	r->nr_hist = stall_hist_log2(&meas_win.lat, r->hist, STALL_HIST_LOG2_BINS);
-	r->hist_over = meas_win.lat.overflow;
-	r->missed = meas_win.missed;
-#endif
 	r->populate_ns = pt->populate_ns;
 	r->nr_ops = pt->nr_ops;
 	stall_judge_rep(p, r);
@@ -246,18 +187,11 @@ static int run_rep_judged(struct stall_params *p, struct stall_point *pt,
 {
 	struct stall_rep *r = &res->rep[i];
 	int runs = 0;
-#ifdef STALL_LAB
-	char bs[16];
-#endif
 	u64 t0;
 
 	do {
-#ifdef STALL_LAB
-		progress("point %d of %d: %s batch=%s, repetition %d of %d%s",
-			 progress_point, progress_points, pt->mode->name,
-			 pt->mode->batched ? fmt_size(res->batch, bs) : "n/a", i + 1,
-			 res->nr_reps, runs ? " (again: the machine was noisy)" : "");
-#endif
+		if (stall_lab()->rep_begin)
+			stall_lab()->rep_begin(pt, res, i, runs);
 		t0 = stall_now_ns();
 		run_rep(p, pt, res, i);
 		stall_run_rep(&p->run, pt->mode - stall_modes, r->nr_ops, stall_now_ns() - t0,
@@ -273,17 +207,11 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	struct stall_point pt = {
 		.mode = mode,
 		.batch = res->batch,
-#ifdef STALL_LAB
-		.populate_timeout_ns = 1800ULL * 1000000000ULL,
-#endif
 		.cfg = {
 			.mode = gmode,
 			.src = p->src,
 			.size = p->size,
 			.nr_vcpus = p->nr_vcpus,
-#ifdef STALL_LAB
-			.node = p->node,
-#endif
 			.test_cpu = p->test_cpu,
 		},
 	};
@@ -291,14 +219,9 @@ static void run_point(struct stall_params *p, enum vm_guest_mode gmode,
 	bool blind;
 	int i, more;
 
-#ifdef STALL_LAB
-	progress_point++;
-	pt.cfg.nr_slots = stall_point_nr_slots(mode, p->size, stall_point_batch_bytes(&pt));
-#endif
+	if (stall_lab()->point_begin)
+		stall_lab()->point_begin(p, &pt, res);
 	res->skip = mode->unsupported ? mode->unsupported(&pt) : NULL;
-#ifdef STALL_LAB
-	res->k.longest.fn = -1;
-#endif
 	if (!res->skip && !point_fits(p, &pt, res, p->reps)) {
 		res->skip = STALL_RUN_SKIP;
 		res->over_time = true;
@@ -359,15 +282,11 @@ static void judge_load(struct stall_params *p, const struct stall_load *l,
 	ksft_print_msg("load %s %s: rate/s base=%.0f base_worst=%.0f worst=%.0f floor=%.0f",
 		       l->spec, l->kind->unit, m->base_median, m->base_worst, m->meas_worst,
 		       v->rate_floor);
-#ifdef STALL_LAB
-	printf(" dip_pct=%.1f op_us p50=%lu p99=%lu max=%lu", 100.0 * v->dip,
-	       US(m->meas_p50_ns), US(m->meas_p99_ns), US(m->meas_max_ns));
-	printf(" base_max=%lu budget=%lu load_cpu_pct=%.1f\n", US(m->base_max_ns),
-	       US(v->lat_limit_ns), m->cpu_pct);
-#else
-	printf(" dip_pct=%.1f op_us max=%lu base_max=%lu budget=%lu\n", 100.0 * v->dip,
-	       US(m->meas_max_ns), US(m->base_max_ns), US(v->lat_limit_ns));
-#endif
+	if (stall_lab()->print_load)
+		stall_lab()->print_load(m, v);
+	else
+		printf(" dip_pct=%.1f op_us max=%lu base_max=%lu budget=%lu\n", 100.0 * v->dip,
+		       US(m->meas_max_ns), US(m->base_max_ns), US(v->lat_limit_ns));
 }
 
 /*
@@ -382,6 +301,7 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 	struct stall_load_result *m = &res->load_med[i];
 	struct stall_load_verdict *v = &res->load_v[i];
 	struct stall_load *l = &p->loads[i];
+	const char *idle;
 	char lname[192];
 
 	snprintf(lname, sizeof(lname), "%s load=%s", res->name, l->spec);
@@ -391,15 +311,10 @@ static void report_load(struct stall_params *p, struct stall_result *res, int i)
 		stall_load_medians(res->nr_reps, res->load[i], m);
 		/* a load that moved nothing has nothing to lose: no verdict, and why */
 		if (!(m->base_median > 0.0)) {
-#ifdef STALL_LAB
+			idle = stall_lab()->load_idle ? stall_lab()->load_idle(l) :
+			       "it does not run here";
 			snprintf(res->load_skip[i], sizeof(res->load_skip[i]),
-				 "the load did nothing in the baseline: %s%s",
-				 l->io_errno ? "its operations failed: " : "it does not run here",
-				 l->io_errno ? strerror(l->io_errno) : "");
-#else
-			snprintf(res->load_skip[i], sizeof(res->load_skip[i]),
-				 "the load did nothing in the baseline: it does not run here");
-#endif
+				 "the load did nothing in the baseline: %s", idle);
 		} else {
 			judge_load(p, l, m, v);
 			res->load_code[i] = v->rate_ok && v->lat_ok ? KSFT_PASS : KSFT_FAIL;
@@ -453,14 +368,11 @@ static void report_noisy(struct stall_result *res)
 		       US(r->meas.gap_ns), US(stall_rep_hold(r)), US(r->ctl.gap_ns),
 		       US(stall_obs_hold(&r->ctl)),
 		       res->runs);
-	if (res->judged)
-		snprintf(res->why, sizeof(res->why), NOISY_UNCONFIRMED);
-	else
-		snprintf(res->why, sizeof(res->why), NOISY_CONTROL, r->v.why);
+	stall_judge_noisy_why(res);
 	/* which noise it was varies from run to run: not in the name */
 	ksft_print_msg("%s: %s\n", res->name, res->why);
 	res->reason = res->why;
-	ktap_result(KSFT_SKIP, res->name, NOISY_SKIP);
+	ktap_result(KSFT_SKIP, res->name, STALL_NOISY_SKIP);
 }
 
 /* A judged point's figures, what held the CPU, and its result. */
@@ -468,50 +380,18 @@ static void report_judged(struct stall_params *p, const struct stall_mode *mode,
 			  struct stall_result *res, u64 best_time_ns)
 {
 	struct stall_rep *r = &res->rep[res->worst];
-#ifdef STALL_LAB
-	u64 time_limit;
-	bool time_ok = stall_budget_time_ok(&p->budget, res->time_ns, best_time_ns, &time_limit);
-#endif
+	const char *over = NULL;
 
 	stall_report_figures(p, mode, res, best_time_ns);
-#ifdef STALL_LAB
-	if (!time_ok)
-		ksft_print_msg("%s: teardown %lu us is over %.2fx the fastest batch (%lu us)\n",
-			       res->name, US(res->time_ns), p->budget.time_ratio, US(best_time_ns));
-	if (res->cls == STALL_HELD)
-		stall_report_attribution(p, res->name, res);
-#endif
+	if (stall_lab()->judged)
+		over = stall_lab()->judged(p, res, best_time_ns);
 	if (res->cls == STALL_NOISY) {
 		report_noisy(res);
 		return;
 	}
-#ifdef STALL_LAB
-	res->code = res->cls == STALL_OK && time_ok ? KSFT_PASS : KSFT_FAIL;
-	res->reason = res->cls != STALL_OK ? r->v.why :
-		      time_ok ? NULL : "teardown time over budget";
-#else
-	res->code = res->cls == STALL_OK ? KSFT_PASS : KSFT_FAIL;
-	res->reason = res->cls != STALL_OK ? r->v.why : NULL;
-#endif
+	res->code = res->cls == STALL_OK && !over ? KSFT_PASS : KSFT_FAIL;
+	res->reason = res->cls != STALL_OK ? r->v.why : over;
 	ktap_result(res->code, res->name, res->reason);
-}
-
-/* The point's KTAP name: "munmap batch=2M granule=4K backing=4K". */
-static void point_name(struct stall_params *p, const struct stall_mode *mode,
-		       struct stall_result *res)
-{
-	size_t len = sizeof(res->name), n;
-	char gs[16], ss[16];
-	char bs[16];
-
-	n = snprintf(res->name, len, "%s", mode->name);
-	n += snprintf(res->name + n, len - n, " batch=%s",
-		      mode->batched ? fmt_size(res->batch, bs) : "n/a");
-	n += snprintf(res->name + n, len - n, " granule=%s backing=%s", fmt_size(getpagesize(), gs),
-		      fmt_size(get_backing_src_pagesz(p->src), ss));
-#ifdef STALL_LAB
-	snprintf(res->name + n, len - n, "%s", p->guest_mode_tag);
-#endif
 }
 
 static void report_point(struct stall_params *p, const struct stall_mode *mode,
@@ -519,7 +399,7 @@ static void report_point(struct stall_params *p, const struct stall_mode *mode,
 {
 	int i;
 
-	point_name(p, mode, res);
+	stall_point_name(p, mode, res);
 	print_run_time(p, res->name, res);
 	res->code = KSFT_SKIP;
 	res->reason = res->skip;
@@ -529,9 +409,8 @@ static void report_point(struct stall_params *p, const struct stall_mode *mode,
 		report_judged(p, mode, res, best_time_ns);
 	for (i = 0; i < p->nr_loads; i++)
 		report_load(p, res, i);
-#ifdef STALL_LAB
-	stall_results_point(p, mode, res, best_time_ns);
-#endif
+	if (stall_lab()->point_end)
+		stall_lab()->point_end(p, mode, res, best_time_ns);
 }
 
 /*
@@ -587,20 +466,9 @@ static void run_mode(struct stall_params *p, enum vm_guest_mode gmode,
 void stall_sweep_guest_mode(enum vm_guest_mode gmode, void *arg)
 {
 	struct stall_params *p = arg;
-#ifdef STALL_LAB
-	int i, nr = 0;
-#else
 	int i;
-#endif
 
 	ksft_print_msg("guest mode: %s\n", vm_guest_mode_string(gmode));
-#ifdef STALL_LAB
-	/* with several -m modes, the mode keeps each result's name unique */
-	for (i = 0; i < NUM_VM_MODES; i++)
-		nr += guest_modes[i].enabled && guest_modes[i].supported;
-	if (nr > 1)
-		snprintf(p->guest_mode_tag, sizeof(p->guest_mode_tag), " guest_mode=%d", gmode);
-#endif
 	for (i = 0; i < stall_nr_modes; i++)
 		if (p->modes & (1ULL << i))
 			run_mode(p, gmode, &stall_modes[i]);
@@ -608,22 +476,12 @@ void stall_sweep_guest_mode(enum vm_guest_mode gmode, void *arg)
 
 static int count_points(struct stall_params *p)
 {
-#ifdef STALL_LAB
-	int i, n = 0, gm = 0;
-#else
 	int i, n = 0;
-#endif
 
 	for (i = 0; i < stall_nr_modes; i++)
 		if (p->modes & (1ULL << i))
 			n += stall_modes[i].batched ? p->nr_batch : 1;
-#ifdef STALL_LAB
-	for (i = 0; i < NUM_VM_MODES; i++)
-		gm += guest_modes[i].enabled && guest_modes[i].supported;
-	return n * gm;
-#else
 	return n;
-#endif
 }
 
 /*
@@ -633,26 +491,13 @@ static int count_points(struct stall_params *p)
 int stall_sweep_plan(struct stall_params *p,
 		     void (*ktap)(int code, const char *name, const char *reason))
 {
-	ktap_result = ktap;
-#ifdef STALL_LAB
-	progress_points = count_points(p);
-#endif
-	return count_points(p) * (1 + p->nr_loads);
-}
+	int n = count_points(p);
 
-#ifdef STALL_LAB
-/* ASan's shadow is terabytes of reserved memory that mlockall would fault in */
-#if defined(__SANITIZE_ADDRESS__)
-#define STALL_ASAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define STALL_ASAN	1
-#endif
-#endif
-#ifndef STALL_ASAN
-#define STALL_ASAN	0
-#endif
-#endif
+	ktap_result = ktap;
+	if (stall_lab()->plan)
+		n = stall_lab()->plan(p, n);
+	return n * (1 + p->nr_loads);
+}
 
 /*
  * The probe on the test CPU, the process's memory locked, and the main
@@ -660,25 +505,17 @@ int stall_sweep_plan(struct stall_params *p,
  */
 void stall_sweep_start_probe(struct stall_params *p)
 {
+	struct stall_window *wins[] = { &base_win, &meas_win, &ctl_win };
+	bool lock = true;
 	int ret, cpus[1];
 
 	ret = stall_probe_start(&probe, p->test_cpu, p->period_ns, STALL_PROBE_DEFAULT_PRIO);
 	__TEST_REQUIRE(!ret, "SCHED_FIFO probe on CPU %d: %s", p->test_cpu, strerror(-ret));
-#ifdef STALL_LAB
-	TEST_ASSERT(!stall_window_init(&base_win) && !stall_window_init(&meas_win) &&
-		    !stall_window_init(&ctl_win), "probe histograms");
-#endif
+	if (stall_lab()->probe_started)
+		lock = stall_lab()->probe_started(wins, ARRAY_SIZE(wins));
 	/* no page fault in the probe's path; later guest memory stays unlocked */
-#ifdef STALL_LAB
-	if (!STALL_ASAN && mlockall(MCL_CURRENT))
-#else
-	if (mlockall(MCL_CURRENT))
-#endif
+	if (lock && mlockall(MCL_CURRENT))
 		ksft_print_msg("mlockall: %s (continuing)\n", strerror(errno));
-#ifdef STALL_LAB
-	if (stall_sys_hold_dma_latency() < 0)
-		ksft_print_msg("/dev/cpu_dma_latency unavailable: deep C-states may add latency\n");
-#endif
 	/* keep this thread's own work off the test CPU */
 	if (stall_sys_pick_cpus(p->test_cpu, cpus, 1) > 0 && cpus[0] != p->test_cpu)
 		TEST_ASSERT(!stall_sys_pin_self(cpus[0]), "pinning the main thread to CPU %d",
@@ -702,19 +539,11 @@ bool stall_sweep_probe_sees_held(void)
  */
 void stall_sweep_print_verdicts(struct stall_params *p)
 {
-#ifdef STALL_LAB
-	ksft_print_msg("verdicts: %d point(s) by the hold rule (stage-2 work per hold, %s tier)\n",
-		       p->rules_used[STALL_RULE_HOLD], stall_tier_names[p->budget.tier]);
-	if (!p->have_trace)
-		ksft_print_msg("no kernel-side measurement (%s): %s%s\n", p->trace_why,
-			       "it needs kprobe events on an arm64 host, ",
-			       "or the arm64 testbed (make vm-run)");
-	ksft_print_msg("verdicts: %d point(s) by the allowance (%lu us, the probe's wait alone)\n",
-		       p->rules_used[STALL_RULE_ABS], US(p->budget.stall_allow_ns));
-#else
-	ksft_print_msg("verdicts by the allowance (%lu us, the probe's wait for its CPU)\n",
-		       US(p->budget.stall_allow_ns));
-#endif
+	if (stall_lab()->print_verdicts)
+		stall_lab()->print_verdicts(p);
+	else
+		ksft_print_msg("verdicts by the allowance (%lu us, the probe's wait for its CPU)\n",
+			       US(p->budget.stall_allow_ns));
 #ifndef __aarch64__
 	ksft_print_msg("not arm64: a pass says this host's KVM gave the CPU back %s\n",
 		       "in time, nothing about arm64's stage-2 batch");

@@ -178,7 +178,7 @@ if ! stack_diff "$stage" "$work/expect" > "$work/tip.diff"; then
 	echo "mkseries: the stack's tip is not the in-tree files: make series-refresh (docs/series.md)" >&2
 	exit 1
 fi
-if grep -rl 'STALL_LAB' "$repo/$kvmrel" >&2; then
+if grep -rlw 'STALL_LAB' "$repo/$kvmrel" >&2; then
 	echo "mkseries: the lab kit's macro left in the files above" >&2
 	exit 1
 fi

@@ -19,12 +19,16 @@
 #include "stall_hist.h"
 #include "stall_irq.h"
 #include "stall_json.h"
+#include "stall_lab_kit.h"
 #include "stall_load.h"
+#include "stall_opts.h"
 #include "stall_parse.h"
 #include "stall_result.h"
 #include "stall_run.h"
 #include "stall_sys.h"
+#include "stall_teardown.h"
 #include "stall_trace.h"
+#include "test_util.h"
 
 static int unit_nr, unit_failed;
 
@@ -1093,6 +1097,271 @@ static void test_judge_point(void)
 	free(res);
 }
 
+/*
+ * The lab kit's verdict plugged in as lib/stall_lab.c plugs it in: the
+ * judge's tests (test_judge_*()) are of its hold rule. No other hook is
+ * set, so the options' tests see the series' test.
+ */
+const struct stall_lab_ops stall_lab_ops = {
+	.judge_rep = stall_lab_judge_rep,
+	.judge_point = stall_lab_judge_point,
+	.rep_unexplained = stall_lab_rep_unexplained,
+};
+
+/*
+ * The test's options (lib/stall_opts.c), as the series has them: none of
+ * the lab kit's rows. Two teardown modes and an anonymous backing stand
+ * in for the KVM library's.
+ */
+const struct stall_mode stall_modes[] = {
+	{ .name = "munmap", .help = "munmap() the guest memory in batches", .batched = true },
+	{ .name = "vm-destroy", .help = "close the VM (its last reference)" },
+};
+
+const int stall_nr_modes = ARRAY_SIZE(stall_modes);
+
+static const struct vm_mem_backing_src_alias unit_anonymous = { "anonymous", 0 };
+
+const struct vm_mem_backing_src_alias *vm_mem_backing_src_alias(uint32_t i)
+{
+	return &unit_anonymous;
+}
+
+size_t get_backing_src_pagesz(uint32_t i)
+{
+	return getpagesize();
+}
+
+/* "-b 4097" into argv[], after the program's name "t" */
+static int unit_argv(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *save, *tok;
+
+	argv[argc++] = "t";
+	for (tok = strtok_r(line, " ", &save); tok && argc < max - 1;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	return argc;
+}
+
+/*
+ * The options parsed, in a global: what their loads allocate stays
+ * reachable (the sanitized build's leak check), and is freed before the
+ * next parse.
+ */
+static struct stall_params *unit_p;
+
+static struct stall_params *unit_opts_reset(void)
+{
+	if (!unit_p)
+		unit_p = calloc(1, sizeof(*unit_p));
+	while (unit_p && unit_p->nr_loads)
+		stall_load_free(&unit_p->loads[--unit_p->nr_loads]);
+	return unit_p;
+}
+
+/*
+ * The options @args parsed and finished in a child, as the test does;
+ * its exit status, and what it wrote to stdout and stderr in @out.
+ */
+static int unit_opts_child(const char *args, char *out, size_t len)
+{
+	char line[256], *argv[32];
+	int fds[2], status, argc;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		snprintf(line, sizeof(line), "%s", args);
+		argc = unit_argv(line, argv, ARRAY_SIZE(argv));
+		if (!unit_opts_reset())
+			_exit(99);
+		optind = 0;
+		stall_opts_init(unit_p);
+		stall_opts_parse(argc, argv, unit_p);
+		stall_opts_finish(argv[0], unit_p);
+		exit(KSFT_PASS);
+	}
+	close(fds[1]);
+	while (pid > 0 && n < len - 1 && (r = read(fds[0], out + n, len - 1 - n)) > 0)
+		n += r;
+	out[n] = '\0';
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* A bad value: exit 1 and one line, @msg, naming it. */
+static void unit_opts_bad(const char *args, const char *msg)
+{
+	char out[512], want[256];
+	int st = unit_opts_child(args, out, sizeof(out));
+
+	snprintf(want, sizeof(want), "t: %s\n", msg);
+	UNIT_CHECK(st == KSFT_FAIL && !strcmp(out, want), "options: '%s' refused: %s", args, msg);
+	if (strcmp(out, want))
+		printf("# got: '%s'\n", out);
+}
+
+/* Good values, parsed in this process: getopt() starts again at optind 0. */
+static struct stall_params *unit_opts_parse(const char *args)
+{
+	struct stall_params *p = unit_opts_reset();
+	char line[256], *argv[32];
+	int argc;
+
+	snprintf(line, sizeof(line), "%s", args);
+	argc = unit_argv(line, argv, ARRAY_SIZE(argv));
+	optind = 0;
+	stall_opts_init(p);
+	stall_opts_parse(argc, argv, p);
+	stall_opts_finish(argv[0], p);
+	return p;
+}
+
+static void test_opts_good(void)
+{
+	struct stall_params *p = unit_opts_parse("");
+
+	UNIT_CHECK(p->size == 512 * MIB && p->nr_vcpus == 1 && p->reps == 1 &&
+		   p->budget.stall_allow_ns == 1000000 && p->modes == 3 && p->test_cpu >= 0,
+		   "options: the defaults: 512M, 1 vCPU, 1 repetition, 1ms, every mode");
+	UNIT_CHECK(p->nr_batch >= 3 && p->batch[0] == (u64)getpagesize() &&
+		   p->batch[p->nr_batch - 1] == STALL_BATCH_ALL,
+		   "options: default batches from the granule to all, smaller than the region");
+	p = unit_opts_parse("-b 64M -v 2 -r 3 -l 250us -t vm-destroy -B 2M,all -d 0");
+	UNIT_CHECK(p->size == 64 * MIB && p->nr_vcpus == 2 && p->reps == 3 &&
+		   p->budget.stall_allow_ns == 250000 && p->modes == 2,
+		   "options: -b -v -r -l -t set");
+	UNIT_CHECK(p->nr_batch == 2 && p->batch[0] == 2 * MIB && p->batch[1] == STALL_BATCH_ALL &&
+		   p->run_given && !p->run.limit_ns && !strcmp(p->run_from, "-d"),
+		   "options: -B as given, -d 0 no time budget");
+	p = unit_opts_parse("-t all -L tcp-stream -d 90s");
+	UNIT_CHECK(p->modes == 3 && p->nr_loads == 1 && !strcmp(p->loads[0].spec, "tcp-stream") &&
+		   p->run.limit_ns == 90ULL * 1000000000,
+		   "options: -t all; -L tcp-stream; -d 90s");
+	p = unit_opts_parse("-b 1M");
+	UNIT_CHECK(p->nr_batch == 2 && p->batch[0] == (u64)getpagesize(),
+		   "options: a 1M region keeps the batches below 1M, and all");
+}
+
+static void test_opts_bad(void)
+{
+	unit_opts_bad("-b 4097", "invalid memory size (-b) '4097': no unit (B, K, M, G, T)");
+	unit_opts_bad("-b 4097B",
+		      "invalid memory size (-b, a multiple of the backing page size) '4097B' (see -h)");
+	unit_opts_bad("-v 0", "invalid vCPU count (-v, 1-64) '0' (see -h)");
+	unit_opts_bad("-v 65", "invalid vCPU count (-v, 1-64) '65' (see -h)");
+	unit_opts_bad("-c x", "invalid or disallowed test CPU (-c) 'x' (see -h)");
+	unit_opts_bad("-t munmap,bogus", "invalid teardown mode (-t) 'bogus' (see -h)");
+	unit_opts_bad("-t munmap,,vm-destroy",
+		      "invalid teardown mode (-t) 'munmap,,vm-destroy' (see -h)");
+	unit_opts_bad("-B 3K", "invalid batch size (-B) '3K' (see -h)");
+	unit_opts_bad("-B 2", "invalid batch size (-B) '2': no unit (B, K, M, G, T)");
+	unit_opts_bad("-r 0", "invalid repetitions (-r, 1-64) '0' (see -h)");
+	unit_opts_bad("-l 0ms", "invalid stall allowance (-l, more than 0) '0ms' (see -h)");
+	unit_opts_bad("-l 5",
+		      "invalid stall allowance (-l, more than 0) '5': no unit (ns, us, ms, s)");
+	unit_opts_bad("-L bogus", "invalid load (-L) 'bogus' (see -h)");
+	unit_opts_bad("-L tcp-stream,tcp-stream",
+		      "invalid load list (-L, a load listed twice) 'tcp-stream' (see -h)");
+	unit_opts_bad("-L tcp-stream,", "invalid load list (-L) 'tcp-stream,' (see -h)");
+	unit_opts_bad("-d 5",
+		      "invalid time budget (-d: 0, or a duration with a unit: 90s) '5' (see -h)");
+	unit_opts_bad("-x", "unknown option '-x' (see -h)");
+	unit_opts_bad("-b", "option '-b' needs a value (see -h)");
+	unit_opts_bad("-v 1 extra", "invalid argument 'extra' (see -h)");
+}
+
+/* -h: exit 0, the usage line and every option's text, made from one table */
+static void test_opts_help(void)
+{
+	static char out[8192];
+	int st = unit_opts_child("-h", out, sizeof(out));
+
+	UNIT_CHECK(st == KSFT_PASS &&
+		   strstr(out, "usage: t [-h] [-b mem-size] [-v vcpus] [-c cpu]"),
+		   "options: -h exits 0 with the usage line");
+	UNIT_CHECK(strstr(out, " -t: comma-separated teardown modes, or all (default: all):\n"
+			  "     munmap            munmap() the guest memory in batches\n"
+			  "     vm-destroy        close the VM (its last reference)\n"),
+		   "options: -h lists the teardown modes under -t");
+	UNIT_CHECK(strstr(out, " -L: IO loads run through each point, comma-separated names:\n"
+			  "     tcp-stream ") && strstr(out, " -d: time budget of the whole run"),
+		   "options: -h lists the loads under -L, then -d");
+	UNIT_CHECK(!strstr(out, "-j") && !strstr(out, "-S"),
+		   "options: no lab kit linked, no lab kit option");
+}
+
+/* KTAP names: what CI systems key results on, the same from run to run */
+static void test_result_names(void)
+{
+	struct stall_result *res = calloc(1, sizeof(*res));
+	struct stall_params p;
+	char want[128];
+
+	memset(&p, 0, sizeof(p));
+	p.src = DEFAULT_VM_MEM_SRC;
+	res->batch = 2 * MIB;
+	stall_point_name(&p, &stall_modes[0], res);
+	snprintf(want, sizeof(want), "munmap batch=2M granule=%luK backing=%luK",
+		 getpagesize() / 1024UL, getpagesize() / 1024UL);
+	UNIT_CHECK(!strcmp(res->name, want), "names: a batched mode: %s", res->name);
+	res->batch = STALL_BATCH_ALL;
+	stall_point_name(&p, &stall_modes[0], res);
+	UNIT_CHECK(!strncmp(res->name, "munmap batch=all granule=", 25),
+		   "names: the whole region in one call: batch=all");
+	stall_point_name(&p, &stall_modes[1], res);
+	UNIT_CHECK(!strncmp(res->name, "vm-destroy batch=n/a granule=", 29),
+		   "names: a mode that is one call by nature: batch=n/a");
+	free(res);
+}
+
+/* A skip's reason is folded into the result's name by CI: no figures in it. */
+static bool unit_has_digit(const char *s)
+{
+	return strpbrk(s, "0123456789");
+}
+
+static void test_skip_reasons(void)
+{
+	struct stall_result *res = calloc(1, sizeof(*res));
+	struct stall_params p;
+
+	judge_params(&p);
+	judge_rep_abs(&res->rep[0], 80000, 30000);
+	stall_judge_rep(&p, &res->rep[0]);
+	res->nr_reps = 1;
+	stall_judge_point(&p, res);
+	stall_judge_noisy_why(res);
+	UNIT_CHECK(res->cls == STALL_NOISY && !res->judged &&
+		   !strncmp(res->why, STALL_NOISY_SKIP ": ", strlen(STALL_NOISY_SKIP) + 2) &&
+		   !strcmp(res->why + strlen(STALL_NOISY_SKIP) + 2, res->rep[0].v.why),
+		   "skips: noisy, none judged: the control window's noise named (%s)", res->why);
+	res->judged = 1;
+	stall_judge_noisy_why(res);
+	UNIT_CHECK(!strcmp(res->why, STALL_NOISY_SKIP ": a hold not every repetition confirmed"),
+		   "skips: noisy, judged: a hold not confirmed");
+	UNIT_CHECK(!unit_has_digit(STALL_NOISY_SKIP) && !unit_has_digit(STALL_RUN_SKIP) &&
+		   !unit_has_digit(STALL_RUN_CONFIRM_SKIP),
+		   "skips: the noisy and time budget reasons carry no figure");
+	UNIT_CHECK(!strcmp(STALL_RUN_SKIP, "time budget left no room for this point") &&
+		   !strcmp(STALL_RUN_CONFIRM_SKIP, "time budget left no room to confirm a hold"),
+		   "skips: the time budget's reasons, as the docs name them");
+	free(res);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -1112,6 +1381,11 @@ int main(void)
 	test_run();
 	test_judge_rep();
 	test_judge_point();
+	test_opts_good();
+	test_opts_bad();
+	test_opts_help();
+	test_result_names();
+	test_skip_reasons();
 	printf("1..%d\n", unit_nr);
 	printf("# %d passed, %d failed\n", unit_nr - unit_failed, unit_failed);
 	return unit_failed ? 1 : 0;
